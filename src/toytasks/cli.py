@@ -1,0 +1,197 @@
+"""The `toytasks` command: a thin click layer that parses, validates and calls the library.
+
+Tables go to stdout; progress, logs and the results folder go to stderr. Every user error
+is one line, `toytasks: error: ...`, with exit code 2 and no traceback.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import sys
+from pathlib import Path
+
+import click
+
+from toytasks import __version__
+from toytasks.errors import ToytasksError
+from toytasks.models import ARCHITECTURES
+from toytasks.spec import available_specs, load_spec, parse_assignments
+from toytasks.tasks import GENERATORS
+
+TABLE_FORMATS = ("simple", "plain", "github", "markdown", "latex", "csv")
+
+
+def _csv_list(value: str | None, kind: type, option: str) -> tuple:
+    if value is None:
+        return ()
+    items = [v.strip() for v in value.split(",") if v.strip()]
+    if not items:
+        raise ToytasksError(f"{option} needs at least one value")
+    try:
+        return tuple(kind(v) for v in items)
+    except ValueError:
+        raise ToytasksError(f"{option} expects comma-separated {kind.__name__} values, "
+                            f"got {value!r}") from None
+
+
+def _check_archs(archs: tuple[str, ...]) -> None:
+    for arch in archs:
+        if arch not in ARCHITECTURES:
+            raise ToytasksError(
+                f"unknown architecture '{arch}' (valid: {', '.join(ARCHITECTURES)})"
+            )
+
+
+def _say(message: str) -> None:
+    click.echo(message, err=True)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="toytasks")
+def main() -> None:
+    """Minimal depth at which each architecture solves each synthetic task."""
+
+
+@main.command("list")
+@click.option("--task", "task_name", help="Show one task's knobs in full.")
+@click.option("--tasks-dir", multiple=True, help="Extra folder of task TOML specs.")
+def list_cmd(task_name: str | None, tasks_dir: tuple[str, ...]) -> None:
+    """List tasks (with their knobs) and architectures."""
+    from tabulate import tabulate
+
+    specs = available_specs(tasks_dir)
+    names = [task_name] if task_name else sorted(specs)
+    click.echo("Tasks (toytasks run --task NAME --set knob=value):")
+    for name in names:
+        spec = load_spec(name, tasks_dir)
+        task = spec.make_task()
+        cls = GENERATORS[spec.generator]
+        info = task.describe()
+        click.echo(f"\n  {name}: {cls.summary}")
+        click.echo(f"    spec {spec.path}; threshold {spec.threshold:g} {info['metric']} "
+                   f"(baseline {info['baseline']:.3g}); span {info['span_samples']} samples, "
+                   f"blind window {info['blind_samples']}, sequence {info['seq_len']}")
+        rows = [[k.name, spec.knobs[k.name], k.unit, k.range_text(), k.doc] for k in cls.knobs]
+        table = tabulate(rows, headers=["knob", "value", "unit", "allowed", "meaning"],
+                         disable_numparse=True)
+        click.echo("\n".join("    " + line for line in table.splitlines()))
+    click.echo("\nArchitectures (--arch a,b,...):")
+    rows = []
+    for name, cls in ARCHITECTURES.items():
+        rf = cls.receptive_field(1)
+        rf_text = ", ".join(str(cls.receptive_field(d)) for d in (1, 2, 3, 4)) + ", ..." \
+            if rf is not None else "unbounded"
+        rows.append([name, cls.family, rf_text, cls.summary])
+    table = tabulate(rows, headers=["arch", "family", "RF at depth 1,2,3,4", "what it is"])
+    click.echo("\n".join("  " + line for line in table.splitlines()))
+
+
+@main.command()
+@click.option("--task", "task_name", required=True, help="Task name or path to a .toml spec.")
+@click.option("--arch", help="Comma-separated architectures (default: the spec's).")
+@click.option("--seeds", type=click.IntRange(1, 1000), help="Seeds per depth.")
+@click.option("--min-depth", type=click.IntRange(1, 256), help="First depth to train.")
+@click.option("--max-depth", type=click.IntRange(1, 256), help="Last depth to train.")
+@click.option("--width", type=click.IntRange(1, 4096), help="Channels / hidden size.")
+@click.option("--lr", "lr_text", help="Learning rate, or a comma-separated grid (best of).")
+@click.option("--steps", type=click.IntRange(1, 10**7), help="Training step budget.")
+@click.option("--batch-size", type=click.IntRange(1, 65536), help="Batch size.")
+@click.option("--set", "assignments", multiple=True, metavar="KNOB=VALUE",
+              help="Override a task knob (repeatable, or comma-separated).")
+@click.option("--out", type=click.Path(file_okay=False), help="Results folder (reused: resume).")
+@click.option("--workers", type=click.IntRange(1, 256), help="Parallel trials (default: cores).")
+@click.option("--device", default="cpu", show_default=True, help="cpu, cuda or cuda:N.")
+@click.option("--tasks-dir", multiple=True, help="Extra folder of task TOML specs.")
+@click.option("--format", "fmt", type=click.Choice(TABLE_FORMATS), default="simple",
+              show_default=True, help="Table format.")
+@click.option("--quiet", "-q", is_flag=True, help="No progress lines on stderr.")
+def run(task_name: str, arch: str | None, seeds: int | None, min_depth: int | None,
+        max_depth: int | None, width: int | None, lr_text: str | None, steps: int | None,
+        batch_size: int | None, assignments: tuple[str, ...], out: str | None,
+        workers: int | None, device: str, tasks_dir: tuple[str, ...], fmt: str,
+        quiet: bool) -> None:
+    """Train each architecture at increasing depth; print the minimal depth that solves."""
+    from dataclasses import replace
+
+    from toytasks.executor import default_workers, make_executor
+    from toytasks.runner import default_options
+    from toytasks.runner import run as run_search
+    from toytasks.store import ResultStore
+    from toytasks.table import render
+
+    spec = load_spec(task_name, tasks_dir)
+    spec = spec.with_knobs(parse_assignments(assignments))
+    opts = default_options(spec)
+    archs = _csv_list(arch, str, "--arch") or opts.archs
+    _check_archs(archs)
+    opts = replace(
+        opts, archs=archs, seeds=seeds or opts.seeds,
+        min_depth=min_depth or opts.min_depth, max_depth=max_depth or opts.max_depth,
+        width=width or opts.width, lrs=_csv_list(lr_text, float, "--lr") or opts.lrs,
+        max_steps=steps or opts.max_steps, batch_size=batch_size or opts.batch_size,
+        device=_check_device(device),
+    )
+    if opts.min_depth > opts.max_depth:
+        raise ToytasksError(f"--min-depth {opts.min_depth} is larger than --max-depth "
+                            f"{opts.max_depth}")
+    if any(not 0 < lr <= 10 for lr in opts.lrs):
+        raise ToytasksError(f"--lr values must be in (0, 10], got {lr_text}")
+    stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
+    store = ResultStore(Path(out) if out else Path("results") / f"{spec.name}-{stamp}")
+    _say(f"toytasks {__version__}: {spec.name}, archs {','.join(opts.archs)}, depths "
+         f"{opts.min_depth}..{opts.max_depth}, {opts.seeds} seed(s); results in {store.root}")
+    executor = make_executor(workers or default_workers())
+    try:
+        rows = run_search(spec, opts, store, executor, progress=(lambda _: None) if quiet
+                          else _say)
+    except KeyboardInterrupt:
+        executor.shutdown(wait=False, cancel_futures=True)
+        _say(f"interrupted: finished trials are kept in {store.root}; resume with the same "
+             f"command plus --out {store.root}")
+        sys.exit(130)
+    executor.shutdown()
+    click.echo(render(rows, fmt))
+    _say(f"results: {store.root}")
+
+
+def _check_device(device: str) -> str:
+    if device == "cpu":
+        return device
+    if not device.startswith("cuda"):
+        raise ToytasksError(f"unknown device '{device}' (valid: cpu, cuda, cuda:N)")
+    import torch
+
+    if not torch.cuda.is_available():
+        raise ToytasksError(f"--device {device}: no CUDA GPU is available here")
+    return device
+
+
+@main.command()
+@click.argument("results_dir", type=click.Path(file_okay=False))
+@click.option("--format", "fmt", type=click.Choice(TABLE_FORMATS), default="simple",
+              show_default=True, help="Table format.")
+def table(results_dir: str, fmt: str) -> None:
+    """Render the minimal-depth table(s) of a results folder."""
+    from toytasks.store import ResultStore
+    from toytasks.summary import summarise
+    from toytasks.table import render
+
+    store = ResultStore(results_dir, create=False)
+    click.echo(render(summarise(store.records()), fmt))
+
+
+def entry() -> None:
+    """Console entry point: one-line errors with exit code 2, never a traceback."""
+    try:
+        main.main(standalone_mode=False)
+    except ToytasksError as exc:
+        click.echo(f"toytasks: error: {exc}", err=True)
+        sys.exit(exc.exit_code)
+    except click.exceptions.Abort:
+        click.echo("toytasks: aborted", err=True)
+        sys.exit(130)
+    except click.ClickException as exc:
+        click.echo(f"toytasks: error: {exc.format_message()}", err=True)
+        sys.exit(exc.exit_code)
+    except click.exceptions.Exit as exc:
+        sys.exit(exc.exit_code)

@@ -1,0 +1,51 @@
+"""The model contract: (batch, time, inputs) -> (batch, output_steps, outputs), causal.
+
+Every architecture computes one feature vector per time step, causally, and a shared
+linear readout is applied at the last ``output_steps`` steps only. Reading out at the
+last step (rather than pooling over time) is what makes "the model sees exactly its
+receptive field" true, so the receptive-field bound of a convolutional stack is a real
+lower bound on the depth that can solve a task.
+"""
+
+from __future__ import annotations
+
+from abc import abstractmethod
+from typing import ClassVar
+
+import torch
+from torch import nn
+
+
+class SequenceModel(nn.Module):
+    arch: ClassVar[str]
+    summary: ClassVar[str]
+    family: ClassVar[str]  # "conv", "recurrent" or "attention"
+
+    def __init__(self, n_inputs: int, n_outputs: int, depth: int, width: int,
+                 output_steps: int = 1) -> None:
+        super().__init__()
+        self.n_inputs, self.n_outputs = n_inputs, n_outputs
+        self.depth, self.width, self.output_steps = depth, width, output_steps
+        self.head = nn.Linear(width, n_outputs)
+
+    @abstractmethod
+    def features(self, x: torch.Tensor) -> torch.Tensor:
+        """(batch, time, inputs) -> (batch, time, width); step t may only see steps <= t."""
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.head(self.features(x)[:, -self.output_steps :])
+
+    @classmethod
+    def receptive_field(cls, depth: int) -> int | None:
+        """Input steps that can influence one output step; None when unbounded."""
+        return None
+
+    @abstractmethod
+    def body_flops(self, seq_len: int) -> float:
+        """Forward FLOPs of the feature stack for one sequence (multiply-add = 2 FLOPs)."""
+
+    def forward_flops(self, seq_len: int) -> float:
+        return self.body_flops(seq_len) + 2.0 * self.width * self.n_outputs * self.output_steps
+
+    def param_count(self) -> int:
+        return sum(p.numel() for p in self.parameters())

@@ -1,0 +1,207 @@
+"""Task specs: one TOML file per task (generator, knob values, solve rule, budget, defaults).
+
+A spec is data, parsed with ``tomllib`` and validated strictly: an unknown key, a wrong
+type or an out-of-range value is an error that names the file and the key. Knob schemas
+(type, range, unit, meaning) live with the generator code, so a spec can only choose
+values, never redefine what a knob means. A user adds a task variant by dropping a TOML
+file into a tasks folder (``--tasks-dir`` or ``TOYTASKS_TASKS``).
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+from toytasks.errors import ToytasksError
+from toytasks.models import ARCHITECTURES
+from toytasks.tasks import Task, get_generator
+
+PACKAGE_DIR = Path(__file__).resolve().parent
+BUILTIN_DIRS = (PACKAGE_DIR / "_tasks", PACKAGE_DIR.parents[1] / "tasks")
+ENV_DIRS = "TOYTASKS_TASKS"
+
+
+@dataclass(frozen=True)
+class Budget:
+    """Training budget: the same for every architecture in one table."""
+
+    max_steps: int = 2000
+    batch_size: int = 32
+    lr: float = 3e-3
+    eval_every: int = 100
+    patience: int = 5
+    test_size: int = 1024
+    clip: float = 1.0
+    gate_bias: float = 3.0
+
+
+@dataclass(frozen=True)
+class SearchDefaults:
+    """What `toytasks run --task NAME` does when the user gives no option."""
+
+    architectures: tuple[str, ...] = ("cnn", "tcn", "rnn", "lstm", "gru", "transformer")
+    min_depth: int = 1
+    max_depth: int = 12
+    seeds: int = 3
+    width: int = 32
+
+
+@dataclass(frozen=True)
+class TaskSpec:
+    name: str
+    generator: str
+    description: str
+    knobs: dict[str, Any]
+    threshold: float
+    budget: Budget = field(default_factory=Budget)
+    search: SearchDefaults = field(default_factory=SearchDefaults)
+    path: str = ""
+
+    def make_task(self) -> Task:
+        return get_generator(self.generator)(**self.knobs)
+
+    def with_knobs(self, overrides: dict[str, Any]) -> TaskSpec:
+        """A copy with knob values replaced; values are validated against the schema."""
+        knobs = {**self.knobs, **overrides}
+        task = get_generator(self.generator)(**knobs)  # validates names, types and ranges
+        return replace(self, knobs=task.values)
+
+
+# --- schema ---------------------------------------------------------------------------
+_BUDGET_TYPES = {"max_steps": int, "batch_size": int, "lr": float, "eval_every": int,
+                 "patience": int, "test_size": int, "clip": float, "gate_bias": float}
+_BUDGET_RANGES = {"max_steps": (1, 10**7), "batch_size": (1, 65536), "lr": (1e-7, 10.0),
+                  "eval_every": (1, 10**6), "patience": (1, 10**6), "test_size": (16, 10**6),
+                  "clip": (1e-6, 1e6), "gate_bias": (-20.0, 20.0)}
+_SEARCH_TYPES = {"architectures": list, "min_depth": int, "max_depth": int, "seeds": int,
+                 "width": int}
+_SEARCH_RANGES = {"min_depth": (1, 256), "max_depth": (1, 256), "seeds": (1, 1000),
+                  "width": (1, 4096)}
+_TOP_KEYS = {"name", "generator", "description", "knobs", "solve", "budget", "search"}
+
+
+def _fail(path: str, message: str) -> ToytasksError:
+    return ToytasksError(f"{path}: {message}")
+
+
+def _typed(path: str, key: str, value: Any, kind: type, bounds: tuple | None) -> Any:
+    if kind is float and isinstance(value, int) and not isinstance(value, bool):
+        value = float(value)
+    if not isinstance(value, kind) or isinstance(value, bool):
+        raise _fail(path, f"'{key}' must be {kind.__name__}, got {value!r}")
+    if bounds and not bounds[0] <= value <= bounds[1]:
+        raise _fail(path, f"'{key}' = {value!r} is out of range [{bounds[0]}, {bounds[1]}]")
+    return value
+
+
+def _section(path: str, data: dict, name: str, types: dict, ranges: dict) -> dict[str, Any]:
+    section = data.get(name, {})
+    if not isinstance(section, dict):
+        raise _fail(path, f"[{name}] must be a table")
+    unknown = sorted(set(section) - set(types))
+    if unknown:
+        raise _fail(path, f"unknown key '{name}.{unknown[0]}' (valid: {', '.join(types)})")
+    return {
+        key: _typed(path, f"{name}.{key}", value, types[key], ranges.get(key))
+        for key, value in section.items()
+    }
+
+
+def parse_spec(data: dict[str, Any], path: str) -> TaskSpec:
+    """Validate parsed TOML data into a TaskSpec; every error names ``path`` and the key."""
+    unknown = sorted(set(data) - _TOP_KEYS)
+    if unknown:
+        raise _fail(path, f"unknown key '{unknown[0]}' (valid: {', '.join(sorted(_TOP_KEYS))})")
+    if "generator" not in data:
+        raise _fail(path, "missing key 'generator'")
+    generator = _typed(path, "generator", data["generator"], str, None)
+    name = _typed(path, "name", data.get("name", Path(path).stem), str, None)
+    description = _typed(path, "description", data.get("description", ""), str, None)
+    try:
+        cls = get_generator(generator)
+    except ToytasksError as exc:
+        raise _fail(path, str(exc)) from None
+    knobs = data.get("knobs", {})
+    if not isinstance(knobs, dict):
+        raise _fail(path, "[knobs] must be a table")
+    try:
+        task = cls(**knobs)
+    except ToytasksError as exc:
+        raise _fail(path, f"[knobs] {exc}") from None
+
+    solve = data.get("solve", {})
+    if not isinstance(solve, dict) or set(solve) - {"threshold"}:
+        raise _fail(path, "[solve] takes one key, 'threshold'")
+    if "threshold" not in solve:
+        raise _fail(path, "missing key 'solve.threshold'")
+    threshold = _typed(path, "solve.threshold", solve["threshold"], float, (0.0, 1e9))
+
+    budget = Budget(**_section(path, data, "budget", _BUDGET_TYPES, _BUDGET_RANGES))
+    search_values = _section(path, data, "search", _SEARCH_TYPES, _SEARCH_RANGES)
+    if "architectures" in search_values:
+        archs = search_values["architectures"]
+        bad = [a for a in archs if a not in ARCHITECTURES]
+        if not archs or bad:
+            raise _fail(path, f"'search.architectures' has unknown architecture "
+                              f"{bad[0] if bad else '(empty list)'!r} "
+                              f"(valid: {', '.join(ARCHITECTURES)})")
+        search_values["architectures"] = tuple(archs)
+    search = SearchDefaults(**search_values)
+    if search.min_depth > search.max_depth:
+        raise _fail(path, "'search.min_depth' is larger than 'search.max_depth'")
+    return TaskSpec(name, generator, description, task.values, threshold, budget, search, path)
+
+
+def load_spec_file(path: Path) -> TaskSpec:
+    try:
+        with open(path, "rb") as handle:
+            data = tomllib.load(handle)
+    except OSError as exc:
+        raise ToytasksError(f"{path}: cannot read ({exc.strerror})") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ToytasksError(f"{path}: not valid TOML ({exc})") from None
+    return parse_spec(data, str(path))
+
+
+def task_dirs(extra: list[str] | tuple[str, ...] = ()) -> list[Path]:
+    """Built-in specs first, then $TOYTASKS_TASKS, then --tasks-dir: later ones win."""
+    env = [p for p in os.environ.get(ENV_DIRS, "").split(os.pathsep) if p]
+    builtin = next((d for d in BUILTIN_DIRS if d.is_dir()), None)
+    dirs = ([builtin] if builtin else []) + [Path(p) for p in (*env, *extra)]
+    for directory in dirs[1:]:
+        if not directory.is_dir():
+            raise ToytasksError(f"tasks folder '{directory}' does not exist")
+    return dirs
+
+
+def available_specs(extra_dirs: list[str] | tuple[str, ...] = ()) -> dict[str, Path]:
+    found: dict[str, Path] = {}
+    for directory in task_dirs(extra_dirs):
+        for path in sorted(directory.glob("*.toml")):
+            found[path.stem] = path
+    return found
+
+
+def load_spec(name: str, extra_dirs: list[str] | tuple[str, ...] = ()) -> TaskSpec:
+    """A task by registry name, or a path to a .toml spec file."""
+    if name.endswith(".toml"):
+        return load_spec_file(Path(name))
+    specs = available_specs(extra_dirs)
+    if name not in specs:
+        raise ToytasksError(f"unknown task '{name}' (valid: {', '.join(sorted(specs))})")
+    return load_spec_file(specs[name])
+
+
+def parse_assignments(items: tuple[str, ...] | list[str]) -> dict[str, str]:
+    """Parse repeated ``--set key=value`` options (values are validated by the knob schema)."""
+    result: dict[str, str] = {}
+    for item in items:
+        for part in item.split(","):
+            key, sep, value = part.partition("=")
+            if not sep or not key.strip() or not value.strip():
+                raise ToytasksError(f"--set expects key=value, got {part!r}")
+            result[key.strip()] = value.strip()
+    return result

@@ -1,0 +1,175 @@
+"""Append-only JSONL results store, keyed by trial hash, with provenance.
+
+One line per finished trial, written with flush + fsync, so a record is complete or
+absent. A torn last line (the process died mid-write) is ignored with a warning; a broken
+line anywhere else means someone edited the file, and is an error naming the line.
+Everything downstream (tables, regression check, plots, report) reads only this file.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import math
+import os
+import platform
+import subprocess
+import sys
+import warnings
+from pathlib import Path
+from typing import Any
+
+from toytasks import __version__
+from toytasks.errors import ToytasksError
+from toytasks.trial import Trial, TrialResult
+
+TRIALS_FILE = "trials.jsonl"
+RUNS_FILE = "runs.jsonl"
+
+
+def _finite(value: Any) -> Any:
+    """JSON has no NaN/inf: store them as null so every line is strict JSON."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if isinstance(value, dict):
+        return {k: _finite(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_finite(v) for v in value]
+    return value
+
+
+def provenance(device: str = "cpu") -> dict[str, Any]:
+    import numpy
+    import torch
+
+    return {
+        "toytasks": __version__,
+        "git_commit": git_commit(),
+        "python": platform.python_version(),
+        "torch": torch.__version__,
+        "numpy": numpy.__version__,
+        "platform": f"{sys.platform}-{platform.machine()}",
+        "device": device,
+        "threads": 1,
+    }
+
+
+def git_commit() -> str | None:
+    try:
+        out = subprocess.run(
+            ["git", "rev-parse", "HEAD"], cwd=Path(__file__).parent, capture_output=True,
+            text=True, timeout=5, check=False,
+        )
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return out.stdout.strip() or None if out.returncode == 0 else None
+
+
+def _append_line(path: Path, record: dict[str, Any]) -> None:
+    line = json.dumps(_finite(record), sort_keys=True, allow_nan=False) + "\n"
+    with open(path, "a", encoding="utf-8") as handle:
+        handle.write(line)
+        handle.flush()
+        os.fsync(handle.fileno())
+
+
+def _drop_torn_tail(path: Path) -> None:
+    """Cut an unterminated last line so the next append starts on a line of its own."""
+    if not path.exists():
+        return
+    data = path.read_bytes()
+    if data and not data.endswith(b"\n"):
+        with open(path, "r+b") as handle:
+            handle.truncate(data.rfind(b"\n") + 1)
+            handle.flush()
+            os.fsync(handle.fileno())
+
+
+def read_jsonl(path: Path) -> list[dict[str, Any]]:
+    """Strict JSONL reader that tolerates only a torn final line."""
+    if not path.exists():
+        return []
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ToytasksError(f"{path}: cannot read results ({exc})") from None
+    lines = text.split("\n")
+    records = []
+    for number, line in enumerate(lines, start=1):
+        if not line.strip():
+            continue
+        try:
+            record = json.loads(line)
+            if not isinstance(record, dict):
+                raise ValueError("not an object")
+        except ValueError:
+            if number == len(lines) and not text.endswith("\n"):
+                warnings.warn(f"{path}:{number}: ignoring a torn last line (interrupted write)",
+                              stacklevel=2)
+                continue
+            raise ToytasksError(f"{path}:{number}: broken record (not a JSON object)") from None
+        records.append(record)
+    return records
+
+
+class ResultStore:
+    """A results folder: trials.jsonl (one record per trial) and runs.jsonl (invocations)."""
+
+    def __init__(self, root: str | Path, create: bool = True) -> None:
+        self.root = Path(root)
+        if create:
+            try:
+                self.root.mkdir(parents=True, exist_ok=True)
+                probe = self.root / ".write-test"
+                probe.write_text("ok")
+                probe.unlink()
+            except OSError as exc:
+                raise ToytasksError(
+                    f"results folder '{self.root}' is not writable ({exc.strerror})"
+                ) from None
+        elif not (self.root / TRIALS_FILE).exists():
+            raise ToytasksError(f"'{self.root}' holds no results ({TRIALS_FILE} not found)")
+        self.trials_path = self.root / TRIALS_FILE
+        self.runs_path = self.root / RUNS_FILE
+        self._cache = self._load()
+        if create:
+            for path in (self.trials_path, self.runs_path):
+                _drop_torn_tail(path)
+
+    def _load(self) -> dict[str, dict[str, Any]]:
+        records: dict[str, dict[str, Any]] = {}
+        for record in read_jsonl(self.trials_path):
+            if not {"key", "trial", "result"} <= set(record):
+                raise ToytasksError(f"{self.trials_path}: record without key/trial/result")
+            records.setdefault(record["key"], record)
+        return records
+
+    def __contains__(self, key: str) -> bool:
+        return key in self._cache
+
+    def __len__(self) -> int:
+        return len(self._cache)
+
+    def result(self, key: str) -> TrialResult:
+        return TrialResult.from_dict(self._cache[key]["result"])
+
+    def records(self) -> list[dict[str, Any]]:
+        return list(self._cache.values())
+
+    def append(self, trial: Trial, result: TrialResult, prov: dict[str, Any]) -> None:
+        if trial.key in self._cache:
+            return
+        record = {
+            "key": trial.key,
+            "trial": trial.config(),
+            "result": result.to_dict(),
+            "provenance": {**prov, "date": dt.datetime.now(dt.UTC).isoformat()},
+        }
+        _append_line(self.trials_path, record)
+        self._cache[trial.key] = json.loads(json.dumps(_finite(record)))
+
+    def log_run(self, manifest: dict[str, Any]) -> None:
+        _append_line(self.runs_path, manifest)
+
+    def runs(self) -> list[dict[str, Any]]:
+        return read_jsonl(self.runs_path)

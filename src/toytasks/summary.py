@@ -1,0 +1,131 @@
+"""From stored trial records to the answer: per (task config, architecture), the minimal depth.
+
+Computed from the store alone, so `toytasks run` and `toytasks table DIR` print the same
+thing, and extra trials in the store (another run's, a larger grid) never change a cell's
+rule: the minimal depth is the smallest solved depth whose next-lower depth was trained
+and not solved (or which is the lowest depth trained).
+"""
+
+from __future__ import annotations
+
+import json
+import statistics
+from collections import defaultdict
+from dataclasses import dataclass, field
+from typing import Any
+
+from toytasks.models import ARCHITECTURES
+from toytasks.search import SolveRule
+from toytasks.tasks import get_generator
+
+PER_TRIAL = ("depth", "seed", "lr")
+
+
+@dataclass
+class DepthStats:
+    depth: int
+    seeds: int
+    successes: int
+    params: int
+    steps_to_solve: list[int]
+    flops: float
+    trials: int
+    faults: dict[str, int]
+
+
+@dataclass
+class Row:
+    task: str
+    arch: str
+    config: dict[str, Any]
+    minimal_depth: int | None
+    max_depth_tried: int
+    depths: dict[int, DepthStats]
+    receptive_field: int | None
+    rf_bound: int | None
+    span_samples: int
+    blind_samples: int
+    flops: float
+    trials: int
+    faults: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def evidence(self) -> DepthStats:
+        """The depth whose counts the table shows: the minimal one, else the deepest tried."""
+        return self.depths[self.minimal_depth or self.max_depth_tried]
+
+
+def group_key(config: dict[str, Any]) -> str:
+    return json.dumps({k: v for k, v in config.items() if k not in PER_TRIAL}, sort_keys=True)
+
+
+def rf_bound(arch: str, blind_samples: int, limit: int = 4096) -> int | None:
+    """Smallest depth whose receptive field exceeds the blind window (below it: chance)."""
+    cls = ARCHITECTURES.get(arch)
+    if cls is None or cls.receptive_field(1) is None:
+        return None
+    depth = 1
+    while cls.receptive_field(depth) <= blind_samples and depth < limit:
+        depth += 1
+    return depth
+
+
+def summarise(records: list[dict[str, Any]], rule: SolveRule | None = None) -> list[Row]:
+    rule = rule or SolveRule()
+    groups: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for record in records:
+        groups[group_key(record["trial"])].append(record)
+    rows = [_row(items, rule) for items in groups.values()]
+    order = {name: i for i, name in enumerate(ARCHITECTURES)}
+    return sorted(rows, key=lambda r: (r.task, json.dumps(r.config, sort_keys=True),
+                                       order.get(r.arch, len(order)), r.arch))
+
+
+def _row(items: list[dict[str, Any]], rule: SolveRule) -> Row:
+    config = {k: v for k, v in items[0]["trial"].items() if k not in PER_TRIAL}
+    lrs = sorted({r["trial"]["lr"] for r in items})
+    by_depth: dict[int, list[dict[str, Any]]] = defaultdict(list)
+    for record in items:
+        by_depth[record["trial"]["depth"]].append(record)
+    depths = {d: _depth_stats(d, recs, len(lrs)) for d, recs in sorted(by_depth.items())}
+    solved = {d for d, s in depths.items() if rule.solved(s.successes, s.seeds)}
+    lowest = min(depths)
+    minimal = next(
+        (d for d in sorted(solved) if d == lowest or (d - 1 in depths and d - 1 not in solved)),
+        None,
+    )
+    task = get_generator(config["generator"])(**config["knobs"])
+    cls = ARCHITECTURES.get(config["arch"])
+    faults: dict[str, int] = defaultdict(int)
+    for stats in depths.values():
+        for status, count in stats.faults.items():
+            faults[status] += count
+    return Row(
+        task=config["task"], arch=config["arch"], config=config, minimal_depth=minimal,
+        max_depth_tried=max(depths), depths=depths,
+        receptive_field=cls.receptive_field(minimal) if cls and minimal else None,
+        rf_bound=rf_bound(config["arch"], task.blind_samples),
+        span_samples=task.span_samples, blind_samples=task.blind_samples,
+        flops=sum(s.flops for s in depths.values()), trials=len(items), faults=dict(faults),
+    )
+
+
+def _depth_stats(depth: int, records: list[dict[str, Any]], n_lrs: int) -> DepthStats:
+    per_seed: dict[int, list[dict[str, Any]]] = defaultdict(list)
+    for record in records:
+        per_seed[record["trial"]["seed"]].append(record["result"])
+    successes = sum(any(r["status"] == "solved" for r in rs) for rs in per_seed.values())
+    steps = [r["steps_to_solve"] for rs in per_seed.values() for r in rs
+             if r["status"] == "solved"]
+    faults: dict[str, int] = defaultdict(int)
+    for rs in per_seed.values():
+        for r in rs:
+            if r["status"] in ("diverged", "error"):
+                faults[r["status"]] += 1
+    params = [r["params"] for rs in per_seed.values() for r in rs if r["params"]]
+    return DepthStats(
+        depth=depth, seeds=len(per_seed), successes=successes,
+        params=int(statistics.median(params)) if params else 0, steps_to_solve=steps,
+        flops=sum(r["flops"] or 0.0 for rs in per_seed.values() for r in rs),
+        trials=len(records), faults=dict(faults),
+    )

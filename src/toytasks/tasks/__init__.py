@@ -1,0 +1,25 @@
+"""Task registry: CLI names are kebab-case and equal the registry keys."""
+
+from __future__ import annotations
+
+from toytasks.errors import ToytasksError
+from toytasks.tasks.base import CLASSIFICATION, REGRESSION, Knob, Task
+from toytasks.tasks.copy_memory import CopyMemory
+from toytasks.tasks.cycle_pattern import CyclePattern
+from toytasks.tasks.xor_products import XorProducts
+
+GENERATORS: dict[str, type[Task]] = {
+    cls.name: cls for cls in (CyclePattern, CopyMemory, XorProducts)
+}
+
+
+def get_generator(name: str) -> type[Task]:
+    try:
+        return GENERATORS[name]
+    except KeyError:
+        raise ToytasksError(
+            f"unknown generator '{name}' (valid: {', '.join(sorted(GENERATORS))})"
+        ) from None
+
+
+__all__ = ["CLASSIFICATION", "GENERATORS", "REGRESSION", "Knob", "Task", "get_generator"]

@@ -1,0 +1,92 @@
+"""cycle-pattern: does the signal end with n positive cycles followed by a negative one?
+
+The signal is a train of sine cycles, each either upright (+) or inverted (-), with integer
+cycle lengths jittered around ``period_samples``. Every sequence ends with the fixed suffix
+``+ ... + -`` (``n_positive - 1`` positive cycles then one negative); the label is the sign
+of the cycle just before that suffix. Positives are ``+ + + -`` and every negative is the
+*hard* negative ``- + + -``: the last ``n_positive`` cycles are identically distributed in
+both classes, so a model that cannot see back into cycle ``-(n_positive + 1)`` is at chance.
+The random prefix cycles are independent of the label.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from toytasks.tasks.base import Knob, Task
+
+
+class CyclePattern(Task):
+    name = "cycle-pattern"
+    summary = "ends with n_positive upright cycles then an inverted one? (receptive field)"
+    knobs = (
+        Knob("period_samples", int, 8, "nominal length of one cycle", "samples", 3, 512),
+        Knob("n_positive", int, 3, "positive cycles required before the final negative",
+             "cycles", 1, 32),
+        Knob("prefix_cycles", int, 2, "random cycles before the deciding pattern", "cycles",
+             0, 256),
+        Knob("jitter", float, 0.1, "cycle lengths vary uniformly within +-jitter*period",
+             "fraction", 0.0, 0.5),
+        Knob("noise_std", float, 0.1, "standard deviation of additive Gaussian noise",
+             "amplitude", 0.0, 10.0),
+    )
+
+    @property
+    def min_cycle(self) -> int:
+        return max(2, round(self.period_samples * (1 - self.jitter)))
+
+    @property
+    def max_cycle(self) -> int:
+        return max(self.min_cycle, round(self.period_samples * (1 + self.jitter)))
+
+    @property
+    def seq_len(self) -> int:
+        return (self.n_positive + 1 + self.prefix_cycles) * self.max_cycle
+
+    @property
+    def n_inputs(self) -> int:
+        return 1
+
+    @property
+    def span_samples(self) -> int:
+        # Enough trailing samples to contain the deciding cycle whatever the jitter.
+        return (self.n_positive + 1) * self.max_cycle
+
+    @property
+    def blind_samples(self) -> int:
+        # The last n_positive cycles: identical in both classes, however short they are.
+        return self.n_positive * self.min_cycle
+
+    @property
+    def baseline(self) -> float:
+        return 0.5
+
+    def sample(self, n: int, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+        t_len, lo, hi = self.seq_len, self.min_cycle, self.max_cycle
+        n_cycles = math.ceil(t_len / lo) + 1
+        lengths = rng.integers(lo, hi + 1, size=(n, n_cycles))
+        # Cycles are indexed from the end: 0 is the final (negative) cycle.
+        signs = rng.choice(np.array([-1.0, 1.0]), size=(n, n_cycles))
+        labels = rng.integers(0, 2, size=n)
+        k = self.n_positive
+        signs[:, 0] = -1.0
+        signs[:, 1 : k] = 1.0
+        signs[:, k] = np.where(labels == 1, 1.0, -1.0)
+        ends = np.cumsum(lengths, axis=1)  # reverse position just past each cycle
+        # Locate, for every reverse position r, the cycle that covers it (vectorised).
+        row_offset = (np.arange(n) * (int(ends[:, -1].max()) + 1))[:, None]
+        reverse = np.arange(t_len)[None, :]
+        flat = np.searchsorted((ends + row_offset).ravel(), (reverse + row_offset).ravel(),
+                               side="right")
+        cycle = flat.reshape(n, t_len) - np.arange(n)[:, None] * n_cycles
+        cycle_len = np.take_along_axis(lengths, cycle, axis=1)
+        offset_in_cycle = np.take_along_axis(ends, cycle, axis=1) - 1 - reverse
+        wave = np.take_along_axis(signs, cycle, axis=1) * np.sin(
+            2 * np.pi * offset_in_cycle / cycle_len
+        )
+        if self.noise_std > 0:
+            wave = wave + rng.normal(0.0, self.noise_std, size=wave.shape)
+        x = wave[:, ::-1].astype(np.float32)[:, :, None]
+        return np.ascontiguousarray(x), labels.astype(np.int64)[:, None]

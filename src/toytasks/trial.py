@@ -1,0 +1,96 @@
+"""Trial and TrialResult: the frozen record of what determines a result, and the result.
+
+A trial's hash (``key``) is the identity of a result: the store, resume and the regression
+check address results by it. Everything that can change a trained model's numbers is a
+field here; where the trial runs (``device``) is provenance, not identity.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import asdict, dataclass, field, fields
+from typing import Any
+
+SOLVED, UNSOLVED, DIVERGED, ERROR = "solved", "unsolved", "diverged", "error"
+STATUSES = (SOLVED, UNSOLVED, DIVERGED, ERROR)
+NOT_IDENTITY = ("device",)
+
+
+@dataclass(frozen=True)
+class Trial:
+    task: str
+    generator: str
+    knobs: tuple[tuple[str, Any], ...]
+    arch: str
+    depth: int
+    width: int
+    seed: int
+    lr: float
+    max_steps: int
+    batch_size: int
+    eval_every: int
+    patience: int
+    test_size: int
+    threshold: float
+    clip: float = 1.0
+    gate_bias: float = 3.0
+    train_size: int = 0  # 0: a fresh batch every step; N: a fixed training set of N examples
+    diagnostics: bool = False
+    device: str = "cpu"
+
+    @property
+    def knob_values(self) -> dict[str, Any]:
+        return dict(self.knobs)
+
+    def config(self) -> dict[str, Any]:
+        """Everything that determines the result, as plain JSON-able data."""
+        data = {f.name: getattr(self, f.name) for f in fields(self) if f.name not in NOT_IDENTITY}
+        data["knobs"] = dict(self.knobs)
+        return data
+
+    @property
+    def key(self) -> str:
+        text = json.dumps(self.config(), sort_keys=True, separators=(",", ":"))
+        return hashlib.sha256(text.encode()).hexdigest()[:20]
+
+    @classmethod
+    def from_config(cls, config: dict[str, Any], device: str = "cpu") -> Trial:
+        data = dict(config)
+        data["knobs"] = tuple(sorted(data["knobs"].items()))
+        return cls(**data, device=device)
+
+    def label(self) -> str:
+        return f"{self.task} {self.arch} depth={self.depth} seed={self.seed} lr={self.lr:g}"
+
+
+@dataclass
+class TrialResult:
+    key: str
+    status: str
+    metric: str
+    best_metric: float
+    final_metric: float
+    baseline: float
+    steps: int
+    steps_to_solve: int | None
+    train_loss: float
+    test_loss: float
+    params: int
+    flops: float
+    wall_s: float
+    evals: int = 0
+    reason: str = ""
+    diagnostics: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def solved(self) -> bool:
+        return self.status == SOLVED
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> TrialResult:
+        known = {f.name for f in fields(cls)}
+        return cls(**{k: v for k, v in data.items() if k in known})
