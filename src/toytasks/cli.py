@@ -140,9 +140,10 @@ def run(task_name: str, arch: str | None, seeds: int | None, min_depth: int | No
     store = ResultStore(Path(out) if out else Path("results") / f"{spec.name}-{stamp}")
     _say(f"toytasks {__version__}: {spec.name}, archs {','.join(opts.archs)}, depths "
          f"{opts.min_depth}..{opts.max_depth}, {opts.seeds} seed(s); results in {store.root}")
-    executor = make_executor(workers or default_workers())
+    n_workers = workers or default_workers()
+    executor = make_executor(n_workers)
     try:
-        rows = run_search(spec, opts, store, executor, progress=(lambda _: None) if quiet
+        rows = run_search(spec, opts, store, executor, n_workers, progress=(lambda _: None) if quiet
                           else _say)
     except KeyboardInterrupt:
         executor.shutdown(wait=False, cancel_futures=True)

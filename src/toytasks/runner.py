@@ -68,8 +68,33 @@ def expected_cost(trial: Trial, seq_len: int, n_inputs: int) -> float:
     return model.forward_flops(seq_len) * trial.max_steps
 
 
+def _take_stored(searches: list[LinearDepthSearch], store: ResultStore,
+                 keys: set[str]) -> tuple[list[tuple[LinearDepthSearch, Trial]], int]:
+    """Feed stored results to the searches until they ask for something new (resume).
+
+    Returns the candidates that still need training and the count of reused results.
+    """
+    reused = 0
+    while True:
+        fresh = []
+        progressed = False
+        for search in searches:
+            for trial in search.candidates():
+                keys.add(group_key(trial.config()))
+                if trial.key in store:
+                    search.started(trial)
+                    search.record(trial, store.result(trial.key))
+                    reused += 1
+                    progressed = True
+                    break  # the search may have moved on: ask it again
+                fresh.append((search, trial))
+        if not progressed:
+            return fresh, reused
+
+
 def run(spec: TaskSpec, opts: RunOptions, store: ResultStore, executor: Executor,
-        progress: Progress = lambda _: None, rule: SolveRule | None = None) -> list[Row]:
+        workers: int, progress: Progress = lambda _: None,
+        rule: SolveRule | None = None) -> list[Row]:
     rule = rule or SolveRule()
     task = spec.make_task()
     searches = [
@@ -85,22 +110,18 @@ def run(spec: TaskSpec, opts: RunOptions, store: ResultStore, executor: Executor
     done_count = reused = 0
 
     while True:
-        proposals: list[tuple[LinearDepthSearch, Trial]] = []
-        for search in searches:
-            for trial in search.next_trials():
-                keys.add(group_key(trial.config()))
-                if trial.key in store:
-                    reused += 1
-                    search.record(trial, store.result(trial.key))
-                else:
-                    proposals.append((search, trial))
-        if not proposals and not running:
+        candidates, n_reused = _take_stored(searches, store, keys)
+        reused += n_reused
+        free = workers - len(running)
+        ranked = sorted(candidates, key=lambda p: (p[1].seed, -expected_cost(
+            p[1], task.seq_len, task.n_inputs), p[1].arch))
+        for search, trial in ranked[:max(0, free)]:
+            search.started(trial)
+            running[executor.submit(train, trial)] = (search, trial)
+        if not running:
             if all(s.done for s in searches):
                 break
-            continue  # stored results moved a search on: ask again
-        proposals.sort(key=lambda p: -expected_cost(p[1], task.seq_len, task.n_inputs))
-        for search, trial in proposals:
-            running[executor.submit(train, trial)] = (search, trial)
+            continue
         finished, _ = wait(list(running), return_when=FIRST_COMPLETED)
         for future in sorted(finished, key=lambda f: running[f][1].key):
             search, trial = running.pop(future)
@@ -111,7 +132,7 @@ def run(spec: TaskSpec, opts: RunOptions, store: ResultStore, executor: Executor
             search.record(trial, result)
     if reused:
         progress(f"reused {reused} stored trial(s) from {store.root}")
-    return [row for row in summarise(store.records(), rule)
+    return [row for row in summarise(store.records(), rule, seeds=opts.seeds)
             if group_key(row.config) in keys]
 
 

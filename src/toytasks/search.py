@@ -1,17 +1,29 @@
 """Minimal-depth search: decides which trials to run next; never trains anything itself.
 
-A search object is fed results and proposes trials; the runner owns the executor and the
-store. The decision rule (when is a depth "solved") lives in one place: ``SolveRule``.
+A search object proposes trials and is fed their results; the runner owns the executor and
+the store. When a depth is "solved" is decided in one place, ``SolveRule``, and seeds are
+consumed in order (0, 1, 2, ...): a depth's verdict is taken as soon as the seeds seen so
+far decide it, so a depth that has failed twice out of three is not trained a third time.
+Because the order is fixed, the verdict and its evidence never depend on timing or on the
+number of workers; a seed that ran speculatively past the decision is stored but not counted.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from toytasks.trial import Trial, TrialResult
 
 TrialFactory = Callable[[int, int, float], Trial]  # (depth, seed, lr) -> Trial
+
+
+@dataclass(frozen=True)
+class Verdict:
+    decided: bool
+    solved: bool
+    successes: int
+    counted: int  # seeds that the decision used (a prefix of 0, 1, 2, ...)
 
 
 @dataclass(frozen=True)
@@ -23,34 +35,37 @@ class SolveRule:
     def solved(self, successes: int, seeds: int) -> bool:
         return 2 * successes > seeds
 
-    def decided(self, successes: int, failures: int, seeds: int) -> bool:
-        """True once the remaining seeds cannot change the verdict."""
-        remaining = seeds - successes - failures
-        return self.solved(successes, seeds) or not self.solved(successes + remaining, seeds)
+    def verdict(self, outcomes: Sequence[bool | None], seeds: int) -> Verdict:
+        """Walk seed outcomes in order (None = not known yet) until the verdict is certain."""
+        successes = failures = 0
+        for outcome in outcomes[:seeds]:
+            if outcome is None:
+                break
+            successes += outcome
+            failures += not outcome
+            remaining = seeds - successes - failures
+            if self.solved(successes, seeds):
+                return Verdict(True, True, successes, successes + failures)
+            if not self.solved(successes + remaining, seeds):
+                return Verdict(True, False, successes, successes + failures)
+        return Verdict(False, False, successes, successes + failures)
 
     def describe(self) -> str:
         return "solved = more than half of the seeds reach the threshold (best over lr grid)"
 
 
-@dataclass
-class DepthRecord:
-    """Results at one depth, per seed: a seed succeeds if any lr in the grid succeeds."""
-
-    outcomes: dict[int, list[bool]] = field(default_factory=dict)
-
-    def add(self, seed: int, solved: bool) -> None:
-        self.outcomes.setdefault(seed, []).append(solved)
-
-    def seed_success(self, seed: int, n_lrs: int) -> bool | None:
-        runs = self.outcomes.get(seed, [])
-        if any(runs):
-            return True
-        return False if len(runs) == n_lrs else None
+def seed_outcomes(runs: dict[int, list[bool]], seeds: int, n_lrs: int) -> list[bool | None]:
+    """Per seed: True if any lr succeeded, False if all lrs failed, None if still unknown."""
+    outcomes: list[bool | None] = []
+    for seed in range(seeds):
+        got = runs.get(seed, [])
+        outcomes.append(True if any(got) else (False if len(got) >= n_lrs else None))
+    return outcomes
 
 
 @dataclass
 class LinearDepthSearch:
-    """Train depths min..max in order, all seeds (and lrs) per depth; stop at the first solved."""
+    """Train depths min..max in order; stop at the first depth the rule calls solved."""
 
     arch: str
     make_trial: TrialFactory
@@ -62,32 +77,35 @@ class LinearDepthSearch:
     depth: int = 0
     minimal_depth: int | None = None
     done: bool = False
-    history: dict[int, DepthRecord] = field(default_factory=dict)
-    _outstanding: set[str] = field(default_factory=set)
+    _runs: dict[int, list[bool]] = field(default_factory=dict)
+    _started: set[str] = field(default_factory=set)
 
     def __post_init__(self) -> None:
         self.depth = self.min_depth
 
-    def next_trials(self) -> list[Trial]:
-        """Trials to run now; empty while waiting for results or when done."""
-        if self.done or self._outstanding or self.depth in self.history:
+    def candidates(self) -> list[Trial]:
+        """Trials wanted now that have not been started, lowest seed first."""
+        if self.done:
             return []
-        self.history[self.depth] = DepthRecord()
         trials = [self.make_trial(self.depth, seed, lr) for seed in range(self.seeds)
                   for lr in self.lrs]
-        self._outstanding = {t.key for t in trials}
-        return trials
+        return [t for t in trials if t.key not in self._started]
+
+    def started(self, trial: Trial) -> None:
+        self._started.add(trial.key)
 
     def record(self, trial: Trial, result: TrialResult) -> None:
-        self._outstanding.discard(trial.key)
-        self.history[trial.depth].add(trial.seed, result.solved)
-        if self._outstanding:
+        if self.done or trial.depth != self.depth:
+            return  # a speculative trial of a depth already decided: stored, not counted
+        self._runs.setdefault(trial.seed, []).append(result.solved)
+        verdict = self.rule.verdict(seed_outcomes(self._runs, self.seeds, len(self.lrs)),
+                                    self.seeds)
+        if not verdict.decided:
             return
-        record = self.history[trial.depth]
-        successes = sum(bool(record.seed_success(s, len(self.lrs))) for s in range(self.seeds))
-        if self.rule.solved(successes, self.seeds):
-            self.minimal_depth, self.done = trial.depth, True
-        elif trial.depth >= self.max_depth:
+        self._runs = {}
+        if verdict.solved:
+            self.minimal_depth, self.done = self.depth, True
+        elif self.depth >= self.max_depth:
             self.done = True
         else:
-            self.depth = trial.depth + 1
+            self.depth += 1

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from toytasks.models import ARCHITECTURES
-from toytasks.search import SolveRule
+from toytasks.search import SolveRule, seed_outcomes
 from toytasks.tasks import get_generator
 
 PER_TRIAL = ("depth", "seed", "lr")
@@ -24,8 +24,9 @@ PER_TRIAL = ("depth", "seed", "lr")
 @dataclass
 class DepthStats:
     depth: int
-    seeds: int
+    seeds: int  # seeds counted by the sequential rule
     successes: int
+    solved: bool
     params: int
     steps_to_solve: list[int]
     flops: float
@@ -47,6 +48,7 @@ class Row:
     blind_samples: int
     flops: float
     trials: int
+    lrs: tuple[float, ...] = ()
     faults: dict[str, int] = field(default_factory=dict)
 
     @property
@@ -70,25 +72,37 @@ def rf_bound(arch: str, blind_samples: int, limit: int = 4096) -> int | None:
     return depth
 
 
-def summarise(records: list[dict[str, Any]], rule: SolveRule | None = None) -> list[Row]:
+def summarise(records: list[dict[str, Any]], rule: SolveRule | None = None,
+              seeds: int | None = None) -> list[Row]:
+    """Rows for every (task config, architecture) in ``records``.
+
+    ``seeds`` is the number of seeds the run asked for; when not given (a results folder
+    read back later) it is the number of distinct seeds stored at each depth, which gives
+    the same verdicts because a run stores every seed its decision needed.
+    """
     rule = rule or SolveRule()
     groups: dict[str, list[dict[str, Any]]] = defaultdict(list)
     for record in records:
         groups[group_key(record["trial"])].append(record)
-    rows = [_row(items, rule) for items in groups.values()]
+    rows = [_row(items, rule, seeds) for items in groups.values()]
     order = {name: i for i, name in enumerate(ARCHITECTURES)}
-    return sorted(rows, key=lambda r: (r.task, json.dumps(r.config, sort_keys=True),
+    return sorted(rows, key=lambda r: (r.task, _config_text(r.config),
                                        order.get(r.arch, len(order)), r.arch))
 
 
-def _row(items: list[dict[str, Any]], rule: SolveRule) -> Row:
+def _config_text(config: dict[str, Any]) -> str:
+    return json.dumps({k: v for k, v in config.items() if k != "arch"}, sort_keys=True)
+
+
+def _row(items: list[dict[str, Any]], rule: SolveRule, seeds: int | None) -> Row:
     config = {k: v for k, v in items[0]["trial"].items() if k not in PER_TRIAL}
     lrs = sorted({r["trial"]["lr"] for r in items})
     by_depth: dict[int, list[dict[str, Any]]] = defaultdict(list)
     for record in items:
         by_depth[record["trial"]["depth"]].append(record)
-    depths = {d: _depth_stats(d, recs, len(lrs)) for d, recs in sorted(by_depth.items())}
-    solved = {d for d, s in depths.items() if rule.solved(s.successes, s.seeds)}
+    depths = {d: _depth_stats(d, recs, len(lrs), rule, seeds)
+              for d, recs in sorted(by_depth.items())}
+    solved = {d for d, s in depths.items() if s.solved}
     lowest = min(depths)
     minimal = next(
         (d for d in sorted(solved) if d == lowest or (d - 1 in depths and d - 1 not in solved)),
@@ -106,26 +120,30 @@ def _row(items: list[dict[str, Any]], rule: SolveRule) -> Row:
         receptive_field=cls.receptive_field(minimal) if cls and minimal else None,
         rf_bound=rf_bound(config["arch"], task.blind_samples),
         span_samples=task.span_samples, blind_samples=task.blind_samples,
-        flops=sum(s.flops for s in depths.values()), trials=len(items), faults=dict(faults),
+        flops=sum(s.flops for s in depths.values()),
+        trials=sum(s.trials for s in depths.values()), lrs=tuple(lrs), faults=dict(faults),
     )
 
 
-def _depth_stats(depth: int, records: list[dict[str, Any]], n_lrs: int) -> DepthStats:
+def _depth_stats(depth: int, records: list[dict[str, Any]], n_lrs: int, rule: SolveRule,
+                 seeds: int | None) -> DepthStats:
     per_seed: dict[int, list[dict[str, Any]]] = defaultdict(list)
     for record in records:
         per_seed[record["trial"]["seed"]].append(record["result"])
-    successes = sum(any(r["status"] == "solved" for r in rs) for rs in per_seed.values())
-    steps = [r["steps_to_solve"] for rs in per_seed.values() for r in rs
-             if r["status"] == "solved"]
+    n_seeds = seeds or len(per_seed)
+    runs = {s: [r["status"] == "solved" for r in rs] for s, rs in per_seed.items()}
+    verdict = rule.verdict(seed_outcomes(runs, n_seeds, n_lrs), n_seeds)
+    counted = [r for s in range(verdict.counted) for r in per_seed.get(s, [])]
     faults: dict[str, int] = defaultdict(int)
-    for rs in per_seed.values():
-        for r in rs:
-            if r["status"] in ("diverged", "error"):
-                faults[r["status"]] += 1
-    params = [r["params"] for rs in per_seed.values() for r in rs if r["params"]]
+    for r in counted:
+        if r["status"] in ("diverged", "error"):
+            faults[r["status"]] += 1
+    params = [r["params"] for r in counted if r["params"]]
     return DepthStats(
-        depth=depth, seeds=len(per_seed), successes=successes,
-        params=int(statistics.median(params)) if params else 0, steps_to_solve=steps,
-        flops=sum(r["flops"] or 0.0 for rs in per_seed.values() for r in rs),
-        trials=len(records), faults=dict(faults),
+        depth=depth, seeds=verdict.counted, successes=verdict.successes,
+        solved=verdict.decided and verdict.solved,
+        params=int(statistics.median(params)) if params else 0,
+        steps_to_solve=[r["steps_to_solve"] for r in counted if r["status"] == "solved"],
+        flops=sum(r["flops"] or 0.0 for r in counted), trials=len(counted),
+        faults=dict(faults),
     )

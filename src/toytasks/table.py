@@ -31,10 +31,11 @@ def caption(rows: list[Row], rule: SolveRule | None = None) -> str:
     c = rows[0].config
     knobs = ", ".join(f"{k}={v}" for k, v in sorted(c["knobs"].items()))
     seeds = max(r.evidence.seeds for r in rows)
+    lrs = ",".join(f"{lr:g}" for lr in sorted({lr for r in rows for lr in r.lrs}))
     return (
         f"{c['task']} ({knobs}); span {rows[0].span_samples} samples, blind window "
         f"{rows[0].blind_samples}; solved: held-out metric reaches {c['threshold']:g} within "
-        f"{c['max_steps']} steps (batch {c['batch_size']}, lr {c['lr']:g}, width {c['width']}, "
+        f"{c['max_steps']} steps (batch {c['batch_size']}, lr {lrs}, width {c['width']}, "
         f"gate bias {c['gate_bias']:g}); seeds {seeds}, rule {rule.name}; "
         f"toytasks {__version__}"
     )

@@ -116,6 +116,7 @@ class Task(ABC):
 
     def check(self) -> None:
         """Cross-knob validation; raise ToytasksError for impossible combinations."""
+        return None
 
     # --- shapes -----------------------------------------------------------------------
     @property
