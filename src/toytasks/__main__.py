@@ -1,0 +1,5 @@
+"""`python -m toytasks` = the `toytasks` command."""
+
+from toytasks.cli import entry
+
+entry()
