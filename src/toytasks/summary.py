@@ -28,6 +28,7 @@ class DepthStats:
     successes: int
     solved: bool
     params: int
+    best_metric: float | None  # median over counted trials of the best held-out metric
     steps_to_solve: list[int]
     flops: float
     trials: int
@@ -46,6 +47,8 @@ class Row:
     rf_bound: int | None
     span_samples: int
     blind_samples: int
+    metric: str
+    baseline: float
     flops: float
     trials: int
     lrs: tuple[float, ...] = ()
@@ -120,6 +123,7 @@ def _row(items: list[dict[str, Any]], rule: SolveRule, seeds: int | None) -> Row
         receptive_field=cls.receptive_field(minimal) if cls and minimal else None,
         rf_bound=rf_bound(config["arch"], task.blind_samples),
         span_samples=task.span_samples, blind_samples=task.blind_samples,
+        metric=task.metric, baseline=task.baseline,
         flops=sum(s.flops for s in depths.values()),
         trials=sum(s.trials for s in depths.values()), lrs=tuple(lrs), faults=dict(faults),
     )
@@ -139,10 +143,12 @@ def _depth_stats(depth: int, records: list[dict[str, Any]], n_lrs: int, rule: So
         if r["status"] in ("diverged", "error"):
             faults[r["status"]] += 1
     params = [r["params"] for r in counted if r["params"]]
+    metrics = [r["best_metric"] for r in counted if r["best_metric"] is not None]
     return DepthStats(
         depth=depth, seeds=verdict.counted, successes=verdict.successes,
         solved=verdict.decided and verdict.solved,
         params=int(statistics.median(params)) if params else 0,
+        best_metric=statistics.median(metrics) if metrics else None,
         steps_to_solve=[r["steps_to_solve"] for r in counted if r["status"] == "solved"],
         flops=sum(r["flops"] or 0.0 for r in counted), trials=len(counted),
         faults=dict(faults),

@@ -10,8 +10,8 @@ from toytasks import __version__
 from toytasks.search import SolveRule
 from toytasks.summary import Row
 
-HEADERS = ("arch", "min depth", "solved", "params", "median steps", "RF at depth",
-           "RF bound", "trials")
+HEADERS = ("arch", "min depth", "solved", "best metric", "params", "median steps",
+           "RF at depth", "RF bound", "trials")
 
 
 def format_row(row: Row) -> list[str]:
@@ -20,7 +20,9 @@ def format_row(row: Row) -> list[str]:
     steps = str(int(statistics.median(ev.steps_to_solve))) if ev.steps_to_solve else "-"
     faults = "".join(f" ({n} {status})" for status, n in sorted(row.faults.items()))
     return [
-        row.arch, depth, f"{ev.successes}/{ev.seeds}", f"{ev.params:,}" if ev.params else "-",
+        row.arch, depth, f"{ev.successes}/{ev.seeds}",
+        f"{ev.best_metric:.3g}" if ev.best_metric is not None else "-",
+        f"{ev.params:,}" if ev.params else "-",
         steps, str(row.receptive_field) if row.receptive_field else "-",
         f">= {row.rf_bound}" if row.rf_bound else "-", f"{row.trials}{faults}",
     ]
@@ -34,7 +36,9 @@ def caption(rows: list[Row], rule: SolveRule | None = None) -> str:
     lrs = ",".join(f"{lr:g}" for lr in sorted({lr for r in rows for lr in r.lrs}))
     return (
         f"{c['task']} ({knobs}); span {rows[0].span_samples} samples, blind window "
-        f"{rows[0].blind_samples}; solved: held-out metric reaches {c['threshold']:g} within "
+        f"{rows[0].blind_samples}; metric {rows[0].metric} (trivial baseline "
+        f"{rows[0].baseline:.4g}); solved: held-out {rows[0].metric} reaches "
+        f"{c['threshold']:g} within "
         f"{c['max_steps']} steps (batch {c['batch_size']}, lr {lrs}, width {c['width']}, "
         f"gate bias {c['gate_bias']:g}); seeds {seeds}, rule {rule.name}; "
         f"toytasks {__version__}"
