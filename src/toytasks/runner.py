@@ -105,6 +105,7 @@ def run(spec: TaskSpec, opts: RunOptions, store: ResultStore, executor: Executor
     store.log_run({"task": spec.name, "spec_path": spec.path, "options": asdict(opts),
                    "rule": rule.name, "started": time.time()})
     prov = provenance(opts.device)
+    search_info = {"seeds": opts.seeds, "rule": rule.name}
     running: dict[Future, tuple[LinearDepthSearch, Trial]] = {}
     keys: set[str] = set()
     done_count = reused = 0
@@ -126,7 +127,7 @@ def run(spec: TaskSpec, opts: RunOptions, store: ResultStore, executor: Executor
         for future in sorted(finished, key=lambda f: running[f][1].key):
             search, trial = running.pop(future)
             result = future.result()
-            store.append(trial, result, prov)
+            store.append(trial, result, prov, search_info)
             done_count += 1
             progress(_progress_line(done_count, len(running), trial, result))
             search.record(trial, result)

@@ -156,13 +156,17 @@ class ResultStore:
     def records(self) -> list[dict[str, Any]]:
         return list(self._cache.values())
 
-    def append(self, trial: Trial, result: TrialResult, prov: dict[str, Any]) -> None:
+    def append(self, trial: Trial, result: TrialResult, prov: dict[str, Any],
+               search: dict[str, Any] | None = None) -> None:
+        """Store one finished trial; ``search`` records how the run that asked for it decides
+        (seeds requested, rule), so a table read back later applies the same rule."""
         if trial.key in self._cache:
             return
         record = {
             "key": trial.key,
             "trial": trial.config(),
             "result": result.to_dict(),
+            "search": search or {},
             "provenance": {**prov, "date": dt.datetime.now(dt.UTC).isoformat()},
         }
         _append_line(self.trials_path, record)

@@ -80,8 +80,8 @@ def summarise(records: list[dict[str, Any]], rule: SolveRule | None = None,
     """Rows for every (task config, architecture) in ``records``.
 
     ``seeds`` is the number of seeds the run asked for; when not given (a results folder
-    read back later) it is the number of distinct seeds stored at each depth, which gives
-    the same verdicts because a run stores every seed its decision needed.
+    read back later) it is the largest number any stored run asked for in that group
+    (recorded with each trial), else the number of distinct seeds stored at that depth.
     """
     rule = rule or SolveRule()
     groups: dict[str, list[dict[str, Any]]] = defaultdict(list)
@@ -100,6 +100,9 @@ def _config_text(config: dict[str, Any]) -> str:
 def _row(items: list[dict[str, Any]], rule: SolveRule, seeds: int | None) -> Row:
     config = {k: v for k, v in items[0]["trial"].items() if k not in PER_TRIAL}
     lrs = sorted({r["trial"]["lr"] for r in items})
+    if seeds is None:
+        asked = [r.get("search", {}).get("seeds") for r in items]
+        seeds = max((n for n in asked if isinstance(n, int)), default=None)
     by_depth: dict[int, list[dict[str, Any]]] = defaultdict(list)
     for record in items:
         by_depth[record["trial"]["depth"]].append(record)
