@@ -170,15 +170,112 @@ def _check_device(device: str) -> str:
 @main.command()
 @click.argument("results_dir", type=click.Path(file_okay=False))
 @click.option("--format", "fmt", type=click.Choice(TABLE_FORMATS), default="simple",
-              show_default=True, help="Table format.")
-def table(results_dir: str, fmt: str) -> None:
-    """Render the minimal-depth table(s) of a results folder."""
+              show_default=True, help="Table format (latex: booktabs table floats).")
+@click.option("--by", type=click.Choice(("task", "arch")), default="task", show_default=True,
+              help="One table per task configuration, or one per architecture.")
+def table(results_dir: str, fmt: str, by: str) -> None:
+    """Render the minimal-depth table(s) of a results folder (same store: same bytes)."""
     from toytasks.store import ResultStore
     from toytasks.summary import summarise
     from toytasks.table import render
 
     store = ResultStore(results_dir, create=False)
-    click.echo(render(summarise(store.records()), fmt))
+    click.echo(render(summarise(store.records()), fmt, by))
+
+
+# --- results that last: baseline, check, suite (docs/results.md) ------------------------
+@main.command()
+@click.argument("results_dir", type=click.Path(file_okay=False))
+@click.option("--write", "write_path", required=True, type=click.Path(dir_okay=False),
+              help="Baseline JSON file to write (replaced if it exists).")
+def baseline(results_dir: str, write_path: str) -> None:
+    """Write the findings of a results folder as a small, reviewable baseline JSON."""
+    from toytasks.regress import build_baseline, write_baseline
+    from toytasks.store import ResultStore
+    from toytasks.summary import summarise
+
+    rows = summarise(ResultStore(results_dir, create=False).records())
+    if not rows:
+        raise ToytasksError(f"'{results_dir}' holds no trial results to baseline")
+    data = build_baseline(rows)
+    write_baseline(Path(write_path), data)
+    cells = sum(len(t["cells"]) for t in data["tables"])
+    _say(f"baseline: {cells} cell(s) in {len(data['tables'])} table(s) written to {write_path}")
+
+
+@main.command()
+@click.argument("results_dir", type=click.Path(file_okay=False))
+@click.option("--baseline", "baseline_path", required=True, type=click.Path(dir_okay=False),
+              help="Baseline JSON written by `toytasks baseline`.")
+@click.option("--depth-tolerance", type=click.IntRange(0, 256), default=0, show_default=True,
+              help="Allowed change in a solved cell's minimal depth.")
+@click.option("--success-tolerance", type=click.IntRange(0, 1000), default=0,
+              show_default=True, help="Allowed change in successes (and failures) per cell.")
+def check(results_dir: str, baseline_path: str, depth_tolerance: int,
+          success_tolerance: int) -> None:
+    """Compare a results folder with a baseline; exit 1 and list the cells that moved."""
+    from toytasks.regress import compare, load_baseline
+    from toytasks.store import ResultStore
+    from toytasks.summary import summarise
+
+    data = load_baseline(Path(baseline_path))
+    rows = summarise(ResultStore(results_dir, create=False).records())
+    findings, matched = compare(data, rows, depth_tolerance, success_tolerance)
+    tolerance = f"depth tolerance {depth_tolerance}, success tolerance {success_tolerance}"
+    if findings:
+        click.echo(f"toytasks check: {len(findings)} finding(s) changed against "
+                   f"{baseline_path} ({tolerance}); {matched} cell(s) match:")
+        for finding in findings:
+            click.echo(f"  {finding}")
+        click.echo("If the change is intended, review it and update the baseline with "
+                   f"`toytasks baseline {results_dir} --write {baseline_path}`.")
+        sys.exit(1)
+    click.echo(f"toytasks check: all {matched} cell(s) match {baseline_path} ({tolerance})")
+
+
+@main.command()
+@click.argument("profile")
+@click.option("--out", type=click.Path(file_okay=False), help="Results folder (reused: resume).")
+@click.option("--workers", type=click.IntRange(1, 256), help="Parallel trials (default: cores).")
+@click.option("--tasks-dir", multiple=True, help="Extra folder of task TOML specs.")
+@click.option("--format", "fmt", type=click.Choice(TABLE_FORMATS), default="simple",
+              show_default=True, help="Table format.")
+@click.option("--by", type=click.Choice(("task", "arch")), default="task", show_default=True,
+              help="One table per task configuration, or one per architecture.")
+@click.option("--quiet", "-q", is_flag=True, help="No progress lines on stderr.")
+def suite(profile: str, out: str | None, workers: int | None, tasks_dir: tuple[str, ...],
+          fmt: str, by: str, quiet: bool) -> None:
+    """Run every entry of a profile (profiles/NAME.toml or a path) into one results folder."""
+    import time
+
+    from toytasks.executor import default_workers, make_executor
+    from toytasks.runner import run as run_search
+    from toytasks.store import ResultStore
+    from toytasks.suite import load_profile
+    from toytasks.summary import summarise
+    from toytasks.table import render
+
+    prof = load_profile(profile, tasks_dir)
+    stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
+    store = ResultStore(Path(out) if out else Path("results") / f"suite-{prof.name}-{stamp}")
+    n_workers = workers or default_workers()
+    _say(f"toytasks {__version__}: profile {prof.name} ({len(prof.runs)} run(s), "
+         f"{n_workers} worker(s)); results in {store.root}")
+    executor = make_executor(n_workers)
+    start = time.perf_counter()
+    try:
+        for i, entry in enumerate(prof.runs, start=1):
+            _say(f"[run {i}/{len(prof.runs)}] {entry.describe()}")
+            run_search(entry.spec, entry.opts, store, executor, n_workers,
+                       progress=(lambda _: None) if quiet else _say)
+    except KeyboardInterrupt:
+        executor.shutdown(wait=False, cancel_futures=True)
+        _say(f"interrupted: finished trials are kept in {store.root}; resume with the same "
+             f"command plus --out {store.root}")
+        sys.exit(130)
+    executor.shutdown()
+    click.echo(render(summarise(store.records()), fmt, by))
+    _say(f"profile {prof.name}: {time.perf_counter() - start:.0f}s; results: {store.root}")
 
 
 def entry() -> None:
