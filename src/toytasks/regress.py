@@ -150,6 +150,8 @@ def compare(baseline: dict[str, Any], rows: list[Row], depth_tolerance: int = 0,
     current = build_baseline(rows)
     now = {json.dumps(t["config"], sort_keys=True): t for t in current["tables"]}
     findings: list[Finding] = []
+    if baseline.get("rule") != current["rule"]:
+        findings.append(Finding("solve rule", f"{baseline.get('rule')} -> {current['rule']}"))
     matched = 0
     unpaired_old: list[tuple[dict[str, Any], str]] = []
     seen: set[tuple[str, str]] = set()

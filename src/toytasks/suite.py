@@ -115,7 +115,10 @@ def _entry(entry: Any, where: str, tasks_dir: tuple[str, ...]) -> SuiteRun:
                             f"(valid: {', '.join(sorted(_RUN_KEYS))})")
     if not isinstance(entry.get("task"), str):
         raise ToytasksError(f"{where}: 'task' (a task name) is required")
-    spec = load_spec(entry["task"], tasks_dir)
+    try:
+        spec = load_spec(entry["task"], tasks_dir)
+    except ToytasksError as exc:
+        raise ToytasksError(f"{where}: {exc}") from None
     knobs = entry.get("set", {})
     if not isinstance(knobs, dict):
         raise ToytasksError(f"{where}: 'set' must be a table of knob = value")
