@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import shutil
 import sys
+import warnings
 from collections.abc import Callable
 from pathlib import Path
 
@@ -28,6 +29,9 @@ def store_copy(tmp_path: Path) -> Path:
 def cli(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture
         ) -> Callable[..., tuple[int, str, str]]:
     """Run `toytasks ARGS` in this process through ``entry()``: (exit code, stdout, stderr)."""
+
+    # entry() installs a one-line warning format: restore it after the test
+    monkeypatch.setattr(warnings, "formatwarning", warnings.formatwarning)
 
     def run(*args: str) -> tuple[int, str, str]:
         monkeypatch.setattr(sys, "argv", ["toytasks", *args])

@@ -163,3 +163,13 @@ def test_resume_skips_every_stored_trial_and_trains_only_the_missing_ones(
     keys = [json.loads(line)["key"] for line in lines(path)]
     assert len(keys) == len(set(keys)) == 12
 
+
+
+def test_cli_reports_a_torn_line_as_one_warning_line_and_still_renders(store_copy: Path,
+                                                                       cli) -> None:
+    with open(store_copy / TRIALS_FILE, "a") as handle:
+        handle.write('{"key": "abc", "tri')
+    code, out, err = cli("table", str(store_copy))
+    assert code == 0 and "tcn" in out
+    assert err.strip() == (f"toytasks: warning: {store_copy / TRIALS_FILE}:25: ignoring a torn "
+                           "last line (interrupted write)")

@@ -280,6 +280,9 @@ def suite(profile: str, out: str | None, workers: int | None, tasks_dir: tuple[s
 
 def entry() -> None:
     """Console entry point: one-line errors with exit code 2, never a traceback."""
+    import warnings
+
+    warnings.formatwarning = lambda message, *_args, **_kw: f"toytasks: warning: {message}\n"
     try:
         main.main(standalone_mode=False)
     except ToytasksError as exc:
