@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import json
 import math
+import os
+import subprocess
+import sys
 import warnings
 from pathlib import Path
 
@@ -165,11 +168,15 @@ def test_resume_skips_every_stored_trial_and_trains_only_the_missing_ones(
 
 
 
-def test_cli_reports_a_torn_line_as_one_warning_line_and_still_renders(store_copy: Path,
-                                                                       cli) -> None:
+
+def test_cli_reports_a_torn_line_as_one_warning_line_and_still_renders(store_copy: Path
+                                                                       ) -> None:
     with open(store_copy / TRIALS_FILE, "a") as handle:
         handle.write('{"key": "abc", "tri')
-    code, out, err = cli("table", str(store_copy))
-    assert code == 0 and "tcn" in out
-    assert err.strip() == (f"toytasks: warning: {store_copy / TRIALS_FILE}:25: ignoring a torn "
-                           "last line (interrupted write)")
+    src = Path(__file__).resolve().parents[1] / "src"
+    env = {**os.environ, "PYTHONPATH": str(src)}
+    proc = subprocess.run([sys.executable, "-m", "toytasks", "table", str(store_copy)],
+                          capture_output=True, text=True, env=env, timeout=120, check=False)
+    assert proc.returncode == 0 and "tcn" in proc.stdout
+    assert proc.stderr.strip() == (f"toytasks: warning: {store_copy / TRIALS_FILE}:25: "
+                                   "ignoring a torn last line (interrupted write)")
