@@ -52,14 +52,23 @@ def tables(folder: Path) -> dict[str, str]:
     return {fmt: render(rows, fmt) for fmt in ("simple", "csv")}
 
 
-@pytest.mark.slow
-def test_killed_and_resumed_run_equals_an_uninterrupted_one(tmp_path: Path) -> None:
-    whole, killed = tmp_path / "whole", tmp_path / "killed"
-    args = [*RUN, "--seeds", "1", "--workers", "1"]
-    reference = toytasks(*args, "--out", str(whole))
-    reference_out = finish(reference)
+ARGS = [*RUN, "--seeds", "2"]
 
-    proc = toytasks(*args, "--out", str(killed))
+
+@pytest.fixture(scope="module")
+def reference(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
+    """One uninterrupted run with one worker: (its folder, its stdout)."""
+    folder = tmp_path_factory.mktemp("reference") / "out"
+    return folder, finish(toytasks(*ARGS, "--workers", "1", "--out", str(folder)))
+
+
+@pytest.mark.slow
+def test_killed_and_resumed_run_equals_an_uninterrupted_one(
+        tmp_path: Path, reference: tuple[Path, str]) -> None:
+    whole, reference_out = reference
+    killed = tmp_path / "killed"
+    args = [*ARGS, "--workers", "1", "--out", str(killed)]
+    proc = toytasks(*args)
     deadline = time.monotonic() + 120
     while len(stored_lines(killed)) < 2 and proc.poll() is None:
         assert time.monotonic() < deadline, "no trial stored within 120 s"
@@ -70,7 +79,7 @@ def test_killed_and_resumed_run_equals_an_uninterrupted_one(tmp_path: Path) -> N
     n_total = len(stored_lines(whole))
     assert proc.returncode == -signal.SIGKILL and 2 <= n_before < n_total
 
-    resumed_out = finish(toytasks(*args, "--out", str(killed)))
+    resumed_out = finish(toytasks(*args))
     keys = [line.split('"key": "')[1][:20] for line in stored_lines(killed)]
     assert len(keys) == len(set(keys)) == n_total  # nothing lost, nothing twice
     assert results(killed) == results(whole)
@@ -79,11 +88,11 @@ def test_killed_and_resumed_run_equals_an_uninterrupted_one(tmp_path: Path) -> N
 
 
 @pytest.mark.slow
-def test_results_do_not_depend_on_the_number_of_workers(tmp_path: Path) -> None:
-    one, two = tmp_path / "one", tmp_path / "two"
-    args = [*RUN, "--seeds", "2"]
-    out_one = finish(toytasks(*args, "--workers", "1", "--out", str(one)))
-    out_two = finish(toytasks(*args, "--workers", "2", "--out", str(two)))
+def test_results_do_not_depend_on_the_number_of_workers(
+        tmp_path: Path, reference: tuple[Path, str]) -> None:
+    one, out_one = reference
+    two = tmp_path / "two"
+    out_two = finish(toytasks(*ARGS, "--workers", "2", "--out", str(two)))
     assert out_one == out_two
     assert tables(one) == tables(two)
     a, b = results(one), results(two)
