@@ -181,10 +181,10 @@ def table(results_dir: str, fmt: str) -> None:
     click.echo(render(summarise(store.records()), fmt))
 
 
-def entry() -> None:
+def entry(argv: list[str] | None = None) -> None:
     """Console entry point: one-line errors with exit code 2, never a traceback."""
     try:
-        main.main(standalone_mode=False)
+        main.main(args=argv, prog_name="toytasks", standalone_mode=False)
     except ToytasksError as exc:
         click.echo(f"toytasks: error: {exc}", err=True)
         sys.exit(exc.exit_code)
