@@ -1,43 +1,47 @@
-"""Shared test helpers: the committed results fixture and an in-process CLI runner."""
+"""Shared fixtures: small specs and a CLI runner that behaves like the installed command."""
 
 from __future__ import annotations
 
-import shutil
+import os
+import subprocess
 import sys
-import warnings
-from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
-from toytasks.cli import entry
-
-DATA = Path(__file__).parent / "data"
-FIXTURE_STORE = DATA / "store"  # 24 real trial records (cycle-pattern, xor-products)
-GOLDEN = Path(__file__).parent / "golden"
+ROOT = Path(__file__).resolve().parents[1]
 
 
-@pytest.fixture
-def store_copy(tmp_path: Path) -> Path:
-    """A writable copy of the committed fixture store."""
-    target = tmp_path / "store"
-    shutil.copytree(FIXTURE_STORE, target)
-    return target
+def run_cli(*args: str, cwd: Path | None = None, timeout: float = 300,
+            env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
+    """Run `python -m toytasks ARGS` in a subprocess, exactly as a user would."""
+    full_env = {**os.environ, "PYTHONPATH": str(ROOT / "src"), **(env or {})}
+    return subprocess.run(
+        [sys.executable, "-m", "toytasks", *args], capture_output=True, text=True,
+        cwd=cwd or ROOT, timeout=timeout, env=full_env, check=False,
+    )
 
 
 @pytest.fixture
-def cli(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture
-        ) -> Callable[..., tuple[int, str, str]]:
-    """Run `toytasks ARGS` in this process through ``entry()``: (exit code, stdout, stderr)."""
+def cli():
+    return run_cli
+
+
+@pytest.fixture
+def cli_in_process(capsys: pytest.CaptureFixture, monkeypatch: pytest.MonkeyPatch):
+    """`toytasks ARGS` through ``entry()`` in this process (fast; for many small calls):
+    returns (exit code, stdout, stderr)."""
+    import warnings
+
+    from toytasks.cli import entry
 
     # entry() installs a one-line warning format: restore it after the test
     monkeypatch.setattr(warnings, "formatwarning", warnings.formatwarning)
 
     def run(*args: str) -> tuple[int, str, str]:
-        monkeypatch.setattr(sys, "argv", ["toytasks", *args])
         capsys.readouterr()
         try:
-            entry()
+            entry(list(args))
             code = 0
         except SystemExit as exc:
             code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)

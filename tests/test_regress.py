@@ -7,14 +7,17 @@ from pathlib import Path
 
 import pytest
 
-from conftest import FIXTURE_STORE
 from toytasks.errors import ToytasksError
 from toytasks.regress import compare, compare_cell, load_baseline
 
+DATA = Path(__file__).resolve().parent / "data"
+FIXTURE_STORE = DATA / "store"  # 24 real trial records (cycle-pattern, xor-products)
 
-def write_fixture_baseline(tmp_path: Path, cli) -> Path:
+
+
+def write_fixture_baseline(tmp_path: Path, cli_in_process) -> Path:
     path = tmp_path / "baseline.json"
-    code, _, err = cli("baseline", str(FIXTURE_STORE), "--write", str(path))
+    code, _, err = cli_in_process("baseline", str(FIXTURE_STORE), "--write", str(path))
     assert code == 0, err
     assert "6 cell(s) in 3 table(s)" in err
     return path
@@ -28,8 +31,9 @@ def edit_cell(path: Path, task: str, arch: str, **values: object) -> None:
     path.write_text(json.dumps(data, indent=2))
 
 
-def test_baseline_is_small_sorted_json_and_the_store_matches_it(tmp_path: Path, cli) -> None:
-    path = write_fixture_baseline(tmp_path, cli)
+def test_baseline_is_small_sorted_json_and_the_store_matches_it(tmp_path: Path,
+                                                                cli_in_process) -> None:
+    path = write_fixture_baseline(tmp_path, cli_in_process)
     data = json.loads(path.read_text())
     assert data["format"] == "toytasks-baseline/1" and data["rule"] == "majority"
     assert path.read_text() == json.dumps(data, indent=2, sort_keys=True) + "\n"
@@ -38,15 +42,15 @@ def test_baseline_is_small_sorted_json_and_the_store_matches_it(tmp_path: Path, 
                                                "successes": 2, "seeds": 2}
     assert cells[("xor-products", "cnn")]["minimal_depth"] is None
     assert len(path.read_text().splitlines()) < 200  # reviewable: not the raw store
-    code, out, _ = cli("check", str(FIXTURE_STORE), "--baseline", str(path))
+    code, out, _ = cli_in_process("check", str(FIXTURE_STORE), "--baseline", str(path))
     assert code == 0 and "all 6 cell(s) match" in out
 
 
-def test_check_fails_with_a_diff_that_names_the_moved_cell(tmp_path: Path, cli) -> None:
-    path = write_fixture_baseline(tmp_path, cli)
+def test_check_fails_with_a_diff_that_names_the_moved_cell(tmp_path: Path, cli_in_process) -> None:
+    path = write_fixture_baseline(tmp_path, cli_in_process)
     edit_cell(path, "cycle-pattern", "tcn", minimal_depth=3)
     edit_cell(path, "cycle-pattern", "lstm", successes=1, seeds=3)
-    code, out, _ = cli("check", str(FIXTURE_STORE), "--baseline", str(path))
+    code, out, _ = cli_in_process("check", str(FIXTURE_STORE), "--baseline", str(path))
     assert code == 1
     assert "2 finding(s) changed" in out and "4 cell(s) match" in out
     assert ("cycle-pattern (jitter=0.1, n_positive=3, noise_std=0.1, period_samples=6, "
@@ -55,15 +59,15 @@ def test_check_fails_with_a_diff_that_names_the_moved_cell(tmp_path: Path, cli) 
     assert "toytasks baseline" in out  # says how to accept an intended change
 
 
-def test_tolerances_are_explicit_and_default_exact(tmp_path: Path, cli) -> None:
-    path = write_fixture_baseline(tmp_path, cli)
+def test_tolerances_are_explicit_and_default_exact(tmp_path: Path, cli_in_process) -> None:
+    path = write_fixture_baseline(tmp_path, cli_in_process)
     edit_cell(path, "cycle-pattern", "tcn", minimal_depth=5)
     args = ("check", str(FIXTURE_STORE), "--baseline", str(path))
-    assert cli(*args)[0] == 1
-    assert cli(*args, "--depth-tolerance", "1")[0] == 0
+    assert cli_in_process(*args)[0] == 1
+    assert cli_in_process(*args, "--depth-tolerance", "1")[0] == 0
     edit_cell(path, "cycle-pattern", "gru", successes=1)  # 1/2 -> 2/2: one success more
-    assert cli(*args, "--depth-tolerance", "1")[0] == 1
-    assert cli(*args, "--depth-tolerance", "1", "--success-tolerance", "1")[0] == 0
+    assert cli_in_process(*args, "--depth-tolerance", "1")[0] == 1
+    assert cli_in_process(*args, "--depth-tolerance", "1", "--success-tolerance", "1")[0] == 0
 
 
 def test_solved_versus_unsolved_is_a_change_whatever_the_tolerance() -> None:
@@ -76,8 +80,8 @@ def test_solved_versus_unsolved_is_a_change_whatever_the_tolerance() -> None:
     assert compare_cell(old, old) == []
 
 
-def test_missing_new_and_reconfigured_cells_are_reported(tmp_path: Path, cli) -> None:
-    path = write_fixture_baseline(tmp_path, cli)
+def test_missing_new_and_reconfigured_cells_are_reported(tmp_path: Path, cli_in_process) -> None:
+    path = write_fixture_baseline(tmp_path, cli_in_process)
     data = load_baseline(path)
     from toytasks.store import ResultStore
     from toytasks.summary import summarise
@@ -103,19 +107,19 @@ def test_missing_new_and_reconfigured_cells_are_reported(tmp_path: Path, cli) ->
     ('{"format": "toytasks-baseline/1", "tables": [{"task": "t", "config": {}, '
      '"cells": {"cnn": {"minimal_depth": 1}}}]}', "cells.cnn needs"),
 ])
-def test_a_bad_baseline_is_a_one_line_error_with_exit_2(tmp_path: Path, cli, content, message
-                                                         ) -> None:
+def test_a_bad_baseline_is_a_one_line_error_with_exit_2(tmp_path: Path, cli_in_process,
+                                                         content, message) -> None:
     path = tmp_path / "b.json"
     if content is not None:
         path.write_text(content)
     with pytest.raises(ToytasksError, match=message):
         load_baseline(path)
-    code, out, err = cli("check", str(FIXTURE_STORE), "--baseline", str(path))
+    code, out, err = cli_in_process("check", str(FIXTURE_STORE), "--baseline", str(path))
     assert code == 2 and out == "" and err.startswith("toytasks: error:") and message in err
     assert len(err.strip().splitlines()) == 1
 
 
-def test_check_of_a_folder_without_results_exits_2(tmp_path: Path, cli) -> None:
-    path = write_fixture_baseline(tmp_path, cli)
-    code, _, err = cli("check", str(tmp_path / "none"), "--baseline", str(path))
+def test_check_of_a_folder_without_results_exits_2(tmp_path: Path, cli_in_process) -> None:
+    path = write_fixture_baseline(tmp_path, cli_in_process)
+    code, _, err = cli_in_process("check", str(tmp_path / "none"), "--baseline", str(path))
     assert code == 2 and "holds no results" in err

@@ -71,13 +71,13 @@ def test_a_bad_profile_is_one_error_naming_file_and_key(tmp_path: Path, body: st
     assert str(path) in str(info.value)
 
 
-def test_unknown_profile_name_lists_the_valid_ones(cli) -> None:
-    code, _, err = cli("suite", "nonexistent", "--out", "/tmp/unused")
+def test_unknown_profile_name_lists_the_valid_ones(cli_in_process) -> None:
+    code, _, err = cli_in_process("suite", "nonexistent", "--out", "/tmp/unused")
     assert code == 2 and "unknown profile 'nonexistent' (valid: quick" in err
 
 
 def test_suite_runs_every_entry_into_one_store_and_resumes(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, cli) -> None:
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, cli_in_process) -> None:
     monkeypatch.setattr(runner, "train", fake_train)
     profile = write_profile(tmp_path, """
         description = "two entries"
@@ -97,15 +97,15 @@ def test_suite_runs_every_entry_into_one_store_and_resumes(
         lr = [0.001, 0.003]
     """)
     out_dir = tmp_path / "out"
-    code, out, err = cli("suite", str(profile), "--out", str(out_dir), "--workers", "1")
+    code, out, err = cli_in_process("suite", str(profile), "--out", str(out_dir), "--workers", "1")
     assert code == 0, err
     assert "[run 1/2]" in err and "[run 2/2]" in err
     lines = (out_dir / "trials.jsonl").read_text().splitlines()
     # cnn 1, 2; lstm 1, 2; tcn depth 1 at both lrs, depth 2 solved by the first lr
     assert len(lines) == 2 + 2 + 3
-    code, table_out, _ = cli("table", str(out_dir))
+    code, table_out, _ = cli_in_process("table", str(out_dir))
     assert out == table_out  # the suite prints what `toytasks table` prints
     assert table_out.count("lr 0.001,0.003 (best of grid)") == 1
-    code, _, err = cli("suite", str(profile), "--out", str(out_dir), "--workers", "1")
+    code, _, err = cli_in_process("suite", str(profile), "--out", str(out_dir), "--workers", "1")
     assert code == 0 and "reused 4 stored trial(s)" in err and "reused 3 stored" in err
     assert len((out_dir / "trials.jsonl").read_text().splitlines()) == 7

@@ -14,7 +14,6 @@ from pathlib import Path
 
 import pytest
 
-from conftest import FIXTURE_STORE, GOLDEN
 from toytasks.store import ResultStore
 from toytasks.summary import summarise
 from toytasks.table import latex_escape, render
@@ -23,14 +22,19 @@ CASES = [("latex", "task", "table.tex"), ("markdown", "task", "table.md"),
          ("csv", "task", "table.csv"), ("simple", "task", "table.txt"),
          ("github", "arch", "table-by-arch.md")]
 
+DATA = Path(__file__).resolve().parent / "data"
+FIXTURE_STORE = DATA / "store"  # 24 real trial records (cycle-pattern, xor-products)
+GOLDEN = Path(__file__).resolve().parent / "golden"
+
+
 
 def fixture_rows() -> list:
     return summarise(ResultStore(FIXTURE_STORE, create=False).records())
 
 
 @pytest.mark.parametrize(("fmt", "by", "name"), CASES)
-def test_table_matches_its_golden_file(fmt: str, by: str, name: str, cli) -> None:
-    code, out, err = cli("table", str(FIXTURE_STORE), "--format", fmt, "--by", by)
+def test_table_matches_its_golden_file(fmt: str, by: str, name: str, cli_in_process) -> None:
+    code, out, err = cli_in_process("table", str(FIXTURE_STORE), "--format", fmt, "--by", by)
     assert code == 0, err
     golden = GOLDEN / name
     if os.environ.get("TOYTASKS_UPDATE_GOLDEN"):
@@ -91,7 +95,7 @@ def test_by_arch_gives_one_table_per_architecture_with_rows_labelled_by_config()
     assert "cycle-pattern (n_positive=2, period_samples=4" in blocks[0]
 
 
-def test_empty_store_renders_nothing(tmp_path: Path, cli) -> None:
+def test_empty_store_renders_nothing(tmp_path: Path, cli_in_process) -> None:
     (tmp_path / "trials.jsonl").write_text("")
-    code, out, _ = cli("table", str(tmp_path))
+    code, out, _ = cli_in_process("table", str(tmp_path))
     assert code == 0 and out.strip() == ""

@@ -146,13 +146,33 @@ def run(task_name: str, arch: str | None, seeds: int | None, min_depth: int | No
         rows = run_search(spec, opts, store, executor, n_workers, progress=(lambda _: None) if quiet
                           else _say)
     except KeyboardInterrupt:
-        executor.shutdown(wait=False, cancel_futures=True)
-        _say(f"interrupted: finished trials are kept in {store.root}; resume with the same "
-             f"command plus --out {store.root}")
+        _abandon(executor)
+        _say(f"interrupted: {len(store)} finished trial(s) are kept in {store.root}; "
+             f"resume with: {_resume_command(store.root)}")
         sys.exit(130)
     executor.shutdown()
     click.echo(render(rows, fmt))
     _say(f"results: {store.root}")
+
+
+def _abandon(executor: object) -> None:
+    """Stop at once: cancel queued trials and end running ones (their results are lost,
+    everything finished is already stored)."""
+    from concurrent.futures import ProcessPoolExecutor
+
+    if isinstance(executor, ProcessPoolExecutor):
+        for process in list(getattr(executor, "_processes", {}).values()):
+            process.terminate()
+        executor.shutdown(wait=False, cancel_futures=True)
+
+
+def _resume_command(root: Path) -> str:
+    import shlex
+
+    args = sys.argv[1:]
+    if "--out" not in args and not any(a.startswith("--out=") for a in args):
+        args = [*args, "--out", str(root)]
+    return "toytasks " + " ".join(shlex.quote(a) for a in args)
 
 
 def _check_device(device: str) -> str:
@@ -269,22 +289,22 @@ def suite(profile: str, out: str | None, workers: int | None, tasks_dir: tuple[s
             run_search(entry.spec, entry.opts, store, executor, n_workers,
                        progress=(lambda _: None) if quiet else _say)
     except KeyboardInterrupt:
-        executor.shutdown(wait=False, cancel_futures=True)
-        _say(f"interrupted: finished trials are kept in {store.root}; resume with the same "
-             f"command plus --out {store.root}")
+        _abandon(executor)
+        _say(f"interrupted: {len(store)} finished trial(s) are kept in {store.root}; "
+             f"resume with: {_resume_command(store.root)}")
         sys.exit(130)
     executor.shutdown()
     click.echo(render(summarise(store.records()), fmt, by))
     _say(f"profile {prof.name}: {time.perf_counter() - start:.0f}s; results: {store.root}")
 
 
-def entry() -> None:
+def entry(argv: list[str] | None = None) -> None:
     """Console entry point: one-line errors with exit code 2, never a traceback."""
     import warnings
 
     warnings.formatwarning = lambda message, *_args, **_kw: f"toytasks: warning: {message}\n"
     try:
-        main.main(standalone_mode=False)
+        main.main(args=argv, prog_name="toytasks", standalone_mode=False)
     except ToytasksError as exc:
         click.echo(f"toytasks: error: {exc}", err=True)
         sys.exit(exc.exit_code)

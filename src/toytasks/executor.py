@@ -9,12 +9,16 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import signal
 from collections.abc import Callable
 from concurrent.futures import Executor, Future, ProcessPoolExecutor
 from typing import Any
 
 
 def _init_worker() -> None:
+    # Ctrl-C reaches the whole process group: only the driver reacts (stops scheduling,
+    # keeps what is stored, prints how to resume); workers must not die with a traceback.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     import torch
 
     torch.set_num_threads(1)

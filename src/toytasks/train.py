@@ -96,6 +96,10 @@ def train(trial: Trial) -> TrialResult:
 def _train(trial: Trial, start: float) -> TrialResult:
     task = make_task(trial)
     device = torch.device(trial.device)
+    if device.type == "cuda":
+        # cuDNN's fastest convolution kernels are not deterministic: reruns would differ.
+        torch.backends.cudnn.deterministic = True
+        torch.backends.cudnn.benchmark = False
     objective = Objective(task)
     torch.manual_seed(trial.seed)
     model = build_model(
