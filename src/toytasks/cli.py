@@ -8,7 +8,10 @@ from __future__ import annotations
 
 import datetime as dt
 import sys
+from collections.abc import Callable
+from concurrent.futures import Executor
 from pathlib import Path
+from typing import TYPE_CHECKING, TypeVar
 
 import click
 
@@ -18,6 +21,10 @@ from toytasks.models import ARCHITECTURES
 from toytasks.spec import available_specs, load_spec, parse_assignments
 from toytasks.tasks import GENERATORS
 
+if TYPE_CHECKING:
+    from toytasks.store import ResultStore
+
+T = TypeVar("T")
 TABLE_FORMATS = ("simple", "plain", "github", "markdown", "latex", "csv")
 
 
@@ -113,7 +120,7 @@ def run(task_name: str, arch: str | None, seeds: int | None, min_depth: int | No
     """Train each architecture at increasing depth; print the minimal depth that solves."""
     from dataclasses import replace
 
-    from toytasks.executor import default_workers, make_executor
+    from toytasks.executor import default_workers
     from toytasks.runner import default_options
     from toytasks.runner import run as run_search
     from toytasks.store import ResultStore
@@ -141,28 +148,42 @@ def run(task_name: str, arch: str | None, seeds: int | None, min_depth: int | No
     _say(f"toytasks {__version__}: {spec.name}, archs {','.join(opts.archs)}, depths "
          f"{opts.min_depth}..{opts.max_depth}, {opts.seeds} seed(s); results in {store.root}")
     n_workers = workers or default_workers()
-    executor = make_executor(n_workers)
-    try:
-        rows = run_search(spec, opts, store, executor, n_workers, progress=(lambda _: None) if quiet
-                          else _say)
-    except KeyboardInterrupt:
-        _abandon(executor)
-        _say(f"interrupted: {len(store)} finished trial(s) are kept in {store.root}; "
-             f"resume with: {_resume_command(store.root)}")
-        sys.exit(130)
-    executor.shutdown()
+    rows = _execute(store, n_workers, lambda executor: run_search(
+        spec, opts, store, executor, n_workers, progress=(lambda _: None) if quiet else _say))
     click.echo(render(rows, fmt))
     _say(f"results: {store.root}")
 
 
-def _abandon(executor: object) -> None:
-    """Stop at once: cancel queued trials and end running ones (their results are lost,
-    everything finished is already stored)."""
-    from concurrent.futures import ProcessPoolExecutor
+def _execute(store: ResultStore, n_workers: int, body: Callable[[Executor], T]) -> T:
+    """Run ``body`` with an executor while holding the results folder.
 
-    if isinstance(executor, ProcessPoolExecutor):
-        for process in list(getattr(executor, "_processes", {}).values()):
-            process.terminate()
+    Ctrl-C stops scheduling, ends running trials (what is finished is already stored) and
+    prints the exact command that resumes; any error abandons the workers before the
+    one-line message, so nothing is left running.
+    """
+    from toytasks.executor import make_executor
+
+    with store.lock():
+        executor = make_executor(n_workers)
+        try:
+            result = body(executor)
+        except KeyboardInterrupt:
+            _abandon(executor)
+            _say(f"interrupted: {len(store)} finished trial(s) are kept in {store.root}; "
+                 f"resume with: {_resume_command(store.root)}")
+            sys.exit(130)
+        except BaseException:
+            _abandon(executor)
+            raise
+        executor.shutdown()
+        return result
+
+
+def _abandon(executor: Executor) -> None:
+    """Stop at once: cancel queued trials and end running ones."""
+    if hasattr(executor, "abandon"):
+        executor.abandon()
+    else:
         executor.shutdown(wait=False, cancel_futures=True)
 
 
@@ -268,7 +289,7 @@ def suite(profile: str, out: str | None, workers: int | None, tasks_dir: tuple[s
     """Run every entry of a profile (profiles/NAME.toml or a path) into one results folder."""
     import time
 
-    from toytasks.executor import default_workers, make_executor
+    from toytasks.executor import default_workers
     from toytasks.runner import run as run_search
     from toytasks.store import ResultStore
     from toytasks.suite import load_profile
@@ -281,19 +302,15 @@ def suite(profile: str, out: str | None, workers: int | None, tasks_dir: tuple[s
     n_workers = workers or default_workers()
     _say(f"toytasks {__version__}: profile {prof.name} ({len(prof.runs)} run(s), "
          f"{n_workers} worker(s)); results in {store.root}")
-    executor = make_executor(n_workers)
     start = time.perf_counter()
-    try:
+
+    def run_all(executor: Executor) -> None:
         for i, entry in enumerate(prof.runs, start=1):
             _say(f"[run {i}/{len(prof.runs)}] {entry.describe()}")
             run_search(entry.spec, entry.opts, store, executor, n_workers,
                        progress=(lambda _: None) if quiet else _say)
-    except KeyboardInterrupt:
-        _abandon(executor)
-        _say(f"interrupted: {len(store)} finished trial(s) are kept in {store.root}; "
-             f"resume with: {_resume_command(store.root)}")
-        sys.exit(130)
-    executor.shutdown()
+
+    _execute(store, n_workers, run_all)
     click.echo(render(summarise(store.records()), fmt, by))
     _say(f"profile {prof.name}: {time.perf_counter() - start:.0f}s; results: {store.root}")
 
