@@ -149,7 +149,7 @@ def run(spec: TaskSpec, opts: RunOptions, store: ResultStore, executor: Executor
         progress(f"reused {reused} stored trial(s) from {store.root}")
     progress(f"trained {done_count} trial(s) in this run: {steps:,} steps, {flops:.3g} FLOPs")
     return [row for row in summarise(store.records(), rule, seeds=opts.seeds)
-            if group_key(row.config) in keys]
+            if group_key(row.config, row.match_params) in keys]
 
 
 def _progress_line(done: int, running: int, trial: Trial, result: TrialResult) -> str:

@@ -121,12 +121,13 @@ def summarise(records: list[dict[str, Any]], rule: SolveRule | None = None,
         groups[group_key(record["trial"], _match(record))].append(record)
     rows = [_row(items, rule, seeds) for items in groups.values()]
     order = {name: i for i, name in enumerate(ARCHITECTURES)}
-    return sorted(rows, key=lambda r: (r.task, _config_text(r.config),
+    return sorted(rows, key=lambda r: (r.task, _config_text(r.config, r.match_params),
                                        order.get(r.arch, len(order)), r.arch))
 
 
-def _config_text(config: dict[str, Any]) -> str:
-    return json.dumps({k: v for k, v in config.items() if k != "arch"}, sort_keys=True)
+def _config_text(config: dict[str, Any], match_params: int = 0) -> str:
+    drop = ("arch", "width") if match_params else ("arch",)
+    return json.dumps({k: v for k, v in config.items() if k not in drop}, sort_keys=True)
 
 
 def _latest(items: list[dict[str, Any]], key: str) -> Any:

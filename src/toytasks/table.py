@@ -64,7 +64,8 @@ def render(rows: list[Row], fmt: str = "simple") -> str:
     configs: dict[str, list[Row]] = {}
     for row in rows:
         key = repr((row.task, sorted(row.config["knobs"].items()), row.config["max_steps"],
-                    row.config["threshold"], row.match_params or row.config["width"]))
+                    row.config["threshold"],
+                    ("params", row.match_params) if row.match_params else row.config["width"]))
         configs.setdefault(key, []).append(row)
     for group in configs.values():
         body = tabulate([format_row(r) for r in group], headers=HEADERS, tablefmt=fmt,
