@@ -193,7 +193,7 @@ def test_never_reports_d_without_a_failed_d_minus_1(table: list[list[bool]], min
         assert solved == SolveRule().solved(sum(table[depth - 1]), 3)
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=100, deadline=None)
 @given(st.lists(st.integers(1, 11), min_size=3, max_size=3), st.integers(0, 2**32))
 def test_adaptive_linear_and_exhaustive_agree_on_monotone_curves(starts: list[int],
                                                                   order: int) -> None:

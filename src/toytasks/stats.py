@@ -8,11 +8,14 @@ nominal level for every true rate, which matters at the tiny counts (2/3, 10/10)
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 from scipy.stats import beta
 
 from toytasks.errors import ToytasksError
 
 
+@lru_cache(maxsize=4096)  # pure, and the rules ask for the same few counts over and over
 def clopper_pearson(successes: int, trials: int, confidence: float = 0.95) -> tuple[float, float]:
     """Two-sided exact interval for a binomial rate; (0, 1) when there are no trials."""
     if trials < 0 or not 0 <= successes <= max(trials, 0):
