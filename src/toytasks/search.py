@@ -72,8 +72,8 @@ class SolveRule:
 
     def check_seeds(self, seeds: int) -> None:
         if seeds < self.min_seeds:
-            raise ToytasksError(f"rule '{self.name}' needs at least {self.min_seeds} seeds, "
-                                f"got {seeds}")
+            raise ToytasksError(f"rule '{self.name}' needs at least {self.min_seeds} seeds "
+                                f"(--seeds), got {seeds}")
 
     def describe(self) -> str:
         return "solved = more than half of the seeds reach the threshold"
