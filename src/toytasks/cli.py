@@ -22,9 +22,15 @@ from toytasks.spec import available_specs, load_spec, parse_assignments
 from toytasks.tasks import GENERATORS
 
 if TYPE_CHECKING:
+    from toytasks.runner import RunOptions
+    from toytasks.search import SolveRule
+    from toytasks.spec import TaskSpec
     from toytasks.store import ResultStore
 
 T = TypeVar("T")
+RULE_NAMES = ("majority", "cp95")  # toytasks.search.RULES (not imported: keeps --help fast)
+SEARCH_NAMES = ("adaptive", "linear", "exhaustive")  # toytasks.search.SEARCHES
+
 TABLE_FORMATS = ("simple", "plain", "github", "markdown", "latex", "csv")
 
 
@@ -93,6 +99,68 @@ def list_cmd(task_name: str | None, tasks_dir: tuple[str, ...]) -> None:
     click.echo("\n".join("  " + line for line in table.splitlines()))
 
 
+def _search_options(func: Callable) -> Callable:
+    """Options shared by `run` and `sweep`: how depths are searched and how solved is decided."""
+    options = [
+        click.option("--rule", "rule_name", type=click.Choice(sorted(RULE_NAMES)),
+                     default="majority", show_default=True,
+                     help="When a depth counts as solved: majority of seeds, or cp95 (95% "
+                          "Clopper-Pearson lower bound of the success rate >= 0.5; needs "
+                          ">= 10 seeds)."),
+        click.option("--search", type=click.Choice(SEARCH_NAMES), default="adaptive",
+                     show_default=True, help="Depth search: adaptive (gallop then bisect), "
+                     "linear (1, 2, 3, ...) or exhaustive (the whole grid)."),
+        click.option("--exhaustive", is_flag=True,
+                     help="Same as --search exhaustive: every depth, seed and lr."),
+        click.option("--match-params", type=click.IntRange(1, 10**9),
+                     help="Per depth, the width whose parameter count is closest to this."),
+    ]
+    for option in reversed(options):
+        func = option(func)
+    return func
+
+
+def _apply_search_options(opts: RunOptions, rule_name: str, search: str, exhaustive: bool,
+                          match_params: int | None, width: int | None) -> tuple[RunOptions,
+                                                                                 SolveRule]:
+    from dataclasses import replace
+
+    from toytasks.search import get_rule
+
+    if match_params and width:
+        raise ToytasksError("--width and --match-params exclude each other")
+    rule = get_rule(rule_name)
+    rule.check_seeds(opts.seeds)
+    return replace(opts, search="exhaustive" if exhaustive else search,
+                   match_params=match_params or 0), rule
+
+
+def _run_options(spec: TaskSpec, arch: str | None, seeds: int | None, min_depth: int | None,
+                 max_depth: int | None, width: int | None, lr_text: str | None,
+                 steps: int | None, batch_size: int | None, device: str) -> RunOptions:
+    """The spec's defaults overridden by the command line, validated."""
+    from dataclasses import replace
+
+    from toytasks.runner import default_options
+
+    opts = default_options(spec)
+    archs = _csv_list(arch, str, "--arch") or opts.archs
+    _check_archs(archs)
+    opts = replace(
+        opts, archs=archs, seeds=seeds or opts.seeds,
+        min_depth=min_depth or opts.min_depth, max_depth=max_depth or opts.max_depth,
+        width=width or opts.width, lrs=_csv_list(lr_text, float, "--lr") or opts.lrs,
+        max_steps=steps or opts.max_steps, batch_size=batch_size or opts.batch_size,
+        device=_check_device(device),
+    )
+    if opts.min_depth > opts.max_depth:
+        raise ToytasksError(f"--min-depth {opts.min_depth} is larger than --max-depth "
+                            f"{opts.max_depth}")
+    if any(not 0 < lr <= 10 for lr in opts.lrs):
+        raise ToytasksError(f"--lr values must be in (0, 10], got {lr_text}")
+    return opts
+
+
 @main.command()
 @click.option("--task", "task_name", required=True, help="Task name or path to a .toml spec.")
 @click.option("--arch", help="Comma-separated architectures (default: the spec's).")
@@ -112,44 +180,32 @@ def list_cmd(task_name: str | None, tasks_dir: tuple[str, ...]) -> None:
 @click.option("--format", "fmt", type=click.Choice(TABLE_FORMATS), default="simple",
               show_default=True, help="Table format.")
 @click.option("--quiet", "-q", is_flag=True, help="No progress lines on stderr.")
+@_search_options
 def run(task_name: str, arch: str | None, seeds: int | None, min_depth: int | None,
         max_depth: int | None, width: int | None, lr_text: str | None, steps: int | None,
         batch_size: int | None, assignments: tuple[str, ...], out: str | None,
         workers: int | None, device: str, tasks_dir: tuple[str, ...], fmt: str,
-        quiet: bool) -> None:
+        quiet: bool, rule_name: str, search: str, exhaustive: bool,
+        match_params: int | None) -> None:
     """Train each architecture at increasing depth; print the minimal depth that solves."""
-    from dataclasses import replace
-
     from toytasks.executor import default_workers
-    from toytasks.runner import default_options
     from toytasks.runner import run as run_search
     from toytasks.store import ResultStore
     from toytasks.table import render
 
     spec = load_spec(task_name, tasks_dir)
     spec = spec.with_knobs(parse_assignments(assignments))
-    opts = default_options(spec)
-    archs = _csv_list(arch, str, "--arch") or opts.archs
-    _check_archs(archs)
-    opts = replace(
-        opts, archs=archs, seeds=seeds or opts.seeds,
-        min_depth=min_depth or opts.min_depth, max_depth=max_depth or opts.max_depth,
-        width=width or opts.width, lrs=_csv_list(lr_text, float, "--lr") or opts.lrs,
-        max_steps=steps or opts.max_steps, batch_size=batch_size or opts.batch_size,
-        device=_check_device(device),
-    )
-    if opts.min_depth > opts.max_depth:
-        raise ToytasksError(f"--min-depth {opts.min_depth} is larger than --max-depth "
-                            f"{opts.max_depth}")
-    if any(not 0 < lr <= 10 for lr in opts.lrs):
-        raise ToytasksError(f"--lr values must be in (0, 10], got {lr_text}")
+    opts = _run_options(spec, arch, seeds, min_depth, max_depth, width, lr_text, steps,
+                        batch_size, device)
+    opts, rule = _apply_search_options(opts, rule_name, search, exhaustive, match_params, width)
     stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
     store = ResultStore(Path(out) if out else Path("results") / f"{spec.name}-{stamp}")
     _say(f"toytasks {__version__}: {spec.name}, archs {','.join(opts.archs)}, depths "
          f"{opts.min_depth}..{opts.max_depth}, {opts.seeds} seed(s); results in {store.root}")
     n_workers = workers or default_workers()
     rows = _execute(store, n_workers, lambda executor: run_search(
-        spec, opts, store, executor, n_workers, progress=(lambda _: None) if quiet else _say))
+        spec, opts, store, executor, n_workers, progress=(lambda _: None) if quiet else _say,
+        rule=rule))
     click.echo(render(rows, fmt))
     _say(f"results: {store.root}")
 
@@ -313,6 +369,62 @@ def suite(profile: str, out: str | None, workers: int | None, tasks_dir: tuple[s
     _execute(store, n_workers, run_all)
     click.echo(render(summarise(store.records()), fmt, by))
     _say(f"profile {prof.name}: {time.perf_counter() - start:.0f}s; results: {store.root}")
+
+
+@main.command()
+@click.option("--task", "task_name", required=True, help="Task name or path to a .toml spec.")
+@click.option("--vary", "vary", required=True, metavar="KNOB=V1,V2,...",
+              help="The knob to sweep and its values, e.g. period_samples=4,8,16.")
+@click.option("--arch", help="Comma-separated architectures (default: the spec's).")
+@click.option("--seeds", type=click.IntRange(1, 1000), help="Seeds per depth.")
+@click.option("--min-depth", type=click.IntRange(1, 256), help="First depth to train.")
+@click.option("--max-depth", type=click.IntRange(1, 256), help="Last depth to train.")
+@click.option("--width", type=click.IntRange(1, 4096), help="Channels / hidden size.")
+@click.option("--lr", "lr_text", help="Learning rate, or a comma-separated grid (best of).")
+@click.option("--steps", type=click.IntRange(1, 10**7), help="Training step budget.")
+@click.option("--batch-size", type=click.IntRange(1, 65536), help="Batch size.")
+@click.option("--set", "assignments", multiple=True, metavar="KNOB=VALUE",
+              help="Override another task knob (repeatable, or comma-separated).")
+@click.option("--out", type=click.Path(file_okay=False), help="Results folder (reused: resume).")
+@click.option("--workers", type=click.IntRange(1, 256), help="Parallel trials (default: cores).")
+@click.option("--device", default="cpu", show_default=True, help="cpu, cuda or cuda:N.")
+@click.option("--tasks-dir", multiple=True, help="Extra folder of task TOML specs.")
+@click.option("--format", "fmt", type=click.Choice(TABLE_FORMATS), default="simple",
+              show_default=True, help="Table format.")
+@click.option("--quiet", "-q", is_flag=True, help="No progress lines on stderr.")
+@_search_options
+def sweep(task_name: str, vary: str, arch: str | None, seeds: int | None,
+          min_depth: int | None, max_depth: int | None, width: int | None,
+          lr_text: str | None, steps: int | None, batch_size: int | None,
+          assignments: tuple[str, ...], out: str | None, workers: int | None, device: str,
+          tasks_dir: tuple[str, ...], fmt: str, quiet: bool, rule_name: str, search: str,
+          exhaustive: bool, match_params: int | None) -> None:
+    """Minimal depth at each value of one knob: rows architectures, columns values."""
+    from toytasks.executor import default_workers
+    from toytasks.store import ResultStore
+    from toytasks.sweep import parse_vary, render_sweep, run_sweep, sweep_specs
+
+    knob, values = parse_vary(vary)
+    spec = load_spec(task_name, tasks_dir)
+    overrides = parse_assignments(assignments)
+    if knob in overrides:
+        raise ToytasksError(f"knob '{knob}' is both varied (--vary) and fixed (--set)")
+    spec = spec.with_knobs(overrides)
+    sweep_specs(spec, knob, values)  # validate every value before training anything
+    opts = _run_options(spec, arch, seeds, min_depth, max_depth, width, lr_text, steps,
+                        batch_size, device)
+    opts, rule = _apply_search_options(opts, rule_name, search, exhaustive, match_params, width)
+    stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
+    store = ResultStore(Path(out) if out else Path("results") / f"{spec.name}-sweep-{stamp}")
+    _say(f"toytasks {__version__}: sweep {spec.name} over {knob}={','.join(values)}, archs "
+         f"{','.join(opts.archs)}, depths {opts.min_depth}..{opts.max_depth}, {opts.seeds} "
+         f"seed(s), {opts.search} search; results in {store.root}")
+    n_workers = workers or default_workers()
+    points = _execute(store, n_workers, lambda executor: run_sweep(
+        spec, knob, values, opts, store, executor, n_workers,
+        (lambda _: None) if quiet else _say, rule))
+    click.echo(render_sweep(points, knob, opts.archs, fmt))
+    _say(f"results: {store.root}")
 
 
 def entry(argv: list[str] | None = None) -> None:
