@@ -81,8 +81,10 @@ def list_cmd(task_name: str | None, tasks_dir: tuple[str, ...]) -> None:
         rf = cls.receptive_field(1)
         rf_text = ", ".join(str(cls.receptive_field(d)) for d in (1, 2, 3, 4)) + ", ..." \
             if rf is not None else "unbounded"
-        rows.append([name, cls.family, rf_text, cls.summary])
-    table = tabulate(rows, headers=["arch", "family", "RF at depth 1,2,3,4", "what it is"])
+        contrast = f"vs {cls.isolates[0]}: {cls.isolates[1]}" if cls.isolates else ""
+        rows.append([name, cls.family, rf_text, cls.summary, contrast])
+    table = tabulate(rows, headers=["arch", "family", "RF at depth 1,2,3,4", "what it is",
+                                    "pair: the one property it changes"])
     click.echo("\n".join("  " + line for line in table.splitlines()))
 
 
@@ -105,15 +107,21 @@ def list_cmd(task_name: str | None, tasks_dir: tuple[str, ...]) -> None:
 @click.option("--format", "fmt", type=click.Choice(TABLE_FORMATS), default="simple",
               show_default=True, help="Table format.")
 @click.option("--quiet", "-q", is_flag=True, help="No progress lines on stderr.")
+@click.option("--diagnostics", is_flag=True,
+              help="Record per-layer gradient norms, input gradient per lag and (with "
+                   "--train-size) the train/held-out gap with each trial.")
+@click.option("--train-size", type=click.IntRange(0, 10**7), default=0,
+              help="Train on a fixed set of N examples instead of fresh batches (0: fresh).")
 def run(task_name: str, arch: str | None, seeds: int | None, min_depth: int | None,
         max_depth: int | None, width: int | None, lr_text: str | None, steps: int | None,
         batch_size: int | None, assignments: tuple[str, ...], out: str | None,
         workers: int | None, device: str, tasks_dir: tuple[str, ...], fmt: str,
-        quiet: bool) -> None:
+        quiet: bool, diagnostics: bool, train_size: int) -> None:
     """Train each architecture at increasing depth; print the minimal depth that solves."""
     from dataclasses import replace
 
     from toytasks.executor import default_workers, make_executor
+    from toytasks.progress import make_progress
     from toytasks.runner import default_options
     from toytasks.runner import run as run_search
     from toytasks.store import ResultStore
@@ -131,6 +139,7 @@ def run(task_name: str, arch: str | None, seeds: int | None, min_depth: int | No
         max_steps=steps or opts.max_steps, batch_size=batch_size or opts.batch_size,
         device=_check_device(device),
     )
+    opts = replace(opts, diagnostics=diagnostics, train_size=train_size)
     if opts.min_depth > opts.max_depth:
         raise ToytasksError(f"--min-depth {opts.min_depth} is larger than --max-depth "
                             f"{opts.max_depth}")
@@ -142,14 +151,16 @@ def run(task_name: str, arch: str | None, seeds: int | None, min_depth: int | No
          f"{opts.min_depth}..{opts.max_depth}, {opts.seeds} seed(s); results in {store.root}")
     n_workers = workers or default_workers()
     executor = make_executor(n_workers)
+    progress = make_progress(quiet)
     try:
-        rows = run_search(spec, opts, store, executor, n_workers, progress=(lambda _: None) if quiet
-                          else _say)
+        rows = run_search(spec, opts, store, executor, n_workers, progress=progress)
     except KeyboardInterrupt:
+        progress.close()
         executor.shutdown(wait=False, cancel_futures=True)
         _say(f"interrupted: finished trials are kept in {store.root}; resume with the same "
              f"command plus --out {store.root}")
         sys.exit(130)
+    progress.close()
     executor.shutdown()
     click.echo(render(rows, fmt))
     _say(f"results: {store.root}")
