@@ -15,6 +15,8 @@ will train, and a percentage of an upper bound would mislead.
 
 from __future__ import annotations
 
+import io
+import os
 import re
 import sys
 import threading
@@ -63,9 +65,11 @@ class LiveLine:
         self._tqdm = tqdm
         self.stream = stream
         self.lock = threading.Lock()
-        self.bar = tqdm(total=None, file=stream, unit="trial", dynamic_ncols=True, leave=False,
-                        bar_format="{n_fmt} trial(s) done{postfix} [{elapsed}, {rate_fmt}]",
-                        postfix="", mininterval=0.0)
+        width = _columns(stream)
+        self.bar = tqdm(total=None, file=stream, unit="trial", leave=False,
+                        dynamic_ncols=width is None, ncols=width, nrows=None if width is None
+                        else 24, mininterval=0.0, smoothing=0.0,
+                        bar_format="{n_fmt} trial(s) done{postfix} [{elapsed}, {rate_fmt}]")
         self.stopped = threading.Event()
         self.ticker = threading.Thread(target=self._tick, args=(tick_s,), daemon=True)
         self.ticker.start()
@@ -82,13 +86,23 @@ class LiveLine:
             if match:
                 done, running = (int(g) for g in match.groups())
                 self.bar.update(done - self.bar.n)
-                self.bar.set_postfix_str(f", {running} running")
+                self.bar.set_postfix_str(f"{running} running")
 
     def close(self) -> None:
         self.stopped.set()
         self.ticker.join()
         with self.lock:
             self.bar.close()
+
+
+def _columns(stream: TextIO) -> int | None:
+    """None when the terminal reports its width (tqdm follows resizes), else 100: a
+    pseudo-terminal without a size reports 0 columns and 0 rows, and tqdm would then print
+    nothing (it hides bars below the last row)."""
+    try:
+        return None if os.get_terminal_size(stream.fileno()).columns > 0 else 100
+    except (AttributeError, OSError, ValueError, io.UnsupportedOperation):
+        return 100
 
 
 def make_progress(quiet: bool = False, stream: TextIO | None = None) -> Progress:
