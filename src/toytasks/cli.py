@@ -8,7 +8,10 @@ from __future__ import annotations
 
 import datetime as dt
 import sys
+from collections.abc import Callable
+from concurrent.futures import Executor
 from pathlib import Path
+from typing import TYPE_CHECKING, TypeVar
 
 import click
 
@@ -18,6 +21,10 @@ from toytasks.models import ARCHITECTURES
 from toytasks.spec import available_specs, load_spec, parse_assignments
 from toytasks.tasks import GENERATORS
 
+if TYPE_CHECKING:
+    from toytasks.store import ResultStore
+
+T = TypeVar("T")
 TABLE_FORMATS = ("simple", "plain", "github", "markdown", "latex", "csv")
 
 
@@ -120,7 +127,7 @@ def run(task_name: str, arch: str | None, seeds: int | None, min_depth: int | No
     """Train each architecture at increasing depth; print the minimal depth that solves."""
     from dataclasses import replace
 
-    from toytasks.executor import default_workers, make_executor
+    from toytasks.executor import default_workers
     from toytasks.progress import make_progress
     from toytasks.runner import default_options
     from toytasks.runner import run as run_search
@@ -150,20 +157,56 @@ def run(task_name: str, arch: str | None, seeds: int | None, min_depth: int | No
     _say(f"toytasks {__version__}: {spec.name}, archs {','.join(opts.archs)}, depths "
          f"{opts.min_depth}..{opts.max_depth}, {opts.seeds} seed(s); results in {store.root}")
     n_workers = workers or default_workers()
-    executor = make_executor(n_workers)
     progress = make_progress(quiet)
     try:
-        rows = run_search(spec, opts, store, executor, n_workers, progress=progress)
-    except KeyboardInterrupt:
+        rows = _execute(store, n_workers, lambda executor: run_search(
+            spec, opts, store, executor, n_workers, progress=progress))
+    finally:
         progress.close()
-        executor.shutdown(wait=False, cancel_futures=True)
-        _say(f"interrupted: finished trials are kept in {store.root}; resume with the same "
-             f"command plus --out {store.root}")
-        sys.exit(130)
-    progress.close()
-    executor.shutdown()
     click.echo(render(rows, fmt))
     _say(f"results: {store.root}")
+
+
+def _execute(store: ResultStore, n_workers: int, body: Callable[[Executor], T]) -> T:
+    """Run ``body`` with an executor while holding the results folder.
+
+    Ctrl-C stops scheduling, ends running trials (what is finished is already stored) and
+    prints the exact command that resumes; any error abandons the workers before the
+    one-line message, so nothing is left running.
+    """
+    from toytasks.executor import make_executor
+
+    with store.lock():
+        executor = make_executor(n_workers)
+        try:
+            result = body(executor)
+        except KeyboardInterrupt:
+            _abandon(executor)
+            _say(f"interrupted: {len(store)} finished trial(s) are kept in {store.root}; "
+                 f"resume with: {_resume_command(store.root)}")
+            sys.exit(130)
+        except BaseException:
+            _abandon(executor)
+            raise
+        executor.shutdown()
+        return result
+
+
+def _abandon(executor: Executor) -> None:
+    """Stop at once: cancel queued trials and end running ones."""
+    if hasattr(executor, "abandon"):
+        executor.abandon()
+    else:
+        executor.shutdown(wait=False, cancel_futures=True)
+
+
+def _resume_command(root: Path) -> str:
+    import shlex
+
+    args = sys.argv[1:]
+    if "--out" not in args and not any(a.startswith("--out=") for a in args):
+        args = [*args, "--out", str(root)]
+    return "toytasks " + " ".join(shlex.quote(a) for a in args)
 
 
 def _check_device(device: str) -> str:
@@ -181,17 +224,111 @@ def _check_device(device: str) -> str:
 @main.command()
 @click.argument("results_dir", type=click.Path(file_okay=False))
 @click.option("--format", "fmt", type=click.Choice(TABLE_FORMATS), default="simple",
-              show_default=True, help="Table format.")
-def table(results_dir: str, fmt: str) -> None:
-    """Render the minimal-depth table(s) of a results folder."""
+              show_default=True, help="Table format (latex: booktabs table floats).")
+@click.option("--by", type=click.Choice(("task", "arch")), default="task", show_default=True,
+              help="One table per task configuration, or one per architecture.")
+def table(results_dir: str, fmt: str, by: str) -> None:
+    """Render the minimal-depth table(s) of a results folder (same store: same bytes)."""
     from toytasks.store import ResultStore
     from toytasks.summary import summarise
     from toytasks.table import render
 
     store = ResultStore(results_dir, create=False)
-    click.echo(render(summarise(store.records()), fmt))
+    click.echo(render(summarise(store.records()), fmt, by))
 
 
+# --- results that last: baseline, check, suite (docs/results.md) ------------------------
+@main.command()
+@click.argument("results_dir", type=click.Path(file_okay=False))
+@click.option("--write", "write_path", required=True, type=click.Path(dir_okay=False),
+              help="Baseline JSON file to write (replaced if it exists).")
+def baseline(results_dir: str, write_path: str) -> None:
+    """Write the findings of a results folder as a small, reviewable baseline JSON."""
+    from toytasks.regress import build_baseline, write_baseline
+    from toytasks.store import ResultStore
+    from toytasks.summary import summarise
+
+    rows = summarise(ResultStore(results_dir, create=False).records())
+    if not rows:
+        raise ToytasksError(f"'{results_dir}' holds no trial results to baseline")
+    data = build_baseline(rows)
+    write_baseline(Path(write_path), data)
+    cells = sum(len(t["cells"]) for t in data["tables"])
+    _say(f"baseline: {cells} cell(s) in {len(data['tables'])} table(s) written to {write_path}")
+
+
+@main.command()
+@click.argument("results_dir", type=click.Path(file_okay=False))
+@click.option("--baseline", "baseline_path", required=True, type=click.Path(dir_okay=False),
+              help="Baseline JSON written by `toytasks baseline`.")
+@click.option("--depth-tolerance", type=click.IntRange(0, 256), default=0, show_default=True,
+              help="Allowed change in a solved cell's minimal depth.")
+@click.option("--success-tolerance", type=click.IntRange(0, 1000), default=0,
+              show_default=True, help="Allowed change in successes (and failures) per cell.")
+def check(results_dir: str, baseline_path: str, depth_tolerance: int,
+          success_tolerance: int) -> None:
+    """Compare a results folder with a baseline; exit 1 and list the cells that moved."""
+    from toytasks.regress import compare, load_baseline
+    from toytasks.store import ResultStore
+    from toytasks.summary import summarise
+
+    data = load_baseline(Path(baseline_path))
+    rows = summarise(ResultStore(results_dir, create=False).records())
+    findings, matched = compare(data, rows, depth_tolerance, success_tolerance)
+    tolerance = f"depth tolerance {depth_tolerance}, success tolerance {success_tolerance}"
+    if findings:
+        click.echo(f"toytasks check: {len(findings)} finding(s) changed against "
+                   f"{baseline_path} ({tolerance}); {matched} cell(s) match:")
+        for finding in findings:
+            click.echo(f"  {finding}")
+        click.echo("If the change is intended, review it and update the baseline with "
+                   f"`toytasks baseline {results_dir} --write {baseline_path}`.")
+        sys.exit(1)
+    click.echo(f"toytasks check: all {matched} cell(s) match {baseline_path} ({tolerance})")
+
+
+@main.command()
+@click.argument("profile")
+@click.option("--out", type=click.Path(file_okay=False), help="Results folder (reused: resume).")
+@click.option("--workers", type=click.IntRange(1, 256), help="Parallel trials (default: cores).")
+@click.option("--tasks-dir", multiple=True, help="Extra folder of task TOML specs.")
+@click.option("--format", "fmt", type=click.Choice(TABLE_FORMATS), default="simple",
+              show_default=True, help="Table format.")
+@click.option("--by", type=click.Choice(("task", "arch")), default="task", show_default=True,
+              help="One table per task configuration, or one per architecture.")
+@click.option("--quiet", "-q", is_flag=True, help="No progress lines on stderr.")
+def suite(profile: str, out: str | None, workers: int | None, tasks_dir: tuple[str, ...],
+          fmt: str, by: str, quiet: bool) -> None:
+    """Run every entry of a profile (profiles/NAME.toml or a path) into one results folder."""
+    import time
+
+    from toytasks.executor import default_workers
+    from toytasks.runner import run as run_search
+    from toytasks.store import ResultStore
+    from toytasks.suite import load_profile
+    from toytasks.summary import summarise
+    from toytasks.table import render
+
+    prof = load_profile(profile, tasks_dir)
+    stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
+    store = ResultStore(Path(out) if out else Path("results") / f"suite-{prof.name}-{stamp}")
+    n_workers = workers or default_workers()
+    _say(f"toytasks {__version__}: profile {prof.name} ({len(prof.runs)} run(s), "
+         f"{n_workers} worker(s)); results in {store.root}")
+    start = time.perf_counter()
+
+    def run_all(executor: Executor) -> None:
+        for i, entry in enumerate(prof.runs, start=1):
+            _say(f"[run {i}/{len(prof.runs)}] {entry.describe()}")
+            run_search(entry.spec, entry.opts, store, executor, n_workers,
+                       progress=(lambda _: None) if quiet else _say)
+
+    _execute(store, n_workers, run_all)
+    click.echo(render(summarise(store.records()), fmt, by))
+    _say(f"profile {prof.name}: {time.perf_counter() - start:.0f}s; results: {store.root}")
+
+
+# --- figures (docs/ablations.md) -------------------------------------------------------
 @main.command()
 @click.option("--task", "task_name", required=True, help="Task name or path to a .toml spec.")
 @click.option("--set", "assignments", multiple=True, metavar="KNOB=VALUE",
@@ -231,10 +368,13 @@ def plot(results_dir: str, out: str, fmt: str) -> None:
         click.echo(str(path))
 
 
-def entry() -> None:
+def entry(argv: list[str] | None = None) -> None:
     """Console entry point: one-line errors with exit code 2, never a traceback."""
+    import warnings
+
+    warnings.formatwarning = lambda message, *_args, **_kw: f"toytasks: warning: {message}\n"
     try:
-        main.main(standalone_mode=False)
+        main.main(args=argv, prog_name="toytasks", standalone_mode=False)
     except ToytasksError as exc:
         click.echo(f"toytasks: error: {exc}", err=True)
         sys.exit(exc.exit_code)

@@ -6,9 +6,10 @@ record results as they come back". Searches decide, the executor trains, the sto
 
 from __future__ import annotations
 
+import math
 import time
 from collections.abc import Callable
-from concurrent.futures import FIRST_COMPLETED, Executor, Future, wait
+from concurrent.futures import FIRST_COMPLETED, BrokenExecutor, Executor, Future, wait
 from dataclasses import asdict, dataclass
 
 from toytasks.models import ARCHITECTURES, build_model
@@ -17,9 +18,10 @@ from toytasks.spec import TaskSpec
 from toytasks.store import ResultStore, provenance
 from toytasks.summary import Row, group_key, summarise
 from toytasks.train import train
-from toytasks.trial import Trial, TrialResult
+from toytasks.trial import ERROR, Trial, TrialResult
 
 Progress = Callable[[str], None]
+MAX_CRASH_RETRIES = 2
 
 
 @dataclass(frozen=True)
@@ -109,6 +111,8 @@ def run(spec: TaskSpec, opts: RunOptions, store: ResultStore, executor: Executor
     running: dict[Future, tuple[LinearDepthSearch, Trial]] = {}
     keys: set[str] = set()
     done_count = reused = 0
+    attempts: dict[str, int] = {}
+    retry: list[tuple[LinearDepthSearch, Trial]] = []
 
     while True:
         candidates, n_reused = _take_stored(searches, store, keys)
@@ -116,25 +120,59 @@ def run(spec: TaskSpec, opts: RunOptions, store: ResultStore, executor: Executor
         free = workers - len(running)
         ranked = sorted(candidates, key=lambda p: (p[1].seed, -expected_cost(
             p[1], task.seq_len, task.n_inputs), p[1].arch))
-        for search, trial in ranked[:max(0, free)]:
+        for search, trial in (retry + ranked)[:max(0, free)]:
             search.started(trial)
             running[executor.submit(train, trial)] = (search, trial)
+        retry = [p for p in retry if p[1].key not in {t.key for _, t in running.values()}]
         if not running:
             if all(s.done for s in searches):
                 break
             continue
         finished, _ = wait(list(running), return_when=FIRST_COMPLETED)
+        crashed = False
         for future in sorted(finished, key=lambda f: running[f][1].key):
             search, trial = running.pop(future)
-            result = future.result()
+            result = _result_or_error(future, trial)
+            if result is None:  # its worker process died: retry in a fresh pool
+                crashed = True
+                attempts[trial.key] = attempts.get(trial.key, 0) + 1
+                if attempts[trial.key] <= MAX_CRASH_RETRIES:
+                    progress(f"worker process died during {trial.label()}; retrying")
+                    retry.append((search, trial))
+                    continue
+                result = _error_result(trial, f"worker process died "
+                                              f"{attempts[trial.key]} times on this trial")
             store.append(trial, result, prov, search_info)
             done_count += 1
             progress(_progress_line(done_count, len(running), trial, result))
             search.record(trial, result)
+        if crashed and hasattr(executor, "restart"):
+            # the broken pool takes its other trials down too: rerun them in the new pool
+            retry.extend(running.pop(future) for future in list(running))
+            executor.restart()
     if reused:
         progress(f"reused {reused} stored trial(s) from {store.root}")
     return [row for row in summarise(store.records(), rule, seeds=opts.seeds)
             if group_key(row.config) in keys]
+
+
+def _result_or_error(future: Future, trial: Trial) -> TrialResult | None:
+    """The trial's result; an error result if the executor failed it; None if the worker
+    process died (the caller retries it in a fresh pool)."""
+    try:
+        return future.result()
+    except BrokenExecutor:
+        return None
+    except Exception as exc:  # e.g. a cluster worker lost, a result that failed to unpickle
+        return _error_result(trial, f"executor failed the trial: {type(exc).__name__}: {exc}")
+
+
+def _error_result(trial: Trial, reason: str) -> TrialResult:
+    return TrialResult(
+        key=trial.key, status=ERROR, metric="", best_metric=math.nan, final_metric=math.nan,
+        baseline=math.nan, steps=0, steps_to_solve=None, train_loss=math.nan,
+        test_loss=math.nan, params=0, flops=0.0, wall_s=0.0, reason=reason,
+    )
 
 
 def _progress_line(done: int, running: int, trial: Trial, result: TrialResult) -> str:

@@ -53,6 +53,8 @@ class Row:
     trials: int
     lrs: tuple[float, ...] = ()
     faults: dict[str, int] = field(default_factory=dict)
+    seeds_asked: int | None = None  # seeds per depth the run asked for (the rule's n)
+    versions: tuple[str, ...] = ()  # "toytasks X @commit" of the code that made the results
 
     @property
     def evidence(self) -> DepthStats:
@@ -129,7 +131,19 @@ def _row(items: list[dict[str, Any]], rule: SolveRule, seeds: int | None) -> Row
         metric=task.metric, baseline=task.baseline,
         flops=sum(s.flops for s in depths.values()),
         trials=sum(s.trials for s in depths.values()), lrs=tuple(lrs), faults=dict(faults),
+        seeds_asked=seeds, versions=_versions(items),
     )
+
+
+def _versions(items: list[dict[str, Any]]) -> tuple[str, ...]:
+    """Distinct code versions recorded in the provenance of a row's trials, sorted."""
+    found = set()
+    for record in items:
+        prov = record.get("provenance") or {}
+        commit = prov.get("git_commit")
+        dirty = "+dirty" if prov.get("git_dirty") else ""
+        found.add(f"{prov.get('toytasks', '?')}" + (f" @{commit[:7]}{dirty}" if commit else ""))
+    return tuple(sorted(found))
 
 
 def _depth_stats(depth: int, records: list[dict[str, Any]], n_lrs: int, rule: SolveRule,
