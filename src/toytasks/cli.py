@@ -6,6 +6,7 @@ is one line, `toytasks: error: ...`, with exit code 2 and no traceback.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import sys
 from collections.abc import Callable
@@ -94,8 +95,10 @@ def list_cmd(task_name: str | None, tasks_dir: tuple[str, ...]) -> None:
         rf = cls.receptive_field(1)
         rf_text = ", ".join(str(cls.receptive_field(d)) for d in (1, 2, 3, 4)) + ", ..." \
             if rf is not None else "unbounded"
-        rows.append([name, cls.family, rf_text, cls.summary])
-    table = tabulate(rows, headers=["arch", "family", "RF at depth 1,2,3,4", "what it is"])
+        contrast = f"vs {cls.isolates[0]}: {cls.isolates[1]}" if cls.isolates else ""
+        rows.append([name, cls.family, rf_text, cls.summary, contrast])
+    table = tabulate(rows, headers=["arch", "family", "RF at depth 1,2,3,4", "what it is",
+                                    "pair: the one property it changes"])
     click.echo("\n".join("  " + line for line in table.splitlines()))
 
 
@@ -180,15 +183,21 @@ def _run_options(spec: TaskSpec, arch: str | None, seeds: int | None, min_depth:
 @click.option("--format", "fmt", type=click.Choice(TABLE_FORMATS), default="simple",
               show_default=True, help="Table format.")
 @click.option("--quiet", "-q", is_flag=True, help="No progress lines on stderr.")
+@click.option("--diagnostics", is_flag=True,
+              help="Record per-layer gradient norms, input gradient per lag and (with "
+                   "--train-size) the train/held-out gap with each trial.")
+@click.option("--train-size", type=click.IntRange(0, 10**7), default=0,
+              help="Train on a fixed set of N examples instead of fresh batches (0: fresh).")
 @_search_options
 def run(task_name: str, arch: str | None, seeds: int | None, min_depth: int | None,
         max_depth: int | None, width: int | None, lr_text: str | None, steps: int | None,
         batch_size: int | None, assignments: tuple[str, ...], out: str | None,
         workers: int | None, device: str, tasks_dir: tuple[str, ...], fmt: str,
-        quiet: bool, rule_name: str, search: str, exhaustive: bool,
-        match_params: int | None) -> None:
+        quiet: bool, diagnostics: bool, train_size: int, rule_name: str, search: str,
+        exhaustive: bool, match_params: int | None) -> None:
     """Train each architecture at increasing depth; print the minimal depth that solves."""
     from toytasks.executor import default_workers
+    from toytasks.progress import make_progress
     from toytasks.runner import run as run_search
     from toytasks.store import ResultStore
     from toytasks.table import render
@@ -198,14 +207,18 @@ def run(task_name: str, arch: str | None, seeds: int | None, min_depth: int | No
     opts = _run_options(spec, arch, seeds, min_depth, max_depth, width, lr_text, steps,
                         batch_size, device)
     opts, rule = _apply_search_options(opts, rule_name, search, exhaustive, match_params, width)
+    opts = dataclasses.replace(opts, diagnostics=diagnostics, train_size=train_size)
     stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
     store = ResultStore(Path(out) if out else Path("results") / f"{spec.name}-{stamp}")
     _say(f"toytasks {__version__}: {spec.name}, archs {','.join(opts.archs)}, depths "
          f"{opts.min_depth}..{opts.max_depth}, {opts.seeds} seed(s); results in {store.root}")
     n_workers = workers or default_workers()
-    rows = _execute(store, n_workers, lambda executor: run_search(
-        spec, opts, store, executor, n_workers, progress=(lambda _: None) if quiet else _say,
-        rule=rule))
+    progress = make_progress(quiet)
+    try:
+        rows = _execute(store, n_workers, lambda executor: run_search(
+            spec, opts, store, executor, n_workers, progress=progress, rule=rule))
+    finally:
+        progress.close()
     click.echo(render(rows, fmt))
     _say(f"results: {store.root}")
 
@@ -346,6 +359,7 @@ def suite(profile: str, out: str | None, workers: int | None, tasks_dir: tuple[s
     import time
 
     from toytasks.executor import default_workers
+    from toytasks.progress import make_progress
     from toytasks.runner import run as run_search
     from toytasks.store import ResultStore
     from toytasks.suite import load_profile
@@ -360,13 +374,17 @@ def suite(profile: str, out: str | None, workers: int | None, tasks_dir: tuple[s
          f"{n_workers} worker(s)); results in {store.root}")
     start = time.perf_counter()
 
+    progress = make_progress(quiet)
+
     def run_all(executor: Executor) -> None:
         for i, entry in enumerate(prof.runs, start=1):
-            _say(f"[run {i}/{len(prof.runs)}] {entry.describe()}")
-            run_search(entry.spec, entry.opts, store, executor, n_workers,
-                       progress=(lambda _: None) if quiet else _say)
+            progress(f"[run {i}/{len(prof.runs)}] {entry.describe()}")
+            run_search(entry.spec, entry.opts, store, executor, n_workers, progress=progress)
 
-    _execute(store, n_workers, run_all)
+    try:
+        _execute(store, n_workers, run_all)
+    finally:
+        progress.close()
     click.echo(render(summarise(store.records()), fmt, by))
     _say(f"profile {prof.name}: {time.perf_counter() - start:.0f}s; results: {store.root}")
 
@@ -401,6 +419,7 @@ def sweep(task_name: str, vary: str, arch: str | None, seeds: int | None,
           exhaustive: bool, match_params: int | None) -> None:
     """Minimal depth at each value of one knob: rows architectures, columns values."""
     from toytasks.executor import default_workers
+    from toytasks.progress import make_progress
     from toytasks.store import ResultStore
     from toytasks.sweep import parse_vary, render_sweep, run_sweep, sweep_specs
 
@@ -420,11 +439,54 @@ def sweep(task_name: str, vary: str, arch: str | None, seeds: int | None,
          f"{','.join(opts.archs)}, depths {opts.min_depth}..{opts.max_depth}, {opts.seeds} "
          f"seed(s), {opts.search} search; results in {store.root}")
     n_workers = workers or default_workers()
-    points = _execute(store, n_workers, lambda executor: run_sweep(
-        spec, knob, values, opts, store, executor, n_workers,
-        (lambda _: None) if quiet else _say, rule))
+    progress = make_progress(quiet)
+    try:
+        points = _execute(store, n_workers, lambda executor: run_sweep(
+            spec, knob, values, opts, store, executor, n_workers, progress, rule))
+    finally:
+        progress.close()
     click.echo(render_sweep(points, knob, opts.archs, fmt))
     _say(f"results: {store.root}")
+
+
+# --- figures (docs/ablations.md) -------------------------------------------------------
+@main.command()
+@click.option("--task", "task_name", required=True, help="Task name or path to a .toml spec.")
+@click.option("--set", "assignments", multiple=True, metavar="KNOB=VALUE",
+              help="Override a task knob (repeatable, or comma-separated).")
+@click.option("--out", type=click.Path(dir_okay=False), help="Figure file (.png, .svg or "
+              ".pdf; default: TASK-examples.png).")
+@click.option("--seed", type=click.IntRange(0, 2**32 - 1), default=0, show_default=True,
+              help="Seed of the examples drawn.")
+@click.option("--tasks-dir", multiple=True, help="Extra folder of task TOML specs.")
+def show(task_name: str, assignments: tuple[str, ...], out: str | None, seed: int,
+         tasks_dir: tuple[str, ...]) -> None:
+    """Draw a positive and a negative example of a task, the deciding span marked."""
+    from toytasks.figures import task_examples
+
+    spec = load_spec(task_name, tasks_dir).with_knobs(parse_assignments(assignments))
+    path = task_examples(spec.make_task(), out or f"{spec.name}-examples.png", seed=seed,
+                         title=f"{spec.name}: {spec.description}" if spec.description else "")
+    _say(f"wrote {path}")
+
+
+@main.command()
+@click.argument("results_dir", type=click.Path(file_okay=False))
+@click.option("--out", type=click.Path(file_okay=False), required=True,
+              help="Folder for the figures.")
+@click.option("--format", "fmt", type=click.Choice(["png", "svg", "pdf"]), default="png",
+              show_default=True, help="Figure format.")
+def plot(results_dir: str, out: str, fmt: str) -> None:
+    """Write every figure a results folder supports: success vs depth, minimal depth vs a
+    swept knob, and (for --diagnostics runs) input gradient by lag and per-layer norms."""
+    from toytasks.figures import store_figures
+    from toytasks.store import ResultStore
+    from toytasks.summary import summarise
+
+    store = ResultStore(results_dir, create=False)
+    records = store.records()
+    for path in store_figures(records, summarise(records), out, fmt):
+        click.echo(str(path))
 
 
 def entry(argv: list[str] | None = None) -> None:
