@@ -1,0 +1,1 @@
+"""Benchmarks: measured figures, printed as ratios where machines are noisy (`make bench`)."""

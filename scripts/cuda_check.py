@@ -1,0 +1,57 @@
+"""Prepared check of the CUDA path (run on a machine with a GPU; nothing else needs one).
+
+Trains every architecture briefly on cuda and on cpu, checks cuda reruns are identical,
+exercises the finite-training-set path, and prints a small `toytasks run --device cuda`.
+Usage: PYTHONPATH=src python3 scripts/cuda_check.py
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import time
+
+import torch
+
+from toytasks.models import ARCHITECTURES
+from toytasks.train import train
+from toytasks.trial import Trial
+
+
+def trial(arch: str, device: str, **extra) -> Trial:
+    return Trial(task="cycle-pattern", generator="cycle-pattern",
+                 knobs=(("period_samples", 6),), arch=arch, depth=2, width=32, seed=0, lr=3e-3,
+                 max_steps=300, batch_size=32, eval_every=100, patience=5, test_size=1024,
+                 threshold=0.95, device=device, **extra)
+
+
+def main() -> None:
+    print("torch", torch.__version__, "cuda available:", torch.cuda.is_available())
+    if not torch.cuda.is_available():
+        sys.exit("no CUDA device: nothing to check")
+    print("device:", torch.cuda.get_device_name(0))
+    for arch in ARCHITECTURES:
+        cpu = train(trial(arch, "cpu"))
+        t0 = time.perf_counter()
+        gpu = train(trial(arch, "cuda"))
+        gpu_wall = time.perf_counter() - t0
+        again = train(trial(arch, "cuda"))
+        same = (gpu.steps, gpu.best_metric, gpu.train_loss) == (
+            again.steps, again.best_metric, again.train_loss)
+        print(f"{arch:12s} cpu: {cpu.status} {cpu.steps} steps acc {cpu.best_metric:.3f} "
+              f"{cpu.wall_s:.1f}s | cuda: {gpu.status} {gpu.steps} steps acc "
+              f"{gpu.best_metric:.3f} {gpu_wall:.1f}s | cuda rerun identical: {same} "
+              f"{gpu.reason}")
+    finite = train(trial("lstm", "cuda", train_size=256))
+    print("finite training set on cuda:", finite.status, finite.steps, finite.reason)
+    proc = subprocess.run(
+        [sys.executable, "-m", "toytasks", "run", "--task", "cycle-pattern", "--arch",
+         "lstm,tcn", "--seeds", "1", "--max-depth", "4", "--steps", "400", "--workers", "1",
+         "--device", "cuda", "--out", "/tmp/cuda-run", "-q"],
+        capture_output=True, text=True, check=False)
+    print("toytasks run --device cuda exit", proc.returncode)
+    print(proc.stdout, proc.stderr[-2000:])
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,27 @@
+"""Shared fixtures: small specs and a CLI runner that behaves like the installed command."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def run_cli(*args: str, cwd: Path | None = None, timeout: float = 300,
+            env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
+    """Run `python -m toytasks ARGS` in a subprocess, exactly as a user would."""
+    full_env = {**os.environ, "PYTHONPATH": str(ROOT / "src"), **(env or {})}
+    return subprocess.run(
+        [sys.executable, "-m", "toytasks", *args], capture_output=True, text=True,
+        cwd=cwd or ROOT, timeout=timeout, env=full_env, check=False,
+    )
+
+
+@pytest.fixture
+def cli():
+    return run_cli

@@ -1,0 +1,49 @@
+"""No shortcuts: a classifier that sees only the blind window is at chance; the span solves it."""
+
+from __future__ import annotations
+
+import pytest
+
+from toytasks.honesty import chance_tolerance, probe_accuracy
+from toytasks.spec import load_spec
+from toytasks.tasks import CopyMemory, CyclePattern, XorProducts
+
+pytestmark = pytest.mark.slow
+
+N_TEST = 2000
+
+
+def assert_at_chance(task, window, classifier="logistic"):
+    accuracy = probe_accuracy(task, window, classifier=classifier, n_test=N_TEST)
+    assert abs(accuracy - task.baseline) <= chance_tolerance(task.baseline, N_TEST), accuracy
+
+
+@pytest.mark.parametrize("task", [
+    load_spec("cycle-pattern").make_task(),
+    CyclePattern(period_samples=8, jitter=0.0, noise_std=0.0),
+    CyclePattern(period_samples=10, n_positive=2, jitter=0.3, noise_std=0.3),
+], ids=["default", "clean", "jittery"])
+def test_cycle_pattern_blind_window_is_at_chance_and_span_solves(task):
+    assert_at_chance(task, task.blind_samples, "logistic")
+    assert_at_chance(task, task.blind_samples, "mlp")
+    assert probe_accuracy(task, task.span_samples, "mlp") >= 0.99
+
+
+def test_copy_memory_blind_window_is_at_chance_and_span_solves():
+    task = CopyMemory(n_symbols=4, lag_steps=10)
+    for target in (0, 3):
+        assert abs(probe_accuracy(task, task.blind_samples, "logistic", target=target)
+                   - task.baseline) <= chance_tolerance(task.baseline, N_TEST)
+        assert probe_accuracy(task, task.span_samples, "logistic", target=target) >= 0.99
+
+
+def test_xor_products_blind_window_is_at_chance_and_span_needs_a_nonlinear_model():
+    task = XorProducts(n_products=1, seq_len_samples=6)
+    assert_at_chance(task, task.blind_samples, "mlp")
+    assert_at_chance(task, task.span_samples, "logistic")  # linear model: no product
+    assert probe_accuracy(task, task.span_samples, "mlp", n_train=20000) >= 0.95
+
+
+def test_xor_products_with_several_products_declares_no_blind_window():
+    """A partial view sees other products, so no window is provably blind: it says so."""
+    assert XorProducts(n_products=2, seq_len_samples=8).blind_samples == 0

@@ -1,0 +1,75 @@
+"""Architectures: one interface, causality, receptive fields checked empirically, init."""
+
+from __future__ import annotations
+
+import pytest
+import torch
+
+from toytasks.errors import ToytasksError
+from toytasks.models import ARCHITECTURES, build_model, get_architecture
+
+
+@pytest.mark.parametrize("arch", list(ARCHITECTURES))
+def test_interface_shape_and_param_count(arch):
+    torch.manual_seed(0)
+    model = build_model(arch, n_inputs=3, n_outputs=5, depth=2, width=16, output_steps=4)
+    out = model(torch.randn(7, 20, 3))
+    assert out.shape == (7, 4, 5)
+    assert model.param_count() == sum(p.numel() for p in model.parameters()) > 0
+    assert model.forward_flops(20) > model.forward_flops(10) > 0
+
+
+@pytest.mark.parametrize("arch", list(ARCHITECTURES))
+def test_models_are_causal(arch):
+    """Changing inputs after step t never changes the features at step t."""
+    torch.manual_seed(0)
+    model = build_model(arch, 2, 2, depth=3, width=16).eval()
+    x = torch.randn(4, 24, 2)
+    y = x.clone()
+    y[:, 15:] = torch.randn(4, 9, 2)
+    with torch.no_grad():
+        assert torch.allclose(model.features(x)[:, :15], model.features(y)[:, :15], atol=1e-6)
+
+
+def input_gradient_lags(model, seq_len=80, trials=4):
+    """Lags (0 = last step) at which the last output has a non-zero input gradient."""
+    seen = torch.zeros(seq_len, dtype=torch.bool)
+    for seed in range(trials):
+        torch.manual_seed(seed)
+        x = torch.randn(8, seq_len, model.n_inputs, requires_grad=True)
+        model(x).sum().backward()
+        seen |= x.grad.abs().sum(dim=(0, 2)).flip(0) > 0
+    return seen
+
+
+@pytest.mark.parametrize("arch", ["cnn", "tcn"])
+@pytest.mark.parametrize("depth", [1, 2, 3, 5])
+def test_receptive_field_formula_matches_input_gradients(arch, depth):
+    torch.manual_seed(0)
+    model = build_model(arch, 2, 2, depth=depth, width=16)
+    rf = model.receptive_field(depth)
+    lags = input_gradient_lags(model)
+    assert lags[:rf].all(), "every lag inside the receptive field must matter"
+    assert not lags[rf:].any(), "no lag outside the receptive field may matter"
+
+
+def test_receptive_field_formulas():
+    cnn, tcn = ARCHITECTURES["cnn"], ARCHITECTURES["tcn"]
+    assert [cnn.receptive_field(d) for d in (1, 2, 10)] == [3, 5, 21]
+    assert [tcn.receptive_field(d) for d in (1, 2, 3, 4)] == [3, 7, 15, 31]
+    assert ARCHITECTURES["lstm"].receptive_field(3) is None
+
+
+@pytest.mark.parametrize(("arch", "chunk"), [("lstm", 1), ("gru", 1)])
+def test_memory_gate_bias_is_initialised(arch, chunk):
+    model = build_model(arch, 2, 2, depth=2, width=8, gate_bias=2.5)
+    for layer in range(2):
+        bias = getattr(model.rnn, f"bias_ih_l{layer}").detach()
+        assert torch.all(bias[chunk * 8 : (chunk + 1) * 8] == 2.5)
+        assert not torch.all(bias[:8] == 2.5)
+        assert torch.all(getattr(model.rnn, f"bias_hh_l{layer}")[chunk * 8 : (chunk + 1) * 8] == 0)
+
+
+def test_unknown_architecture_names_the_valid_ones():
+    with pytest.raises(ToytasksError, match="valid: cnn, tcn"):
+        get_architecture("resnet")
