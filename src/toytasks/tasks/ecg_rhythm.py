@@ -33,7 +33,7 @@ class EcgRhythm(EcgTask):
     summary = "regular rhythm over the last n_beats beats? (RR-interval statistics only)"
     source = "waves: McSharry et al. 2003 (ECGSYN); labels from RR intervals alone"
     knobs = (
-        Knob("n_beats", int, 4, "beats that must be evenly spaced (window of n_beats-1 RR "
+        Knob("n_beats", int, 3, "beats that must be evenly spaced (window of n_beats-1 RR "
              "intervals)", "beats", 3, 32),
         Knob("irregularity", float, 0.2, "an irregular RR deviates from the rate by this to "
              "1.5x this", "fraction of RR", 0.05, 0.4),

@@ -100,13 +100,13 @@ def beat_shapes(heart_rate_bpm: float, sampling_hz: float, p_waves: bool = True)
         widths.append(width / (2 * np.pi) * rr_s)
         amps.append(np.array(a) * width**2)
     centre, width, amp = np.array(centres), np.array(widths), np.array(amps)
-    if not p_waves:
-        amp[:, 0] = 0.0
-    # Normalise so the continuous normal beat peaks at 1 (the R wave dominates).
+    # Normalise so the continuous normal beat (with its P wave) peaks at 1 (at the R wave).
     grid = np.linspace(-0.1, 0.1, 2001) * rr_s
     normal = (amp[0, :, None] * np.exp(-0.5 * ((grid - centre[0, :, None]) / width[0, :, None])
                                         ** 2)).sum(0)
     amp = amp / normal.max()
+    if not p_waves:
+        amp[:, 0] = 0.0
     aa_s = AA_SAMPLES / sampling_hz
     eff = np.sqrt(width**2 + aa_s**2)
     exact = BeatShapes(centre, eff, amp * width / eff, np.zeros((2, 1)), 0.0)
