@@ -226,7 +226,7 @@ class EcgTask(Task):
             raise ToytasksError(
                 f"task '{self.name}': beats can come {spacing * 1000:.0f} ms apart, too close "
                 f"for these knobs (need > {self.shapes.max_support_s / NEIGHBOURS * 1000:.0f}"
-                " ms): lower the heart rate, HRV or irregularity"
+                " ms): lower heart_rate_bpm or the knobs that shorten RR intervals"
             )
 
     def min_spacing_s(self) -> float:
