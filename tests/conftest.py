@@ -25,3 +25,27 @@ def run_cli(*args: str, cwd: Path | None = None, timeout: float = 300,
 @pytest.fixture
 def cli():
     return run_cli
+
+
+@pytest.fixture
+def cli_in_process(capsys: pytest.CaptureFixture, monkeypatch: pytest.MonkeyPatch):
+    """`toytasks ARGS` through ``entry()`` in this process (fast; for many small calls):
+    returns (exit code, stdout, stderr)."""
+    import warnings
+
+    from toytasks.cli import entry
+
+    # entry() installs a one-line warning format: restore it after the test
+    monkeypatch.setattr(warnings, "formatwarning", warnings.formatwarning)
+
+    def run(*args: str) -> tuple[int, str, str]:
+        capsys.readouterr()
+        try:
+            entry(list(args))
+            code = 0
+        except SystemExit as exc:
+            code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
+        out, err = capsys.readouterr()
+        return code, out, err
+
+    return run

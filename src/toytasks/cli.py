@@ -8,7 +8,10 @@ from __future__ import annotations
 
 import datetime as dt
 import sys
+from collections.abc import Callable
+from concurrent.futures import Executor
 from pathlib import Path
+from typing import TYPE_CHECKING, TypeVar
 
 import click
 
@@ -17,6 +20,16 @@ from toytasks.errors import ToytasksError
 from toytasks.models import ARCHITECTURES
 from toytasks.spec import available_specs, load_spec, parse_assignments
 from toytasks.tasks import GENERATORS
+
+if TYPE_CHECKING:
+    from toytasks.runner import RunOptions
+    from toytasks.search import SolveRule
+    from toytasks.spec import TaskSpec
+    from toytasks.store import ResultStore
+
+T = TypeVar("T")
+RULE_NAMES = ("majority", "cp95")  # toytasks.search.RULES (not imported: keeps --help fast)
+SEARCH_NAMES = ("adaptive", "linear", "exhaustive")  # toytasks.search.SEARCHES
 
 TABLE_FORMATS = ("simple", "plain", "github", "markdown", "latex", "csv")
 
@@ -86,6 +99,68 @@ def list_cmd(task_name: str | None, tasks_dir: tuple[str, ...]) -> None:
     click.echo("\n".join("  " + line for line in table.splitlines()))
 
 
+def _search_options(func: Callable) -> Callable:
+    """Options shared by `run` and `sweep`: how depths are searched and how solved is decided."""
+    options = [
+        click.option("--rule", "rule_name", type=click.Choice(sorted(RULE_NAMES)),
+                     default="majority", show_default=True,
+                     help="When a depth counts as solved: majority of seeds, or cp95 (95% "
+                          "Clopper-Pearson lower bound of the success rate >= 0.5; needs "
+                          ">= 10 seeds)."),
+        click.option("--search", type=click.Choice(SEARCH_NAMES), default="adaptive",
+                     show_default=True, help="Depth search: adaptive (gallop then bisect), "
+                     "linear (1, 2, 3, ...) or exhaustive (the whole grid)."),
+        click.option("--exhaustive", is_flag=True,
+                     help="Same as --search exhaustive: every depth, seed and lr."),
+        click.option("--match-params", type=click.IntRange(1, 10**9),
+                     help="Per depth, the width whose parameter count is closest to this."),
+    ]
+    for option in reversed(options):
+        func = option(func)
+    return func
+
+
+def _apply_search_options(opts: RunOptions, rule_name: str, search: str, exhaustive: bool,
+                          match_params: int | None, width: int | None) -> tuple[RunOptions,
+                                                                                 SolveRule]:
+    from dataclasses import replace
+
+    from toytasks.search import get_rule
+
+    if match_params and width:
+        raise ToytasksError("--width and --match-params exclude each other")
+    rule = get_rule(rule_name)
+    rule.check_seeds(opts.seeds)
+    return replace(opts, search="exhaustive" if exhaustive else search,
+                   match_params=match_params or 0), rule
+
+
+def _run_options(spec: TaskSpec, arch: str | None, seeds: int | None, min_depth: int | None,
+                 max_depth: int | None, width: int | None, lr_text: str | None,
+                 steps: int | None, batch_size: int | None, device: str) -> RunOptions:
+    """The spec's defaults overridden by the command line, validated."""
+    from dataclasses import replace
+
+    from toytasks.runner import default_options
+
+    opts = default_options(spec)
+    archs = _csv_list(arch, str, "--arch") or opts.archs
+    _check_archs(archs)
+    opts = replace(
+        opts, archs=archs, seeds=seeds or opts.seeds,
+        min_depth=min_depth or opts.min_depth, max_depth=max_depth or opts.max_depth,
+        width=width or opts.width, lrs=_csv_list(lr_text, float, "--lr") or opts.lrs,
+        max_steps=steps or opts.max_steps, batch_size=batch_size or opts.batch_size,
+        device=_check_device(device),
+    )
+    if opts.min_depth > opts.max_depth:
+        raise ToytasksError(f"--min-depth {opts.min_depth} is larger than --max-depth "
+                            f"{opts.max_depth}")
+    if any(not 0 < lr <= 10 for lr in opts.lrs):
+        raise ToytasksError(f"--lr values must be in (0, 10], got {lr_text}")
+    return opts
+
+
 @main.command()
 @click.option("--task", "task_name", required=True, help="Task name or path to a .toml spec.")
 @click.option("--arch", help="Comma-separated architectures (default: the spec's).")
@@ -105,54 +180,76 @@ def list_cmd(task_name: str | None, tasks_dir: tuple[str, ...]) -> None:
 @click.option("--format", "fmt", type=click.Choice(TABLE_FORMATS), default="simple",
               show_default=True, help="Table format.")
 @click.option("--quiet", "-q", is_flag=True, help="No progress lines on stderr.")
+@_search_options
 def run(task_name: str, arch: str | None, seeds: int | None, min_depth: int | None,
         max_depth: int | None, width: int | None, lr_text: str | None, steps: int | None,
         batch_size: int | None, assignments: tuple[str, ...], out: str | None,
         workers: int | None, device: str, tasks_dir: tuple[str, ...], fmt: str,
-        quiet: bool) -> None:
+        quiet: bool, rule_name: str, search: str, exhaustive: bool,
+        match_params: int | None) -> None:
     """Train each architecture at increasing depth; print the minimal depth that solves."""
-    from dataclasses import replace
-
-    from toytasks.executor import default_workers, make_executor
-    from toytasks.runner import default_options
+    from toytasks.executor import default_workers
     from toytasks.runner import run as run_search
     from toytasks.store import ResultStore
     from toytasks.table import render
 
     spec = load_spec(task_name, tasks_dir)
     spec = spec.with_knobs(parse_assignments(assignments))
-    opts = default_options(spec)
-    archs = _csv_list(arch, str, "--arch") or opts.archs
-    _check_archs(archs)
-    opts = replace(
-        opts, archs=archs, seeds=seeds or opts.seeds,
-        min_depth=min_depth or opts.min_depth, max_depth=max_depth or opts.max_depth,
-        width=width or opts.width, lrs=_csv_list(lr_text, float, "--lr") or opts.lrs,
-        max_steps=steps or opts.max_steps, batch_size=batch_size or opts.batch_size,
-        device=_check_device(device),
-    )
-    if opts.min_depth > opts.max_depth:
-        raise ToytasksError(f"--min-depth {opts.min_depth} is larger than --max-depth "
-                            f"{opts.max_depth}")
-    if any(not 0 < lr <= 10 for lr in opts.lrs):
-        raise ToytasksError(f"--lr values must be in (0, 10], got {lr_text}")
+    opts = _run_options(spec, arch, seeds, min_depth, max_depth, width, lr_text, steps,
+                        batch_size, device)
+    opts, rule = _apply_search_options(opts, rule_name, search, exhaustive, match_params, width)
     stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
     store = ResultStore(Path(out) if out else Path("results") / f"{spec.name}-{stamp}")
     _say(f"toytasks {__version__}: {spec.name}, archs {','.join(opts.archs)}, depths "
          f"{opts.min_depth}..{opts.max_depth}, {opts.seeds} seed(s); results in {store.root}")
     n_workers = workers or default_workers()
-    executor = make_executor(n_workers)
-    try:
-        rows = run_search(spec, opts, store, executor, n_workers, progress=(lambda _: None) if quiet
-                          else _say)
-    except KeyboardInterrupt:
-        executor.shutdown(wait=False, cancel_futures=True)
-        _say(f"interrupted: finished trials are kept in {store.root}; resume with the same "
-             f"command plus --out {store.root}")
-        sys.exit(130)
-    executor.shutdown()
+    rows = _execute(store, n_workers, lambda executor: run_search(
+        spec, opts, store, executor, n_workers, progress=(lambda _: None) if quiet else _say,
+        rule=rule))
     click.echo(render(rows, fmt))
     _say(f"results: {store.root}")
+
+
+def _execute(store: ResultStore, n_workers: int, body: Callable[[Executor], T]) -> T:
+    """Run ``body`` with an executor while holding the results folder.
+
+    Ctrl-C stops scheduling, ends running trials (what is finished is already stored) and
+    prints the exact command that resumes; any error abandons the workers before the
+    one-line message, so nothing is left running.
+    """
+    from toytasks.executor import make_executor
+
+    with store.lock():
+        executor = make_executor(n_workers)
+        try:
+            result = body(executor)
+        except KeyboardInterrupt:
+            _abandon(executor)
+            _say(f"interrupted: {len(store)} finished trial(s) are kept in {store.root}; "
+                 f"resume with: {_resume_command(store.root)}")
+            sys.exit(130)
+        except BaseException:
+            _abandon(executor)
+            raise
+        executor.shutdown()
+        return result
+
+
+def _abandon(executor: Executor) -> None:
+    """Stop at once: cancel queued trials and end running ones."""
+    if hasattr(executor, "abandon"):
+        executor.abandon()
+    else:
+        executor.shutdown(wait=False, cancel_futures=True)
+
+
+def _resume_command(root: Path) -> str:
+    import shlex
+
+    args = sys.argv[1:]
+    if "--out" not in args and not any(a.startswith("--out=") for a in args):
+        args = [*args, "--out", str(root)]
+    return "toytasks " + " ".join(shlex.quote(a) for a in args)
 
 
 def _check_device(device: str) -> str:
@@ -170,21 +267,173 @@ def _check_device(device: str) -> str:
 @main.command()
 @click.argument("results_dir", type=click.Path(file_okay=False))
 @click.option("--format", "fmt", type=click.Choice(TABLE_FORMATS), default="simple",
-              show_default=True, help="Table format.")
-def table(results_dir: str, fmt: str) -> None:
-    """Render the minimal-depth table(s) of a results folder."""
+              show_default=True, help="Table format (latex: booktabs table floats).")
+@click.option("--by", type=click.Choice(("task", "arch")), default="task", show_default=True,
+              help="One table per task configuration, or one per architecture.")
+def table(results_dir: str, fmt: str, by: str) -> None:
+    """Render the minimal-depth table(s) of a results folder (same store: same bytes)."""
     from toytasks.store import ResultStore
     from toytasks.summary import summarise
     from toytasks.table import render
 
     store = ResultStore(results_dir, create=False)
-    click.echo(render(summarise(store.records()), fmt))
+    click.echo(render(summarise(store.records()), fmt, by))
 
 
-def entry() -> None:
+# --- results that last: baseline, check, suite (docs/results.md) ------------------------
+@main.command()
+@click.argument("results_dir", type=click.Path(file_okay=False))
+@click.option("--write", "write_path", required=True, type=click.Path(dir_okay=False),
+              help="Baseline JSON file to write (replaced if it exists).")
+def baseline(results_dir: str, write_path: str) -> None:
+    """Write the findings of a results folder as a small, reviewable baseline JSON."""
+    from toytasks.regress import build_baseline, write_baseline
+    from toytasks.store import ResultStore
+    from toytasks.summary import summarise
+
+    rows = summarise(ResultStore(results_dir, create=False).records())
+    if not rows:
+        raise ToytasksError(f"'{results_dir}' holds no trial results to baseline")
+    data = build_baseline(rows)
+    write_baseline(Path(write_path), data)
+    cells = sum(len(t["cells"]) for t in data["tables"])
+    _say(f"baseline: {cells} cell(s) in {len(data['tables'])} table(s) written to {write_path}")
+
+
+@main.command()
+@click.argument("results_dir", type=click.Path(file_okay=False))
+@click.option("--baseline", "baseline_path", required=True, type=click.Path(dir_okay=False),
+              help="Baseline JSON written by `toytasks baseline`.")
+@click.option("--depth-tolerance", type=click.IntRange(0, 256), default=0, show_default=True,
+              help="Allowed change in a solved cell's minimal depth.")
+@click.option("--success-tolerance", type=click.IntRange(0, 1000), default=0,
+              show_default=True, help="Allowed change in successes (and failures) per cell.")
+def check(results_dir: str, baseline_path: str, depth_tolerance: int,
+          success_tolerance: int) -> None:
+    """Compare a results folder with a baseline; exit 1 and list the cells that moved."""
+    from toytasks.regress import compare, load_baseline
+    from toytasks.store import ResultStore
+    from toytasks.summary import summarise
+
+    data = load_baseline(Path(baseline_path))
+    rows = summarise(ResultStore(results_dir, create=False).records())
+    findings, matched = compare(data, rows, depth_tolerance, success_tolerance)
+    tolerance = f"depth tolerance {depth_tolerance}, success tolerance {success_tolerance}"
+    if findings:
+        click.echo(f"toytasks check: {len(findings)} finding(s) changed against "
+                   f"{baseline_path} ({tolerance}); {matched} cell(s) match:")
+        for finding in findings:
+            click.echo(f"  {finding}")
+        click.echo("If the change is intended, review it and update the baseline with "
+                   f"`toytasks baseline {results_dir} --write {baseline_path}`.")
+        sys.exit(1)
+    click.echo(f"toytasks check: all {matched} cell(s) match {baseline_path} ({tolerance})")
+
+
+@main.command()
+@click.argument("profile")
+@click.option("--out", type=click.Path(file_okay=False), help="Results folder (reused: resume).")
+@click.option("--workers", type=click.IntRange(1, 256), help="Parallel trials (default: cores).")
+@click.option("--tasks-dir", multiple=True, help="Extra folder of task TOML specs.")
+@click.option("--format", "fmt", type=click.Choice(TABLE_FORMATS), default="simple",
+              show_default=True, help="Table format.")
+@click.option("--by", type=click.Choice(("task", "arch")), default="task", show_default=True,
+              help="One table per task configuration, or one per architecture.")
+@click.option("--quiet", "-q", is_flag=True, help="No progress lines on stderr.")
+def suite(profile: str, out: str | None, workers: int | None, tasks_dir: tuple[str, ...],
+          fmt: str, by: str, quiet: bool) -> None:
+    """Run every entry of a profile (profiles/NAME.toml or a path) into one results folder."""
+    import time
+
+    from toytasks.executor import default_workers
+    from toytasks.runner import run as run_search
+    from toytasks.store import ResultStore
+    from toytasks.suite import load_profile
+    from toytasks.summary import summarise
+    from toytasks.table import render
+
+    prof = load_profile(profile, tasks_dir)
+    stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
+    store = ResultStore(Path(out) if out else Path("results") / f"suite-{prof.name}-{stamp}")
+    n_workers = workers or default_workers()
+    _say(f"toytasks {__version__}: profile {prof.name} ({len(prof.runs)} run(s), "
+         f"{n_workers} worker(s)); results in {store.root}")
+    start = time.perf_counter()
+
+    def run_all(executor: Executor) -> None:
+        for i, entry in enumerate(prof.runs, start=1):
+            _say(f"[run {i}/{len(prof.runs)}] {entry.describe()}")
+            run_search(entry.spec, entry.opts, store, executor, n_workers,
+                       progress=(lambda _: None) if quiet else _say)
+
+    _execute(store, n_workers, run_all)
+    click.echo(render(summarise(store.records()), fmt, by))
+    _say(f"profile {prof.name}: {time.perf_counter() - start:.0f}s; results: {store.root}")
+
+
+@main.command()
+@click.option("--task", "task_name", required=True, help="Task name or path to a .toml spec.")
+@click.option("--vary", "vary", required=True, metavar="KNOB=V1,V2,...",
+              help="The knob to sweep and its values, e.g. period_samples=4,8,16.")
+@click.option("--arch", help="Comma-separated architectures (default: the spec's).")
+@click.option("--seeds", type=click.IntRange(1, 1000), help="Seeds per depth.")
+@click.option("--min-depth", type=click.IntRange(1, 256), help="First depth to train.")
+@click.option("--max-depth", type=click.IntRange(1, 256), help="Last depth to train.")
+@click.option("--width", type=click.IntRange(1, 4096), help="Channels / hidden size.")
+@click.option("--lr", "lr_text", help="Learning rate, or a comma-separated grid (best of).")
+@click.option("--steps", type=click.IntRange(1, 10**7), help="Training step budget.")
+@click.option("--batch-size", type=click.IntRange(1, 65536), help="Batch size.")
+@click.option("--set", "assignments", multiple=True, metavar="KNOB=VALUE",
+              help="Override another task knob (repeatable, or comma-separated).")
+@click.option("--out", type=click.Path(file_okay=False), help="Results folder (reused: resume).")
+@click.option("--workers", type=click.IntRange(1, 256), help="Parallel trials (default: cores).")
+@click.option("--device", default="cpu", show_default=True, help="cpu, cuda or cuda:N.")
+@click.option("--tasks-dir", multiple=True, help="Extra folder of task TOML specs.")
+@click.option("--format", "fmt", type=click.Choice(TABLE_FORMATS), default="simple",
+              show_default=True, help="Table format.")
+@click.option("--quiet", "-q", is_flag=True, help="No progress lines on stderr.")
+@_search_options
+def sweep(task_name: str, vary: str, arch: str | None, seeds: int | None,
+          min_depth: int | None, max_depth: int | None, width: int | None,
+          lr_text: str | None, steps: int | None, batch_size: int | None,
+          assignments: tuple[str, ...], out: str | None, workers: int | None, device: str,
+          tasks_dir: tuple[str, ...], fmt: str, quiet: bool, rule_name: str, search: str,
+          exhaustive: bool, match_params: int | None) -> None:
+    """Minimal depth at each value of one knob: rows architectures, columns values."""
+    from toytasks.executor import default_workers
+    from toytasks.store import ResultStore
+    from toytasks.sweep import parse_vary, render_sweep, run_sweep, sweep_specs
+
+    knob, values = parse_vary(vary)
+    spec = load_spec(task_name, tasks_dir)
+    overrides = parse_assignments(assignments)
+    if knob in overrides:
+        raise ToytasksError(f"knob '{knob}' is both varied (--vary) and fixed (--set)")
+    spec = spec.with_knobs(overrides)
+    sweep_specs(spec, knob, values)  # validate every value before training anything
+    opts = _run_options(spec, arch, seeds, min_depth, max_depth, width, lr_text, steps,
+                        batch_size, device)
+    opts, rule = _apply_search_options(opts, rule_name, search, exhaustive, match_params, width)
+    stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
+    store = ResultStore(Path(out) if out else Path("results") / f"{spec.name}-sweep-{stamp}")
+    _say(f"toytasks {__version__}: sweep {spec.name} over {knob}={','.join(values)}, archs "
+         f"{','.join(opts.archs)}, depths {opts.min_depth}..{opts.max_depth}, {opts.seeds} "
+         f"seed(s), {opts.search} search; results in {store.root}")
+    n_workers = workers or default_workers()
+    points = _execute(store, n_workers, lambda executor: run_sweep(
+        spec, knob, values, opts, store, executor, n_workers,
+        (lambda _: None) if quiet else _say, rule))
+    click.echo(render_sweep(points, knob, opts.archs, fmt))
+    _say(f"results: {store.root}")
+
+
+def entry(argv: list[str] | None = None) -> None:
     """Console entry point: one-line errors with exit code 2, never a traceback."""
+    import warnings
+
+    warnings.formatwarning = lambda message, *_args, **_kw: f"toytasks: warning: {message}\n"
     try:
-        main.main(standalone_mode=False)
+        main.main(args=argv, prog_name="toytasks", standalone_mode=False)
     except ToytasksError as exc:
         click.echo(f"toytasks: error: {exc}", err=True)
         sys.exit(exc.exit_code)

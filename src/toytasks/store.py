@@ -8,7 +8,9 @@ Everything downstream (tables, regression check, plots, report) reads only this 
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+import fcntl
 import json
 import math
 import os
@@ -16,15 +18,17 @@ import platform
 import subprocess
 import sys
 import warnings
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 from toytasks import __version__
 from toytasks.errors import ToytasksError
-from toytasks.trial import Trial, TrialResult
+from toytasks.trial import Trial, TrialResult, config_hash
 
 TRIALS_FILE = "trials.jsonl"
 RUNS_FILE = "runs.jsonl"
+LOCK_FILE = ".lock"
 
 
 def _finite(value: Any) -> Any:
@@ -39,50 +43,139 @@ def _finite(value: Any) -> Any:
 
 
 def provenance(device: str = "cpu") -> dict[str, Any]:
+    """Where and with what a run's trials were computed (not part of their identity).
+
+    ``threads`` is the torch thread count that ``train`` fixes for every trial; ``device_name``
+    names the CPU model or GPU, because bit-level results can differ between them.
+    """
     import numpy
     import torch
 
+    from toytasks.train import TRIAL_THREADS
+
+    commit, dirty = git_state()
     return {
         "toytasks": __version__,
-        "git_commit": git_commit(),
+        "git_commit": commit,
+        "git_dirty": dirty,
         "python": platform.python_version(),
         "torch": torch.__version__,
         "numpy": numpy.__version__,
         "platform": f"{sys.platform}-{platform.machine()}",
         "device": device,
-        "threads": 1,
+        "device_name": device_name(device),
+        "threads": TRIAL_THREADS,
     }
 
 
-def git_commit() -> str | None:
+def device_name(device: str) -> str | None:
+    """The GPU's name for cuda devices, else the CPU model (from /proc/cpuinfo when present)."""
+    if device.startswith("cuda"):
+        try:
+            import torch
+
+            return str(torch.cuda.get_device_name(torch.device(device)))
+        except (RuntimeError, AssertionError, ValueError):
+            return None
+    try:
+        for line in Path("/proc/cpuinfo").read_text(encoding="utf-8").splitlines():
+            if line.startswith("model name"):
+                return line.partition(":")[2].strip() or None
+    except OSError:
+        pass
+    return platform.processor() or None
+
+
+def _git(*args: str) -> str | None:
     try:
         out = subprocess.run(
-            ["git", "rev-parse", "HEAD"], cwd=Path(__file__).parent, capture_output=True,
+            ["git", *args], cwd=Path(__file__).parent, capture_output=True,
             text=True, timeout=5, check=False,
         )
     except (OSError, subprocess.SubprocessError):
         return None
-    return out.stdout.strip() or None if out.returncode == 0 else None
+    return out.stdout if out.returncode == 0 else None
+
+
+def git_commit() -> str | None:
+    return git_state()[0]
+
+
+def git_state() -> tuple[str | None, bool | None]:
+    """(commit, has uncommitted changes to tracked files) of the source tree, when it is a
+    git checkout; (None, None) for an installed package."""
+    head = _git("rev-parse", "HEAD")
+    if not head or not head.strip():
+        return None, None
+    status = _git("status", "--porcelain", "--untracked-files=no")
+    return head.strip(), (bool(status.strip()) if status is not None else None)
 
 
 def _append_line(path: Path, record: dict[str, Any]) -> None:
-    line = json.dumps(_finite(record), sort_keys=True, allow_nan=False) + "\n"
-    with open(path, "a", encoding="utf-8") as handle:
-        handle.write(line)
-        handle.flush()
-        os.fsync(handle.fileno())
+    """Append one record as one ``write`` on an O_APPEND descriptor, then fsync.
+
+    One system call per line means concurrent appenders never interleave inside a line,
+    and a crash leaves at most one torn line, at the end.
+    """
+    data = (json.dumps(_finite(record), sort_keys=True, allow_nan=False) + "\n").encode()
+    created = not path.exists()
+    fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+    try:
+        view = memoryview(data)
+        while view:
+            written = os.write(fd, view)
+            view = view[written:]
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+    if created:
+        _fsync_dir(path.parent)
+
+
+def _fsync_dir(directory: Path) -> None:
+    """Make a new file's directory entry durable too (POSIX; a no-op where unsupported)."""
+    try:
+        fd = os.open(directory, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+
+
+def _parse(line: str) -> dict[str, Any] | None:
+    try:
+        record = json.loads(line)
+    except ValueError:
+        return None
+    return record if isinstance(record, dict) else None
 
 
 def _drop_torn_tail(path: Path) -> None:
-    """Cut an unterminated last line so the next append starts on a line of its own."""
+    """Repair an unterminated last line before appending after it.
+
+    A complete record that only lacks its newline (the write stopped one byte short) is
+    kept and terminated, as the reader already counted it; anything else is cut off, so
+    the next append starts on a line of its own.
+    """
     if not path.exists():
         return
     data = path.read_bytes()
-    if data and not data.endswith(b"\n"):
-        with open(path, "r+b") as handle:
-            handle.truncate(data.rfind(b"\n") + 1)
-            handle.flush()
-            os.fsync(handle.fileno())
+    if not data or data.endswith(b"\n"):
+        return
+    start = data.rfind(b"\n") + 1
+    tail = data[start:].decode("utf-8", errors="replace")
+    with open(path, "r+b") as handle:
+        if _parse(tail) is not None:
+            handle.seek(0, os.SEEK_END)
+            handle.write(b"\n")
+        else:
+            handle.truncate(start)
+        handle.flush()
+        os.fsync(handle.fileno())
 
 
 def read_jsonl(path: Path) -> list[dict[str, Any]]:
@@ -98,16 +191,13 @@ def read_jsonl(path: Path) -> list[dict[str, Any]]:
     for number, line in enumerate(lines, start=1):
         if not line.strip():
             continue
-        try:
-            record = json.loads(line)
-            if not isinstance(record, dict):
-                raise ValueError("not an object")
-        except ValueError:
-            if number == len(lines) and not text.endswith("\n"):
+        record = _parse(line)
+        if record is None:
+            if number == len(lines):  # no newline after it: the write was interrupted
                 warnings.warn(f"{path}:{number}: ignoring a torn last line (interrupted write)",
                               stacklevel=2)
                 continue
-            raise ToytasksError(f"{path}:{number}: broken record (not a JSON object)") from None
+            raise ToytasksError(f"{path}:{number}: broken record (not a JSON object)")
         records.append(record)
     return records
 
@@ -141,6 +231,11 @@ class ResultStore:
         for record in read_jsonl(self.trials_path):
             if not {"key", "trial", "result"} <= set(record):
                 raise ToytasksError(f"{self.trials_path}: record without key/trial/result")
+            if record["key"] != config_hash(record["trial"]):
+                raise ToytasksError(
+                    f"{self.trials_path}: record {record['key']} does not match its trial "
+                    "configuration (edited by hand?); resume and tables would trust it"
+                )
             records.setdefault(record["key"], record)
         return records
 
@@ -169,11 +264,47 @@ class ResultStore:
             "search": search or {},
             "provenance": {**prov, "date": dt.datetime.now(dt.UTC).isoformat()},
         }
-        _append_line(self.trials_path, record)
+        self._write(self.trials_path, record)
         self._cache[trial.key] = json.loads(json.dumps(_finite(record)))
 
     def log_run(self, manifest: dict[str, Any]) -> None:
-        _append_line(self.runs_path, manifest)
+        self._write(self.runs_path, manifest)
+
+    def _write(self, path: Path, record: dict[str, Any]) -> None:
+        try:
+            _append_line(path, record)
+        except OSError as exc:  # full disk, folder removed, permissions changed mid-run
+            raise ToytasksError(
+                f"cannot write to {path} ({exc.strerror or exc}); the {len(self)} trial(s) "
+                "stored before are intact: fix the folder and rerun the same command to resume"
+            ) from None
+
+    @contextlib.contextmanager
+    def lock(self) -> Iterator[None]:
+        """Hold the folder for one writer: a second run on it gets a clear 'in use' error.
+
+        An OS file lock (flock): it is released when the process ends, however it ends,
+        so a killed run never leaves a stale lock behind.
+        """
+        path = self.root / LOCK_FILE
+        handle = open(path, "a+", encoding="utf-8")  # noqa: SIM115 (held for the whole run)
+        try:
+            try:
+                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except OSError:
+                handle.seek(0)
+                holder = handle.read().strip() or "another process"
+                raise ToytasksError(
+                    f"results folder '{self.root}' is in use by another toytasks run "
+                    f"({holder}); wait for it to finish or choose another --out"
+                ) from None
+            handle.seek(0)
+            handle.truncate()
+            handle.write(f"pid {os.getpid()}")
+            handle.flush()
+            yield
+        finally:
+            handle.close()
 
     def runs(self) -> list[dict[str, Any]]:
         return read_jsonl(self.runs_path)

@@ -2,59 +2,240 @@
 
 from __future__ import annotations
 
+import csv
+import hashlib
+import io
+import json
+import re
 import statistics
 
 from tabulate import tabulate
 
 from toytasks import __version__
-from toytasks.search import SolveRule
+from toytasks.errors import ToytasksError
+from toytasks.models import ARCHITECTURES
+from toytasks.search import SolveRule, get_rule
+from toytasks.stats import interval_text
 from toytasks.summary import Row
 
-HEADERS = ("arch", "min depth", "solved", "best metric", "params", "median steps",
+# --format name -> tabulate format (csv and latex are rendered here, see below)
+FORMATS = {"simple": "simple", "plain": "plain", "github": "github", "markdown": "pipe",
+           "latex": None, "csv": None}
+GROUPINGS = ("task", "arch")
+
+HEADERS = ("arch", "min depth", "solved [95% CI]", "best metric", "params", "median steps",
            "RF at depth", "RF bound", "trials")
 
 
 def format_row(row: Row) -> list[str]:
     ev = row.evidence
     depth = str(row.minimal_depth) if row.minimal_depth else f"> {row.max_depth_tried}"
+    if row.minimal_is_upper_bound:
+        depth = f"<= {depth}"  # solved at the lowest depth tried: d-1 was never trained
+    if row.non_monotonic:
+        depth += f" (non-monotonic: fails at {','.join(map(str, row.non_monotonic))})"
+    params = f"{ev.params:,}" if ev.params else "-"
+    if row.match_params and ev.params:
+        params += f" (w={ev.width})"
     steps = str(int(statistics.median(ev.steps_to_solve))) if ev.steps_to_solve else "-"
     faults = "".join(f" ({n} {status})" for status, n in sorted(row.faults.items()))
     return [
-        row.arch, depth, f"{ev.successes}/{ev.seeds}",
+        row.arch, depth, interval_text(ev.successes, ev.seeds),
         f"{ev.best_metric:.3g}" if ev.best_metric is not None else "-",
-        f"{ev.params:,}" if ev.params else "-",
+        params,
         steps, str(row.receptive_field) if row.receptive_field else "-",
         f">= {row.rf_bound}" if row.rf_bound else "-", f"{row.trials}{faults}",
     ]
 
 
 def caption(rows: list[Row], rule: SolveRule | None = None) -> str:
-    rule = rule or SolveRule()
-    c = rows[0].config
-    knobs = ", ".join(f"{k}={v}" for k, v in sorted(c["knobs"].items()))
-    seeds = max(r.evidence.seeds for r in rows)
-    lrs = ",".join(f"{lr:g}" for lr in sorted({lr for r in rows for lr in r.lrs}))
-    return (
-        f"{c['task']} ({knobs}); span {rows[0].span_samples} samples, blind window "
-        f"{rows[0].blind_samples}; metric {rows[0].metric} (trivial baseline "
-        f"{rows[0].baseline:.4g}); solved: held-out {rows[0].metric} reaches "
-        f"{c['threshold']:g} within "
-        f"{c['max_steps']} steps (batch {c['batch_size']}, lr {lrs}, width {c['width']}, "
-        f"gate bias {c['gate_bias']:g}); seeds {seeds}, rule {rule.name}; "
-        f"toytasks {__version__}"
-    )
+    """One line that says how the table was made: enough to cite it and to rerun it.
+
+    Fields shared by every row are stated here; fields that differ between rows (only in
+    ``--by arch`` tables) are named "per row" and shown in the row labels instead.
+    """
+    rule = rule or get_rule(rows[0].rule)
+    first = rows[0]
+    c = first.config
+    same = _shared_fields(rows)
+    parts = []
+    if "task" in same and "knobs" in same:
+        knobs = ", ".join(f"{k}={v}" for k, v in sorted(c["knobs"].items()))
+        parts.append(
+            f"{c['task']} ({knobs}); span {first.span_samples} samples, blind window "
+            f"{first.blind_samples}; metric {first.metric} (trivial baseline "
+            f"{first.baseline:.4g})"
+        )
+    else:
+        parts.append(f"{first.arch}: minimal depth per task configuration (row labels give "
+                     "what differs)")
+    metric = first.metric if len({r.metric for r in rows}) == 1 else "metric"
+    threshold = f"{c['threshold']:g}" if "threshold" in same else "the row's threshold"
+    steps = f"{c['max_steps']}" if "max_steps" in same else "the row's"
+    lrs = sorted({lr for r in rows for lr in r.lrs})
+    budget = [
+        f"batch {c['batch_size']}" if "batch_size" in same else "batch per row",
+        f"lr {','.join(f'{lr:g}' for lr in lrs)}"
+        + (" best-of-lr per seed" if len(lrs) > 1 else ""),
+        (f"width matched to ~{first.match_params:,} params" if first.match_params
+         else f"width {c['width']}" if "width" in same else "width per row"),
+        f"gate bias {c['gate_bias']:g}" if "gate_bias" in same else "gate bias per row",
+        f"{c['test_size']} held-out samples" if "test_size" in same else "held-out set per row",
+    ]
+    parts.append(f"solved: held-out {metric} reaches {threshold} within {steps} steps "
+                 f"({', '.join(budget)})")
+    asked = {r.seeds_asked for r in rows if r.seeds_asked}
+    seeds = (f"{max(asked)}" if len(asked) == 1 else "/".join(str(n) for n in sorted(asked))) \
+        if asked else f"{max(r.evidence.seeds for r in rows)}"
+    parts.append(f"seeds {seeds} per depth, rule {rule.name} (sequential; successes/seeds "
+                 f"counted until decided), {first.search} search")
+    parts.append(f"compute {sum(r.trials for r in rows)} trials, "
+                 f"{sum(r.steps for r in rows):,} steps, {sum(r.flops for r in rows):.3g} FLOPs")
+    versions = sorted({v for r in rows for v in r.versions})
+    parts.append(f"toytasks {', '.join(versions) if versions else __version__}")
+    return "; ".join(parts)
 
 
-def render(rows: list[Row], fmt: str = "simple") -> str:
-    """One table per task configuration, each followed by its caption line."""
-    blocks = []
-    configs: dict[str, list[Row]] = {}
+# config fields that a row label names when they differ between the rows of one table
+_LABEL_FIELDS = ("max_steps", "threshold", "batch_size", "width", "gate_bias", "test_size",
+                 "eval_every", "patience", "clip", "train_size", "diagnostics")
+
+
+def _shared_fields(rows: list[Row]) -> set[str]:
+    fields = set(rows[0].config) - {"arch"}
+    return {f for f in fields if len({json.dumps(r.config.get(f), sort_keys=True)
+                                      for r in rows}) == 1}
+
+
+def _row_label(row: Row, group: list[Row], everything: list[Row]) -> str:
+    """Task name plus the knob values that differ between that task's configurations in
+    the whole table set, and the budget values that differ within this table."""
+    varying = []
+    same_task = [r for r in everything if r.task == row.task]
+    for name in sorted(row.config["knobs"]):
+        if len({repr(r.config["knobs"].get(name)) for r in same_task}) > 1:
+            varying.append(f"{name}={row.config['knobs'][name]}")
+    for name in _LABEL_FIELDS:
+        if len({repr(r.config.get(name)) for r in group}) > 1:
+            varying.append(f"{name}={row.config.get(name)}")
+    return f"{row.task} ({', '.join(varying)})" if varying else row.task
+
+
+def group_rows(rows: list[Row], by: str = "task") -> list[list[Row]]:
+    """``task``: one table per task configuration (a row per architecture);
+    ``arch``: one table per architecture (a row per task configuration)."""
+    if by not in GROUPINGS:
+        raise ToytasksError(f"unknown grouping '{by}' (valid: {', '.join(GROUPINGS)})")
+    groups: dict[str, list[Row]] = {}
     for row in rows:
-        key = repr((row.task, sorted(row.config["knobs"].items()), row.config["max_steps"],
-                    row.config["threshold"], row.config["width"]))
-        configs.setdefault(key, []).append(row)
-    for group in configs.values():
-        body = tabulate([format_row(r) for r in group], headers=HEADERS, tablefmt=fmt,
-                        disable_numparse=True)
-        blocks.append(f"{body}\n{caption(group)}")
+        if by == "task":
+            # matched runs share a parameter budget, not a width
+            drop = {"arch", "width"} if row.match_params else {"arch"}
+            key = json.dumps({**{k: v for k, v in row.config.items() if k not in drop},
+                              "match_params": row.match_params}, sort_keys=True)
+        else:
+            key = row.arch
+        groups.setdefault(key, []).append(row)
+    if by == "arch":
+        order = {name: i for i, name in enumerate(ARCHITECTURES)}
+        return [groups[k] for k in sorted(groups, key=lambda a: (order.get(a, len(order)), a))]
+    return list(groups.values())
+
+
+def _cells(group: list[Row], by: str, everything: list[Row]
+           ) -> tuple[list[str], list[list[str]]]:
+    if by == "task":
+        return list(HEADERS), [format_row(r) for r in group]
+    return ["task", *HEADERS[1:]], [[_row_label(r, group, everything), *format_row(r)[1:]]
+                                    for r in group]
+
+
+def render(rows: list[Row], fmt: str = "simple", by: str = "task",
+           rule: SolveRule | None = None) -> str:
+    """One table per group (see ``group_rows``), each with its caption line.
+
+    Pure function of ``rows``, which ``summarise`` computes from the store alone and sorts,
+    so the same store always gives a byte-identical table.
+    """
+    if fmt not in FORMATS:
+        raise ToytasksError(f"unknown table format '{fmt}' (valid: {', '.join(FORMATS)})")
+    if not rows:
+        return ""
+    groups = group_rows(rows, by)
+    if fmt == "csv":
+        return render_csv(groups, by, rule)
+    if fmt == "latex":
+        return render_latex(groups, by, rule)
+    blocks = []
+    for group in groups:
+        headers, body = _cells(group, by, rows)
+        table = tabulate(body, headers=headers, tablefmt=FORMATS[fmt], disable_numparse=True,
+                         colalign=_align(headers))
+        blocks.append(f"{table}\n\n{caption(group, rule)}" if fmt in ("github", "markdown")
+                      else f"{table}\n{caption(group, rule)}")
+    return "\n\n".join(blocks)
+
+
+def _align(headers: list[str]) -> tuple[str, ...]:
+    return tuple("left" if h in ("arch", "task") else "right" for h in headers)
+
+
+def render_csv(groups: list[list[Row]], by: str = "task", rule: SolveRule | None = None) -> str:
+    """One rectangular CSV for all groups: task, knobs, the table's columns, caption.
+
+    Parameter counts lose their thousands separators so that they parse as numbers.
+    """
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(["task", "knobs", *HEADERS, "caption"])
+    params = HEADERS.index("params")
+    for group in groups:
+        text = caption(group, rule)
+        for row in group:
+            cells = format_row(row)
+            cells[params] = cells[params].replace(",", "")
+            knobs = "; ".join(f"{k}={v}" for k, v in sorted(row.config["knobs"].items()))
+            writer.writerow([row.task, knobs, *cells, text])
+    return buffer.getvalue().rstrip("\n")
+
+
+_LATEX_SPECIAL = re.compile(r">=|<=|[&%$#_{}~^\\<>]")
+_LATEX_MAP = {">=": r"$\geq$", "<=": r"$\leq$", "<": r"$<$", ">": r"$>$", "&": r"\&",
+              "%": r"\%", "$": r"\$", "#": r"\#", "_": r"\_", "{": r"\{", "}": r"\}",
+              "~": r"\textasciitilde{}", "^": r"\textasciicircum{}",
+              "\\": r"\textbackslash{}"}
+
+
+def latex_escape(text: str) -> str:
+    return _LATEX_SPECIAL.sub(lambda m: _LATEX_MAP[m.group(0)], text)
+
+
+def render_latex(groups: list[list[Row]], by: str = "task",
+                 rule: SolveRule | None = None) -> str:
+    """A ``table`` float per group with booktabs rules, caption and a stable label, ready
+    to ``\\input`` (the document needs ``\\usepackage{booktabs}``)."""
+    blocks = ["% toytasks tables; needs \\usepackage{booktabs}"]
+    everything = [row for group in groups for row in group]
+    for group in groups:
+        headers, body = _cells(group, by, everything)
+        align = "".join("l" if a == "left" else "r" for a in _align(headers))
+        text = caption(group, rule)
+        label = "tab:toytasks-" + hashlib.sha256(
+            json.dumps([r.config for r in group], sort_keys=True).encode()).hexdigest()[:8]
+        lines = [
+            f"% {text}",
+            "\\begin{table}[htbp]",
+            "\\centering",
+            f"\\caption{{{latex_escape(text)}}}",
+            f"\\label{{{label}}}",
+            f"\\begin{{tabular}}{{{align}}}",
+            "\\toprule",
+            " & ".join(latex_escape(h) for h in headers) + " \\\\",
+            "\\midrule",
+            *(" & ".join(latex_escape(cell) for cell in cells) + " \\\\" for cells in body),
+            "\\bottomrule",
+            "\\end{tabular}",
+            "\\end{table}",
+        ]
+        blocks.append("\n".join(lines))
     return "\n\n".join(blocks)

@@ -17,6 +17,12 @@ STATUSES = (SOLVED, UNSOLVED, DIVERGED, ERROR)
 NOT_IDENTITY = ("device",)
 
 
+def config_hash(config: dict[str, Any]) -> str:
+    """The identity of a result: a hash of its trial configuration (as stored in JSON)."""
+    text = json.dumps(config, sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(text.encode()).hexdigest()[:20]
+
+
 @dataclass(frozen=True)
 class Trial:
     task: str
@@ -51,8 +57,7 @@ class Trial:
 
     @property
     def key(self) -> str:
-        text = json.dumps(self.config(), sort_keys=True, separators=(",", ":"))
-        return hashlib.sha256(text.encode()).hexdigest()[:20]
+        return config_hash(self.config())
 
     @classmethod
     def from_config(cls, config: dict[str, Any], device: str = "cpu") -> Trial:

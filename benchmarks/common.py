@@ -1,0 +1,41 @@
+"""Shared helpers for benchmarks: timing, a matmul peak, a trial at the default sizes."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import replace
+
+import torch
+
+from toytasks.runner import default_options, trial_factory
+from toytasks.spec import load_spec
+from toytasks.trial import Trial
+
+
+def best_of(fn, repeats: int = 3) -> float:
+    """Fastest of a few runs: the least disturbed by other load on a shared machine."""
+    times = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - start)
+    return min(times)
+
+
+def matmul_peak_gflops(size: int = 512, iterations: int = 40) -> float:
+    """float32 matmul FLOP/s on one thread: the ceiling a trial (one thread) can reach."""
+    torch.set_num_threads(1)
+    a, b = torch.randn(size, size), torch.randn(size, size)
+    a @ b
+    seconds = best_of(lambda: [a @ b for _ in range(iterations)])
+    return 2 * size**3 * iterations / seconds / 1e9
+
+
+def default_trial(task: str, arch: str, depth: int, width: int | None = None,
+                  steps: int = 200) -> Trial:
+    """A trial at the task's default sizes that never stops early (threshold unreachable)."""
+    spec = load_spec(task)
+    opts = default_options(spec)
+    trial = trial_factory(spec, arch, opts)(depth, 0, spec.budget.lr)
+    return replace(trial, width=width or trial.width, max_steps=steps, threshold=2.0,
+                   patience=10**6)
