@@ -151,3 +151,12 @@ def test_lock_file_is_released_when_the_holder_dies(tmp_path):
                    env={**os.environ, "PYTHONPATH": str(Path(__file__).parents[1] / "src")})
     with ResultStore(tmp_path).lock():
         pass
+
+
+def test_a_nearly_full_disk_is_refused_before_training(tmp_path, monkeypatch, cli_in_process):
+    import shutil
+
+    usage = shutil.disk_usage(tmp_path)
+    monkeypatch.setattr(shutil, "disk_usage", lambda _: usage._replace(free=4096))
+    code, out, err = cli_in_process("run", *TINY, "--out", str(tmp_path / "res"))
+    assert code == 2 and "KiB free" in err and out == ""

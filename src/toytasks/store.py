@@ -15,6 +15,7 @@ import json
 import math
 import os
 import platform
+import shutil
 import subprocess
 import sys
 import warnings
@@ -29,6 +30,7 @@ from toytasks.trial import Trial, TrialResult, config_hash
 TRIALS_FILE = "trials.jsonl"
 RUNS_FILE = "runs.jsonl"
 LOCK_FILE = ".lock"
+MIN_FREE_BYTES = 16 * 2**20  # a record is ~2 KiB: refuse to start a run on a full disk
 
 
 def _finite(value: Any) -> Any:
@@ -213,10 +215,16 @@ class ResultStore:
                 probe = self.root / ".write-test"
                 probe.write_text("ok")
                 probe.unlink()
+                free = shutil.disk_usage(self.root).free
             except OSError as exc:
                 raise ToytasksError(
                     f"results folder '{self.root}' is not writable ({exc.strerror})"
                 ) from None
+            if free < MIN_FREE_BYTES:
+                raise ToytasksError(
+                    f"results folder '{self.root}' has only {free // 1024} KiB free (needs "
+                    f"{MIN_FREE_BYTES // 2**20} MiB); free some space or choose another --out"
+                )
         elif not (self.root / TRIALS_FILE).exists():
             raise ToytasksError(f"'{self.root}' holds no results ({TRIALS_FILE} not found)")
         self.trials_path = self.root / TRIALS_FILE
