@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import click
@@ -86,6 +87,34 @@ def list_cmd(task_name: str | None, tasks_dir: tuple[str, ...]) -> None:
     click.echo("\n".join("  " + line for line in table.splitlines()))
 
 
+def _executor_options(command: click.decorators.FC) -> click.decorators.FC:
+    """--executor / --scheduler, shared by run and suite (docs/cluster.md)."""
+    command = click.option(
+        "--scheduler", metavar="ADDRESS",
+        help="Dask scheduler to run on, e.g. tcp://host:8786 (with --executor dask; "
+             "default: start a local cluster on 127.0.0.1).")(command)
+    return click.option(
+        "--executor", "executor_kind", type=click.Choice(("local", "dask")), default="local",
+        show_default=True, help="local: process pool; dask: a Dask cluster.")(command)
+
+
+def _open_executor(kind: str, scheduler: str | None, workers: int | None,
+                   ) -> tuple[object, int | Callable[[], int]]:
+    """The executor and how many trials to keep in flight (a callable: asked each time)."""
+    from toytasks.executor import default_workers, make_executor
+
+    if kind == "local":
+        if scheduler:
+            raise ToytasksError("--scheduler needs --executor dask")
+        n_workers = workers or default_workers()
+        return make_executor(n_workers), n_workers
+    from toytasks import cluster
+
+    executor = cluster.start(scheduler, workers or (0 if scheduler else default_workers()),
+                             say=_say)
+    return executor, executor.capacity
+
+
 @main.command()
 @click.option("--task", "task_name", required=True, help="Task name or path to a .toml spec.")
 @click.option("--arch", help="Comma-separated architectures (default: the spec's).")
@@ -105,15 +134,15 @@ def list_cmd(task_name: str | None, tasks_dir: tuple[str, ...]) -> None:
 @click.option("--format", "fmt", type=click.Choice(TABLE_FORMATS), default="simple",
               show_default=True, help="Table format.")
 @click.option("--quiet", "-q", is_flag=True, help="No progress lines on stderr.")
+@_executor_options
 def run(task_name: str, arch: str | None, seeds: int | None, min_depth: int | None,
         max_depth: int | None, width: int | None, lr_text: str | None, steps: int | None,
         batch_size: int | None, assignments: tuple[str, ...], out: str | None,
         workers: int | None, device: str, tasks_dir: tuple[str, ...], fmt: str,
-        quiet: bool) -> None:
+        quiet: bool, executor_kind: str = "local", scheduler: str | None = None) -> None:
     """Train each architecture at increasing depth; print the minimal depth that solves."""
     from dataclasses import replace
 
-    from toytasks.executor import default_workers, make_executor
     from toytasks.runner import default_options
     from toytasks.runner import run as run_search
     from toytasks.store import ResultStore
@@ -140,8 +169,7 @@ def run(task_name: str, arch: str | None, seeds: int | None, min_depth: int | No
     store = ResultStore(Path(out) if out else Path("results") / f"{spec.name}-{stamp}")
     _say(f"toytasks {__version__}: {spec.name}, archs {','.join(opts.archs)}, depths "
          f"{opts.min_depth}..{opts.max_depth}, {opts.seeds} seed(s); results in {store.root}")
-    n_workers = workers or default_workers()
-    executor = make_executor(n_workers)
+    executor, n_workers = _open_executor(executor_kind, scheduler, workers)
     try:
         rows = run_search(spec, opts, store, executor, n_workers, progress=(lambda _: None) if quiet
                           else _say)
@@ -160,6 +188,8 @@ def _abandon(executor: object) -> None:
     everything finished is already stored)."""
     from concurrent.futures import ProcessPoolExecutor
 
+    if hasattr(executor, "abandon"):  # a dask cluster (toytasks.cluster)
+        executor.abandon()
     if isinstance(executor, ProcessPoolExecutor):
         for process in list(getattr(executor, "_processes", {}).values()):
             process.terminate()
@@ -263,12 +293,14 @@ def check(results_dir: str, baseline_path: str, depth_tolerance: int,
 @click.option("--by", type=click.Choice(("task", "arch")), default="task", show_default=True,
               help="One table per task configuration, or one per architecture.")
 @click.option("--quiet", "-q", is_flag=True, help="No progress lines on stderr.")
+@_executor_options
 def suite(profile: str, out: str | None, workers: int | None, tasks_dir: tuple[str, ...],
-          fmt: str, by: str, quiet: bool) -> None:
+          fmt: str, by: str, quiet: bool, executor_kind: str = "local",
+          scheduler: str | None = None) -> None:
     """Run every entry of a profile (profiles/NAME.toml or a path) into one results folder."""
     import time
 
-    from toytasks.executor import default_workers, make_executor
+    from toytasks.executor import default_workers
     from toytasks.runner import run as run_search
     from toytasks.store import ResultStore
     from toytasks.suite import load_profile
@@ -279,9 +311,10 @@ def suite(profile: str, out: str | None, workers: int | None, tasks_dir: tuple[s
     stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
     store = ResultStore(Path(out) if out else Path("results") / f"suite-{prof.name}-{stamp}")
     n_workers = workers or default_workers()
+    where = f"{n_workers} worker(s)" if executor_kind == "local" else "dask"
     _say(f"toytasks {__version__}: profile {prof.name} ({len(prof.runs)} run(s), "
-         f"{n_workers} worker(s)); results in {store.root}")
-    executor = make_executor(n_workers)
+         f"{where}); results in {store.root}")
+    executor, n_workers = _open_executor(executor_kind, scheduler, workers)
     start = time.perf_counter()
     try:
         for i, entry in enumerate(prof.runs, start=1):

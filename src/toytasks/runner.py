@@ -6,6 +6,7 @@ record results as they come back". Searches decide, the executor trains, the sto
 
 from __future__ import annotations
 
+import math
 import time
 from collections.abc import Callable
 from concurrent.futures import FIRST_COMPLETED, Executor, Future, wait
@@ -17,7 +18,7 @@ from toytasks.spec import TaskSpec
 from toytasks.store import ResultStore, provenance
 from toytasks.summary import Row, group_key, summarise
 from toytasks.train import train
-from toytasks.trial import Trial, TrialResult
+from toytasks.trial import ERROR, Trial, TrialResult
 
 Progress = Callable[[str], None]
 
@@ -93,7 +94,7 @@ def _take_stored(searches: list[LinearDepthSearch], store: ResultStore,
 
 
 def run(spec: TaskSpec, opts: RunOptions, store: ResultStore, executor: Executor,
-        workers: int, progress: Progress = lambda _: None,
+        workers: int | Callable[[], int], progress: Progress = lambda _: None,
         rule: SolveRule | None = None) -> list[Row]:
     rule = rule or SolveRule()
     task = spec.make_task()
@@ -113,7 +114,7 @@ def run(spec: TaskSpec, opts: RunOptions, store: ResultStore, executor: Executor
     while True:
         candidates, n_reused = _take_stored(searches, store, keys)
         reused += n_reused
-        free = workers - len(running)
+        free = (workers() if callable(workers) else workers) - len(running)
         ranked = sorted(candidates, key=lambda p: (p[1].seed, -expected_cost(
             p[1], task.seq_len, task.n_inputs), p[1].arch))
         for search, trial in ranked[:max(0, free)]:
@@ -126,7 +127,7 @@ def run(spec: TaskSpec, opts: RunOptions, store: ResultStore, executor: Executor
         finished, _ = wait(list(running), return_when=FIRST_COMPLETED)
         for future in sorted(finished, key=lambda f: running[f][1].key):
             search, trial = running.pop(future)
-            result = future.result()
+            result = _result_or_error(future, trial)
             store.append(trial, result, prov, search_info)
             done_count += 1
             progress(_progress_line(done_count, len(running), trial, result))
@@ -135,6 +136,22 @@ def run(spec: TaskSpec, opts: RunOptions, store: ResultStore, executor: Executor
         progress(f"reused {reused} stored trial(s) from {store.root}")
     return [row for row in summarise(store.records(), rule, seeds=opts.seeds)
             if group_key(row.config) in keys]
+
+
+def _result_or_error(future: Future, trial: Trial) -> TrialResult:
+    """The trial's result, or an error result when the future failed instead (its worker
+    died, e.g. a dask KilledWorker after the cluster's retries, or it was cancelled): the
+    reason names the cause and the sweep goes on. train() itself never raises."""
+    try:
+        return future.result()
+    except Exception as exc:
+        cause = " ".join(f"{type(exc).__name__}: {exc}".split())
+        return TrialResult(
+            key=trial.key, status=ERROR, metric="", best_metric=math.nan,
+            final_metric=math.nan, baseline=math.nan, steps=0, steps_to_solve=None,
+            train_loss=math.nan, test_loss=math.nan, params=0, flops=0.0, wall_s=0.0,
+            reason=f"worker lost: {cause}",
+        )
 
 
 def _progress_line(done: int, running: int, trial: Trial, result: TrialResult) -> str:
