@@ -10,6 +10,7 @@ import math
 import os
 import signal
 import sys
+import threading
 import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import CancelledError, Executor, Future, ThreadPoolExecutor
@@ -18,8 +19,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from tests.helpers import make_trial
 
 from toytasks import runner
+from toytasks import train as train_module
 from toytasks.executor import InlineExecutor
 from toytasks.spec import load_spec
 from toytasks.store import ResultStore
@@ -123,6 +126,36 @@ def test_a_failed_future_becomes_an_error_result_and_the_sweep_completes(
     assert "\n" not in errors[0]["reason"]
     tcn = next(r for r in rows if r.arch == "tcn")
     assert tcn.minimal_depth == 3  # the lost depth-2 trial counts as not solved, the sweep goes on
+
+
+def test_trials_in_threads_of_one_process_equal_sequential_ones(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """A Dask worker with several threads runs trials side by side in one process: their
+    weight initialisations (torch's global RNG) must not interleave."""
+    trials = [make_trial("tcn", 2, seed=s, max_steps=5, eval_every=5) for s in (0, 1)]
+    alone = [train_module.train(t).to_dict() for t in trials]
+    build = train_module.build_model
+
+    def slow_build(*args: Any, **kwargs: Any) -> Any:
+        time.sleep(0.3)  # without the lock, the other thread re-seeds the global RNG here
+        return build(*args, **kwargs)
+
+    monkeypatch.setattr(train_module, "build_model", slow_build)
+    together: list[dict] = [{}, {}]
+    start = threading.Barrier(2)
+
+    def go(i: int) -> None:
+        start.wait()
+        together[i] = train_module.train(trials[i]).to_dict()
+
+    threads = [threading.Thread(target=go, args=(i,)) for i in (0, 1)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    for a, b in zip(alone, together, strict=True):
+        assert {k: v for k, v in a.items() if k != "wall_s"} == \
+            {k: v for k, v in b.items() if k != "wall_s"}
 
 
 # --- on a real LocalCluster (loopback only) ---------------------------------------------

@@ -97,8 +97,10 @@ class DaskExecutor(Executor):
             quiet.setLevel(level)
 
     def abandon(self) -> None:
-        """Stop at once (Ctrl-C): drop queued and running trials; stored ones are kept."""
-        self.shutdown(wait=False, cancel_futures=True)
+        """Stop at once (Ctrl-C): drop queued and running trials; stored ones are kept.
+        Our own local cluster is simply closed (its workers with it); on a shared cluster
+        our trials are cancelled there."""
+        self.shutdown(wait=False, cancel_futures=self.cluster is None)
 
 
 def check_workers(client: Any) -> None:
@@ -133,9 +135,12 @@ def start(scheduler: str | None, workers: int,
     if scheduler is None:
         # dashboard_address=None: no dashboard; the scheduler's and workers' small HTTP
         # servers (health, metrics) then bind to the cluster's host, 127.0.0.1, too.
+        # silence_logs: a worker cancelled by Ctrl-C or restarted after a crash would
+        # otherwise print distributed's own warnings between toytasks' progress lines.
         cluster = distributed.LocalCluster(
             n_workers=workers, threads_per_worker=1, processes=True, host="127.0.0.1",
             dashboard_address=None, worker_dashboard_address=None,
+            silence_logs=logging.ERROR,
         )
         client = distributed.Client(cluster)
         client.run(_ignore_sigint)
