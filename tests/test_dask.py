@@ -158,6 +158,46 @@ def test_trials_in_threads_of_one_process_equal_sequential_ones(
             {k: v for k, v in b.items() if k != "wall_s"}
 
 
+class FakeClient:
+    """Stands in for a distributed.Client in check_workers()."""
+
+    def __init__(self, versions: dict | Exception) -> None:
+        self.versions = versions
+        self.scheduler = type("S", (), {"address": "tcp://10.0.0.5:8786"})()
+
+    def run(self, fn: Callable[[], Any]) -> dict:
+        if isinstance(self.versions, Exception):
+            raise self.versions
+        return self.versions
+
+
+def test_workers_without_toytasks_or_with_another_version_are_refused() -> None:
+    from toytasks.cluster import _worker_versions, check_workers
+    from toytasks.errors import ToytasksError
+
+    mine = _worker_versions()
+    check_workers(FakeClient({"tcp://w1": mine, "tcp://w2": mine}))  # same code: accepted
+    with pytest.raises(ToytasksError, match=r"cannot run toytasks .*ModuleNotFoundError"):
+        check_workers(FakeClient(ModuleNotFoundError("No module named 'toytasks'")))
+    with pytest.raises(ToytasksError, match=r"tcp://w2 runs toytasks 0\.0\.1"):
+        check_workers(FakeClient({"tcp://w1": mine, "tcp://w2": {**mine, "toytasks": "0.0.1"}}))
+    with pytest.warns(UserWarning, match=r"tcp://w1 has torch 1\.0"):
+        check_workers(FakeClient({"tcp://w1": {**mine, "torch": "1.0"}}))
+
+
+def test_own_local_cluster_listens_on_loopback_only() -> None:
+    pytest.importorskip("distributed")
+    from toytasks import cluster
+
+    executor = cluster.start(None, 1)
+    try:
+        assert executor.address.startswith("tcp://127.0.0.1:")
+        assert executor.capacity() == 1
+        assert listening_addresses() == {"127.0.0.1"}
+    finally:
+        executor.shutdown()
+
+
 # --- on a real LocalCluster (loopback only) ---------------------------------------------
 
 @pytest.fixture(scope="module")
