@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import io
 import math
+import os
 import string
 
 import numpy as np
@@ -21,6 +22,9 @@ from toytasks.cli import entry
 from toytasks.errors import ToytasksError
 from toytasks.spec import load_spec, parse_assignments, parse_spec
 from toytasks.tasks import GENERATORS, REGRESSION
+
+# TOYTASKS_FUZZ_SCALE=10 multiplies every example budget (a deeper campaign than CI's).
+SCALE = max(1, int(os.environ.get("TOYTASKS_FUZZ_SCALE", "1")))
 
 # Keep sequences small so that each example is cheap: caps on the size-like knobs.
 SIZE_CAPS = {"period_samples": 40, "prefix_cycles": 6, "n_positive": 6, "lag_steps": 60,
@@ -47,7 +51,7 @@ def valid_task(cls):
 def test_any_valid_knobs_give_finite_documented_arrays(name):
     cls = GENERATORS[name]
 
-    @settings(max_examples=60, deadline=None,
+    @settings(max_examples=60 * SCALE, deadline=None,
               suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])
     @given(knobs=valid_task(cls), n=st.integers(1, 9), seed=st.integers(0, 2**32 - 1))
     def check(knobs, n, seed):
@@ -98,7 +102,7 @@ spec_data = st.fixed_dictionaries(
 )
 
 
-@settings(max_examples=400, deadline=None)
+@settings(max_examples=400 * SCALE, deadline=None)
 @given(data=spec_data)
 def test_any_spec_data_parses_or_fails_cleanly(data):
     try:
@@ -109,7 +113,7 @@ def test_any_spec_data_parses_or_fails_cleanly(data):
         assert spec.make_task().seq_len > 0
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=300 * SCALE, deadline=None)
 @given(items=st.lists(st.text(max_size=30), max_size=3))
 def test_any_set_values_apply_or_fail_cleanly(items):
     spec = load_spec("cycle-pattern")
@@ -127,7 +131,7 @@ cli_words = st.one_of(
 )
 
 
-@settings(max_examples=250, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=250 * SCALE, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(args=st.lists(cli_words, max_size=5))
 def test_any_cli_arguments_exit_cleanly(args):
     # Never start training from a fuzzed command line: a valid `run` is not the point here.

@@ -42,7 +42,7 @@ def input_gradient_lags(model, seq_len=80, trials=4):
     return seen
 
 
-@pytest.mark.parametrize("arch", ["cnn", "tcn"])
+@pytest.mark.parametrize("arch", ["cnn", "tcn", "gated-cnn", "res-cnn"])
 @pytest.mark.parametrize("depth", [1, 2, 3, 5])
 def test_receptive_field_formula_matches_input_gradients(arch, depth):
     torch.manual_seed(0)
@@ -60,14 +60,15 @@ def test_receptive_field_formulas():
     assert ARCHITECTURES["lstm"].receptive_field(3) is None
 
 
-@pytest.mark.parametrize(("arch", "chunk"), [("lstm", 1), ("gru", 1)])
+@pytest.mark.parametrize(("arch", "chunk"), [("lstm", 1), ("gru", 1), ("res-lstm", 1)])
 def test_memory_gate_bias_is_initialised(arch, chunk):
     model = build_model(arch, 2, 2, depth=2, width=8, gate_bias=2.5)
     for layer in range(2):
-        bias = getattr(model.rnn, f"bias_ih_l{layer}").detach()
+        rnn, suffix = (model.layers[layer], 0) if arch == "res-lstm" else (model.rnn, layer)
+        bias = getattr(rnn, f"bias_ih_l{suffix}").detach()
         assert torch.all(bias[chunk * 8 : (chunk + 1) * 8] == 2.5)
         assert not torch.all(bias[:8] == 2.5)
-        assert torch.all(getattr(model.rnn, f"bias_hh_l{layer}")[chunk * 8 : (chunk + 1) * 8] == 0)
+        assert torch.all(getattr(rnn, f"bias_hh_l{suffix}")[chunk * 8 : (chunk + 1) * 8] == 0)
 
 
 def test_unknown_architecture_names_the_valid_ones():

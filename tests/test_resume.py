@@ -98,3 +98,26 @@ def test_results_do_not_depend_on_the_number_of_workers(
     a, b = results(one), results(two)
     assert set(a) <= set(b)  # two workers may run a seed past a verdict (stored, not counted)
     assert a == {key: b[key] for key in a}  # per-trial metrics bit for bit
+
+
+@pytest.mark.slow
+def test_ctrl_c_keeps_results_prints_resume_command_and_resume_completes(
+        tmp_path: Path, reference: tuple[Path, str]) -> None:
+    whole, reference_out = reference
+    folder = tmp_path / "interrupted"
+    proc = toytasks(*ARGS, "--workers", "2", "--out", str(folder))
+    deadline = time.monotonic() + 120
+    while len(stored_lines(folder)) < 2 and proc.poll() is None:
+        assert time.monotonic() < deadline, "no trial stored within 120 s"
+        time.sleep(0.02)
+    proc.send_signal(signal.SIGINT)
+    _, err = proc.communicate(timeout=60)
+    assert proc.returncode == 130
+    assert "Traceback" not in err
+    last = err.strip().splitlines()[-1]
+    assert last.startswith("interrupted:") and f"--out {folder}" in last
+    n_kept = len(stored_lines(folder))
+    assert n_kept >= 2 and len(ResultStore(folder, create=False)) == n_kept
+    command = last.split("resume with: toytasks ", 1)[1].split()
+    assert finish(toytasks(*command)) == reference_out
+    assert tables(folder) == tables(whole)

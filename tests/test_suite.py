@@ -105,7 +105,7 @@ def test_suite_runs_every_entry_into_one_store_and_resumes(
     assert len(lines) == 2 + 2 + 3
     code, table_out, _ = cli_in_process("table", str(out_dir))
     assert out == table_out  # the suite prints what `toytasks table` prints
-    assert table_out.count("lr 0.001,0.003 (best of grid)") == 1
+    assert table_out.count("lr 0.001,0.003 best-of-lr per seed") == 1
     code, _, err = cli_in_process("suite", str(profile), "--out", str(out_dir), "--workers", "1")
     assert code == 0 and "reused 4 stored trial(s)" in err and "reused 3 stored" in err
     assert len((out_dir / "trials.jsonl").read_text().splitlines()) == 7

@@ -6,10 +6,13 @@ is one line, `toytasks: error: ...`, with exit code 2 and no traceback.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import sys
 from collections.abc import Callable
+from concurrent.futures import Executor
 from pathlib import Path
+from typing import TYPE_CHECKING, TypeVar
 
 import click
 
@@ -18,6 +21,16 @@ from toytasks.errors import ToytasksError
 from toytasks.models import ARCHITECTURES
 from toytasks.spec import available_specs, load_spec, parse_assignments
 from toytasks.tasks import GENERATORS
+
+if TYPE_CHECKING:
+    from toytasks.runner import RunOptions
+    from toytasks.search import SolveRule
+    from toytasks.spec import TaskSpec
+    from toytasks.store import ResultStore
+
+T = TypeVar("T")
+RULE_NAMES = ("majority", "cp95")  # toytasks.search.RULES (not imported: keeps --help fast)
+SEARCH_NAMES = ("adaptive", "linear", "exhaustive")  # toytasks.search.SEARCHES
 
 TABLE_FORMATS = ("simple", "plain", "github", "markdown", "latex", "csv")
 
@@ -82,24 +95,88 @@ def list_cmd(task_name: str | None, tasks_dir: tuple[str, ...]) -> None:
         rf = cls.receptive_field(1)
         rf_text = ", ".join(str(cls.receptive_field(d)) for d in (1, 2, 3, 4)) + ", ..." \
             if rf is not None else "unbounded"
-        rows.append([name, cls.family, rf_text, cls.summary])
-    table = tabulate(rows, headers=["arch", "family", "RF at depth 1,2,3,4", "what it is"])
+        contrast = f"vs {cls.isolates[0]}: {cls.isolates[1]}" if cls.isolates else ""
+        rows.append([name, cls.family, rf_text, cls.summary, contrast])
+    table = tabulate(rows, headers=["arch", "family", "RF at depth 1,2,3,4", "what it is",
+                                    "pair: the one property it changes"])
     click.echo("\n".join("  " + line for line in table.splitlines()))
 
 
-def _executor_options(command: click.decorators.FC) -> click.decorators.FC:
-    """--executor / --scheduler, shared by run and suite (docs/cluster.md)."""
-    command = click.option(
+def _search_options(func: Callable) -> Callable:
+    """Options shared by `run` and `sweep`: how depths are searched and how solved is decided."""
+    options = [
+        click.option("--rule", "rule_name", type=click.Choice(sorted(RULE_NAMES)),
+                     default="majority", show_default=True,
+                     help="When a depth counts as solved: majority of seeds, or cp95 (95% "
+                          "Clopper-Pearson lower bound of the success rate >= 0.5; needs "
+                          ">= 10 seeds)."),
+        click.option("--search", type=click.Choice(SEARCH_NAMES), default="adaptive",
+                     show_default=True, help="Depth search: adaptive (gallop then bisect), "
+                     "linear (1, 2, 3, ...) or exhaustive (the whole grid)."),
+        click.option("--exhaustive", is_flag=True,
+                     help="Same as --search exhaustive: every depth, seed and lr."),
+        click.option("--match-params", type=click.IntRange(1, 10**9),
+                     help="Per depth, the width whose parameter count is closest to this."),
+    ]
+    for option in reversed(options):
+        func = option(func)
+    return func
+
+
+def _apply_search_options(opts: RunOptions, rule_name: str, search: str, exhaustive: bool,
+                          match_params: int | None, width: int | None) -> tuple[RunOptions,
+                                                                                 SolveRule]:
+    from dataclasses import replace
+
+    from toytasks.search import get_rule
+
+    if match_params and width:
+        raise ToytasksError("--width and --match-params exclude each other")
+    rule = get_rule(rule_name)
+    rule.check_seeds(opts.seeds)
+    return replace(opts, search="exhaustive" if exhaustive else search,
+                   match_params=match_params or 0), rule
+
+
+def _run_options(spec: TaskSpec, arch: str | None, seeds: int | None, min_depth: int | None,
+                 max_depth: int | None, width: int | None, lr_text: str | None,
+                 steps: int | None, batch_size: int | None, device: str) -> RunOptions:
+    """The spec's defaults overridden by the command line, validated."""
+    from dataclasses import replace
+
+    from toytasks.runner import default_options
+
+    opts = default_options(spec)
+    archs = _csv_list(arch, str, "--arch") or opts.archs
+    _check_archs(archs)
+    opts = replace(
+        opts, archs=archs, seeds=seeds or opts.seeds,
+        min_depth=min_depth or opts.min_depth, max_depth=max_depth or opts.max_depth,
+        width=width or opts.width, lrs=_csv_list(lr_text, float, "--lr") or opts.lrs,
+        max_steps=steps or opts.max_steps, batch_size=batch_size or opts.batch_size,
+        device=_check_device(device),
+    )
+    if opts.min_depth > opts.max_depth:
+        raise ToytasksError(f"--min-depth {opts.min_depth} is larger than --max-depth "
+                            f"{opts.max_depth}")
+    if any(not 0 < lr <= 10 for lr in opts.lrs):
+        raise ToytasksError(f"--lr values must be in (0, 10], got {lr_text}")
+    return opts
+
+
+def _executor_options(func: Callable) -> Callable:
+    """--executor / --scheduler, shared by run, suite and sweep (docs/cluster.md)."""
+    func = click.option(
         "--scheduler", metavar="ADDRESS",
         help="Dask scheduler to run on, e.g. tcp://host:8786 (with --executor dask; "
-             "default: start a local cluster on 127.0.0.1).")(command)
+             "default: start a local cluster on 127.0.0.1).")(func)
     return click.option(
         "--executor", "executor_kind", type=click.Choice(("local", "dask")), default="local",
-        show_default=True, help="local: process pool; dask: a Dask cluster.")(command)
+        show_default=True, help="local: process pool; dask: a Dask cluster.")(func)
 
 
-def _open_executor(kind: str, scheduler: str | None, workers: int | None,
-                   ) -> tuple[object, int | Callable[[], int]]:
+def _open_executor(kind: str, scheduler: str | None,
+                   workers: int | None) -> tuple[Executor, int | Callable[[], int]]:
     """The executor and how many trials to keep in flight (a callable: asked each time)."""
     from toytasks.executor import default_workers, make_executor
 
@@ -134,65 +211,77 @@ def _open_executor(kind: str, scheduler: str | None, workers: int | None,
 @click.option("--format", "fmt", type=click.Choice(TABLE_FORMATS), default="simple",
               show_default=True, help="Table format.")
 @click.option("--quiet", "-q", is_flag=True, help="No progress lines on stderr.")
+@click.option("--diagnostics", is_flag=True,
+              help="Record per-layer gradient norms, input gradient per lag and (with "
+                   "--train-size) the train/held-out gap with each trial.")
+@click.option("--train-size", type=click.IntRange(0, 10**7), default=0,
+              help="Train on a fixed set of N examples instead of fresh batches (0: fresh).")
+@_search_options
 @_executor_options
 def run(task_name: str, arch: str | None, seeds: int | None, min_depth: int | None,
         max_depth: int | None, width: int | None, lr_text: str | None, steps: int | None,
         batch_size: int | None, assignments: tuple[str, ...], out: str | None,
         workers: int | None, device: str, tasks_dir: tuple[str, ...], fmt: str,
-        quiet: bool, executor_kind: str = "local", scheduler: str | None = None) -> None:
+        quiet: bool, diagnostics: bool, train_size: int, rule_name: str, search: str,
+        exhaustive: bool, match_params: int | None, executor_kind: str = "local",
+        scheduler: str | None = None) -> None:
     """Train each architecture at increasing depth; print the minimal depth that solves."""
-    from dataclasses import replace
-
-    from toytasks.runner import default_options
+    from toytasks.progress import make_progress
     from toytasks.runner import run as run_search
     from toytasks.store import ResultStore
     from toytasks.table import render
 
     spec = load_spec(task_name, tasks_dir)
     spec = spec.with_knobs(parse_assignments(assignments))
-    opts = default_options(spec)
-    archs = _csv_list(arch, str, "--arch") or opts.archs
-    _check_archs(archs)
-    opts = replace(
-        opts, archs=archs, seeds=seeds or opts.seeds,
-        min_depth=min_depth or opts.min_depth, max_depth=max_depth or opts.max_depth,
-        width=width or opts.width, lrs=_csv_list(lr_text, float, "--lr") or opts.lrs,
-        max_steps=steps or opts.max_steps, batch_size=batch_size or opts.batch_size,
-        device=_check_device(device),
-    )
-    if opts.min_depth > opts.max_depth:
-        raise ToytasksError(f"--min-depth {opts.min_depth} is larger than --max-depth "
-                            f"{opts.max_depth}")
-    if any(not 0 < lr <= 10 for lr in opts.lrs):
-        raise ToytasksError(f"--lr values must be in (0, 10], got {lr_text}")
+    opts = _run_options(spec, arch, seeds, min_depth, max_depth, width, lr_text, steps,
+                        batch_size, device)
+    opts, rule = _apply_search_options(opts, rule_name, search, exhaustive, match_params, width)
+    opts = dataclasses.replace(opts, diagnostics=diagnostics, train_size=train_size)
     stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
     store = ResultStore(Path(out) if out else Path("results") / f"{spec.name}-{stamp}")
     _say(f"toytasks {__version__}: {spec.name}, archs {','.join(opts.archs)}, depths "
          f"{opts.min_depth}..{opts.max_depth}, {opts.seeds} seed(s); results in {store.root}")
-    executor, n_workers = _open_executor(executor_kind, scheduler, workers)
+    progress = make_progress(quiet)
     try:
-        rows = run_search(spec, opts, store, executor, n_workers, progress=(lambda _: None) if quiet
-                          else _say)
-    except KeyboardInterrupt:
-        _abandon(executor)
-        _say(f"interrupted: {len(store)} finished trial(s) are kept in {store.root}; "
-             f"resume with: {_resume_command(store.root)}")
-        sys.exit(130)
-    executor.shutdown()
+        rows = _execute(store, workers, lambda executor, limit: run_search(
+            spec, opts, store, executor, limit, progress=progress, rule=rule),
+            executor_kind, scheduler)
+    finally:
+        progress.close()
     click.echo(render(rows, fmt))
     _say(f"results: {store.root}")
 
 
-def _abandon(executor: object) -> None:
-    """Stop at once: cancel queued trials and end running ones (their results are lost,
-    everything finished is already stored)."""
-    from concurrent.futures import ProcessPoolExecutor
+def _execute(store: ResultStore, workers: int | None,
+             body: Callable[[Executor, int | Callable[[], int]], T],
+             executor_kind: str = "local", scheduler: str | None = None) -> T:
+    """Run ``body(executor, trials in flight)`` while holding the results folder.
 
-    if hasattr(executor, "abandon"):  # a dask cluster (toytasks.cluster)
+    Ctrl-C stops scheduling, ends running trials (what is finished is already stored) and
+    prints the exact command that resumes; any error abandons the workers before the
+    one-line message, so nothing is left running.
+    """
+    with store.lock():
+        executor, limit = _open_executor(executor_kind, scheduler, workers)
+        try:
+            result = body(executor, limit)
+        except KeyboardInterrupt:
+            _abandon(executor)
+            _say(f"interrupted: {len(store)} finished trial(s) are kept in {store.root}; "
+                 f"resume with: {_resume_command(store.root)}")
+            sys.exit(130)
+        except BaseException:
+            _abandon(executor)
+            raise
+        executor.shutdown()
+        return result
+
+
+def _abandon(executor: Executor) -> None:
+    """Stop at once: cancel queued trials and end running ones."""
+    if hasattr(executor, "abandon"):
         executor.abandon()
-    if isinstance(executor, ProcessPoolExecutor):
-        for process in list(getattr(executor, "_processes", {}).values()):
-            process.terminate()
+    else:
         executor.shutdown(wait=False, cancel_futures=True)
 
 
@@ -301,6 +390,7 @@ def suite(profile: str, out: str | None, workers: int | None, tasks_dir: tuple[s
     import time
 
     from toytasks.executor import default_workers
+    from toytasks.progress import make_progress
     from toytasks.runner import run as run_search
     from toytasks.store import ResultStore
     from toytasks.suite import load_profile
@@ -310,25 +400,125 @@ def suite(profile: str, out: str | None, workers: int | None, tasks_dir: tuple[s
     prof = load_profile(profile, tasks_dir)
     stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
     store = ResultStore(Path(out) if out else Path("results") / f"suite-{prof.name}-{stamp}")
-    n_workers = workers or default_workers()
-    where = f"{n_workers} worker(s)" if executor_kind == "local" else "dask"
+    where = f"{workers or default_workers()} worker(s)" if executor_kind == "local" else "dask"
     _say(f"toytasks {__version__}: profile {prof.name} ({len(prof.runs)} run(s), "
          f"{where}); results in {store.root}")
-    executor, n_workers = _open_executor(executor_kind, scheduler, workers)
     start = time.perf_counter()
-    try:
+
+    progress = make_progress(quiet)
+
+    def run_all(executor: Executor, limit: int | Callable[[], int]) -> None:
         for i, entry in enumerate(prof.runs, start=1):
-            _say(f"[run {i}/{len(prof.runs)}] {entry.describe()}")
-            run_search(entry.spec, entry.opts, store, executor, n_workers,
-                       progress=(lambda _: None) if quiet else _say)
-    except KeyboardInterrupt:
-        _abandon(executor)
-        _say(f"interrupted: {len(store)} finished trial(s) are kept in {store.root}; "
-             f"resume with: {_resume_command(store.root)}")
-        sys.exit(130)
-    executor.shutdown()
+            progress(f"[run {i}/{len(prof.runs)}] {entry.describe()}")
+            run_search(entry.spec, entry.opts, store, executor, limit, progress=progress)
+
+    try:
+        _execute(store, workers, run_all, executor_kind, scheduler)
+    finally:
+        progress.close()
     click.echo(render(summarise(store.records()), fmt, by))
     _say(f"profile {prof.name}: {time.perf_counter() - start:.0f}s; results: {store.root}")
+
+
+@main.command()
+@click.option("--task", "task_name", required=True, help="Task name or path to a .toml spec.")
+@click.option("--vary", "vary", required=True, metavar="KNOB=V1,V2,...",
+              help="The knob to sweep and its values, e.g. period_samples=4,8,16.")
+@click.option("--arch", help="Comma-separated architectures (default: the spec's).")
+@click.option("--seeds", type=click.IntRange(1, 1000), help="Seeds per depth.")
+@click.option("--min-depth", type=click.IntRange(1, 256), help="First depth to train.")
+@click.option("--max-depth", type=click.IntRange(1, 256), help="Last depth to train.")
+@click.option("--width", type=click.IntRange(1, 4096), help="Channels / hidden size.")
+@click.option("--lr", "lr_text", help="Learning rate, or a comma-separated grid (best of).")
+@click.option("--steps", type=click.IntRange(1, 10**7), help="Training step budget.")
+@click.option("--batch-size", type=click.IntRange(1, 65536), help="Batch size.")
+@click.option("--set", "assignments", multiple=True, metavar="KNOB=VALUE",
+              help="Override another task knob (repeatable, or comma-separated).")
+@click.option("--out", type=click.Path(file_okay=False), help="Results folder (reused: resume).")
+@click.option("--workers", type=click.IntRange(1, 256), help="Parallel trials (default: cores).")
+@click.option("--device", default="cpu", show_default=True, help="cpu, cuda or cuda:N.")
+@click.option("--tasks-dir", multiple=True, help="Extra folder of task TOML specs.")
+@click.option("--format", "fmt", type=click.Choice(TABLE_FORMATS), default="simple",
+              show_default=True, help="Table format.")
+@click.option("--quiet", "-q", is_flag=True, help="No progress lines on stderr.")
+@_search_options
+@_executor_options
+def sweep(task_name: str, vary: str, arch: str | None, seeds: int | None,
+          min_depth: int | None, max_depth: int | None, width: int | None,
+          lr_text: str | None, steps: int | None, batch_size: int | None,
+          assignments: tuple[str, ...], out: str | None, workers: int | None, device: str,
+          tasks_dir: tuple[str, ...], fmt: str, quiet: bool, rule_name: str, search: str,
+          exhaustive: bool, match_params: int | None, executor_kind: str = "local",
+          scheduler: str | None = None) -> None:
+    """Minimal depth at each value of one knob: rows architectures, columns values."""
+    from toytasks.progress import make_progress
+    from toytasks.store import ResultStore
+    from toytasks.sweep import parse_vary, render_sweep, run_sweep, sweep_specs
+
+    knob, values = parse_vary(vary)
+    spec = load_spec(task_name, tasks_dir)
+    overrides = parse_assignments(assignments)
+    if knob in overrides:
+        raise ToytasksError(f"knob '{knob}' is both varied (--vary) and fixed (--set)")
+    spec = spec.with_knobs(overrides)
+    sweep_specs(spec, knob, values)  # validate every value before training anything
+    opts = _run_options(spec, arch, seeds, min_depth, max_depth, width, lr_text, steps,
+                        batch_size, device)
+    opts, rule = _apply_search_options(opts, rule_name, search, exhaustive, match_params, width)
+    stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
+    store = ResultStore(Path(out) if out else Path("results") / f"{spec.name}-sweep-{stamp}")
+    _say(f"toytasks {__version__}: sweep {spec.name} over {knob}={','.join(values)}, archs "
+         f"{','.join(opts.archs)}, depths {opts.min_depth}..{opts.max_depth}, {opts.seeds} "
+         f"seed(s), {opts.search} search; results in {store.root}")
+    progress = make_progress(quiet)
+    try:
+        points = _execute(store, workers, lambda executor, limit: run_sweep(
+            spec, knob, values, opts, store, executor, limit, progress, rule),
+            executor_kind, scheduler)
+    finally:
+        progress.close()
+    click.echo(render_sweep(points, knob, opts.archs, fmt))
+    _say(f"results: {store.root}")
+
+
+# --- figures (docs/ablations.md) -------------------------------------------------------
+@main.command()
+@click.option("--task", "task_name", required=True, help="Task name or path to a .toml spec.")
+@click.option("--set", "assignments", multiple=True, metavar="KNOB=VALUE",
+              help="Override a task knob (repeatable, or comma-separated).")
+@click.option("--out", type=click.Path(dir_okay=False), help="Figure file (.png, .svg or "
+              ".pdf; default: TASK-examples.png).")
+@click.option("--seed", type=click.IntRange(0, 2**32 - 1), default=0, show_default=True,
+              help="Seed of the examples drawn.")
+@click.option("--tasks-dir", multiple=True, help="Extra folder of task TOML specs.")
+def show(task_name: str, assignments: tuple[str, ...], out: str | None, seed: int,
+         tasks_dir: tuple[str, ...]) -> None:
+    """Draw a positive and a negative example of a task, the deciding span marked."""
+    from toytasks.figures import task_examples
+
+    spec = load_spec(task_name, tasks_dir).with_knobs(parse_assignments(assignments))
+    path = task_examples(spec.make_task(), out or f"{spec.name}-examples.png", seed=seed,
+                         title=f"{spec.name}: {spec.description}" if spec.description else "")
+    _say(f"wrote {path}")
+
+
+@main.command()
+@click.argument("results_dir", type=click.Path(file_okay=False))
+@click.option("--out", type=click.Path(file_okay=False), required=True,
+              help="Folder for the figures.")
+@click.option("--format", "fmt", type=click.Choice(["png", "svg", "pdf"]), default="png",
+              show_default=True, help="Figure format.")
+def plot(results_dir: str, out: str, fmt: str) -> None:
+    """Write every figure a results folder supports: success vs depth, minimal depth vs a
+    swept knob, and (for --diagnostics runs) input gradient by lag and per-layer norms."""
+    from toytasks.figures import store_figures
+    from toytasks.store import ResultStore
+    from toytasks.summary import summarise
+
+    store = ResultStore(results_dir, create=False)
+    records = store.records()
+    for path in store_figures(records, summarise(records), out, fmt):
+        click.echo(str(path))
 
 
 def entry(argv: list[str] | None = None) -> None:

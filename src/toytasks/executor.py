@@ -44,10 +44,41 @@ def default_workers() -> int:
                else os.cpu_count() or 1)
 
 
+class LocalPool(Executor):
+    """A spawn process pool that can be restarted after a worker process dies.
+
+    A dead worker (out of memory, a segfault in a native library) breaks a
+    ProcessPoolExecutor for good; the runner calls ``restart()`` and resubmits.
+    """
+
+    def __init__(self, workers: int) -> None:
+        self.workers = workers
+        self._pool = self._new_pool()
+
+    def _new_pool(self) -> ProcessPoolExecutor:
+        return ProcessPoolExecutor(
+            max_workers=self.workers, mp_context=multiprocessing.get_context("spawn"),
+            initializer=_init_worker,
+        )
+
+    def submit(self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Future:
+        return self._pool.submit(fn, *args, **kwargs)
+
+    def restart(self) -> None:
+        self._pool.shutdown(wait=False, cancel_futures=True)
+        self._pool = self._new_pool()
+
+    def abandon(self) -> None:
+        """Stop now: cancel queued work and end running workers (Ctrl-C, fatal errors)."""
+        for process in list((getattr(self._pool, "_processes", None) or {}).values()):
+            process.terminate()
+        self._pool.shutdown(wait=False, cancel_futures=True)
+
+    def shutdown(self, wait: bool = True, *, cancel_futures: bool = False) -> None:
+        self._pool.shutdown(wait=wait, cancel_futures=cancel_futures)
+
+
 def make_executor(workers: int) -> Executor:
     if workers <= 1:
         return InlineExecutor()
-    return ProcessPoolExecutor(
-        max_workers=workers, mp_context=multiprocessing.get_context("spawn"),
-        initializer=_init_worker,
-    )
+    return LocalPool(workers)

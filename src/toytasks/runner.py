@@ -9,11 +9,12 @@ from __future__ import annotations
 import math
 import time
 from collections.abc import Callable
-from concurrent.futures import FIRST_COMPLETED, Executor, Future, wait
+from concurrent.futures import FIRST_COMPLETED, BrokenExecutor, Executor, Future, wait
 from dataclasses import asdict, dataclass
 
+from toytasks.matching import match_width
 from toytasks.models import ARCHITECTURES, build_model
-from toytasks.search import LinearDepthSearch, SolveRule, TrialFactory
+from toytasks.search import DepthSearch, SolveRule, TrialFactory, make_search
 from toytasks.spec import TaskSpec
 from toytasks.store import ResultStore, provenance
 from toytasks.summary import Row, group_key, summarise
@@ -21,6 +22,7 @@ from toytasks.train import train
 from toytasks.trial import ERROR, Trial, TrialResult
 
 Progress = Callable[[str], None]
+MAX_CRASH_RETRIES = 2
 
 
 @dataclass(frozen=True)
@@ -36,6 +38,8 @@ class RunOptions:
     device: str = "cpu"
     train_size: int = 0
     diagnostics: bool = False
+    search: str = "adaptive"  # adaptive | linear | exhaustive (see search.py)
+    match_params: int = 0  # 0: fixed ``width``; P: per depth, the width closest to P params
 
 
 def default_options(spec: TaskSpec) -> RunOptions:
@@ -49,11 +53,18 @@ def default_options(spec: TaskSpec) -> RunOptions:
 
 def trial_factory(spec: TaskSpec, arch: str, opts: RunOptions) -> TrialFactory:
     knobs = tuple(sorted(spec.knobs.items()))
+    task = spec.make_task()
+
+    def width(depth: int) -> int:
+        if not opts.match_params:
+            return opts.width
+        return match_width(arch, task.n_inputs, task.n_outputs, depth, opts.match_params,
+                           task.output_steps)[0]
 
     def make(depth: int, seed: int, lr: float) -> Trial:
         return Trial(
             task=spec.name, generator=spec.generator, knobs=knobs, arch=arch, depth=depth,
-            width=opts.width, seed=seed, lr=lr, max_steps=opts.max_steps,
+            width=width(depth), seed=seed, lr=lr, max_steps=opts.max_steps,
             batch_size=opts.batch_size, eval_every=spec.budget.eval_every,
             patience=spec.budget.patience, test_size=spec.budget.test_size,
             threshold=spec.threshold, clip=spec.budget.clip, gate_bias=spec.budget.gate_bias,
@@ -69,8 +80,8 @@ def expected_cost(trial: Trial, seq_len: int, n_inputs: int) -> float:
     return model.forward_flops(seq_len) * trial.max_steps
 
 
-def _take_stored(searches: list[LinearDepthSearch], store: ResultStore,
-                 keys: set[str]) -> tuple[list[tuple[LinearDepthSearch, Trial]], int]:
+def _take_stored(searches: list[DepthSearch], store: ResultStore, keys: set[str],
+                 match_params: int = 0) -> tuple[list[tuple[DepthSearch, Trial]], int]:
     """Feed stored results to the searches until they ask for something new (resume).
 
     Returns the candidates that still need training and the count of reused results.
@@ -81,7 +92,7 @@ def _take_stored(searches: list[LinearDepthSearch], store: ResultStore,
         progressed = False
         for search in searches:
             for trial in search.candidates():
-                keys.add(group_key(trial.config()))
+                keys.add(group_key(trial.config(), match_params))
                 if trial.key in store:
                     search.started(trial)
                     search.record(trial, store.result(trial.key))
@@ -97,61 +108,86 @@ def run(spec: TaskSpec, opts: RunOptions, store: ResultStore, executor: Executor
         workers: int | Callable[[], int], progress: Progress = lambda _: None,
         rule: SolveRule | None = None) -> list[Row]:
     rule = rule or SolveRule()
+    rule.check_seeds(opts.seeds)
     task = spec.make_task()
     searches = [
-        LinearDepthSearch(arch, trial_factory(spec, arch, opts), opts.seeds, opts.lrs,
-                          opts.min_depth, opts.max_depth, rule)
+        make_search(opts.search, arch, trial_factory(spec, arch, opts), opts.seeds, opts.lrs,
+                    opts.min_depth, opts.max_depth, rule)
         for arch in opts.archs
     ]
     store.log_run({"task": spec.name, "spec_path": spec.path, "options": asdict(opts),
                    "rule": rule.name, "started": time.time()})
     prov = provenance(opts.device)
-    search_info = {"seeds": opts.seeds, "rule": rule.name}
-    running: dict[Future, tuple[LinearDepthSearch, Trial]] = {}
+    search_info = {"seeds": opts.seeds, "rule": rule.name, "search": opts.search,
+                   "lrs": sorted(set(opts.lrs)), "match_params": opts.match_params}
+    running: dict[Future, tuple[DepthSearch, Trial]] = {}
     keys: set[str] = set()
-    done_count = reused = 0
+    done_count = reused = steps = 0
+    flops = 0.0
+    attempts: dict[str, int] = {}
+    retry: list[tuple[DepthSearch, Trial]] = []
 
     while True:
-        candidates, n_reused = _take_stored(searches, store, keys)
+        candidates, n_reused = _take_stored(searches, store, keys, opts.match_params)
         reused += n_reused
         free = (workers() if callable(workers) else workers) - len(running)
         ranked = sorted(candidates, key=lambda p: (p[1].seed, -expected_cost(
             p[1], task.seq_len, task.n_inputs), p[1].arch))
-        for search, trial in ranked[:max(0, free)]:
+        for search, trial in (retry + ranked)[:max(0, free)]:
             search.started(trial)
             running[executor.submit(train, trial)] = (search, trial)
+        retry = [p for p in retry if p[1].key not in {t.key for _, t in running.values()}]
         if not running:
             if all(s.done for s in searches):
                 break
             continue
         finished, _ = wait(list(running), return_when=FIRST_COMPLETED)
+        crashed = False
         for future in sorted(finished, key=lambda f: running[f][1].key):
             search, trial = running.pop(future)
             result = _result_or_error(future, trial)
+            if result is None:  # its worker process died: retry in a fresh pool
+                crashed = True
+                attempts[trial.key] = attempts.get(trial.key, 0) + 1
+                if attempts[trial.key] <= MAX_CRASH_RETRIES:
+                    progress(f"worker process died during {trial.label()}; retrying")
+                    retry.append((search, trial))
+                    continue
+                result = _error_result(trial, f"worker process died "
+                                              f"{attempts[trial.key]} times on this trial")
             store.append(trial, result, prov, search_info)
             done_count += 1
+            steps, flops = steps + result.steps, flops + (result.flops or 0.0)
             progress(_progress_line(done_count, len(running), trial, result))
             search.record(trial, result)
+        if crashed and hasattr(executor, "restart"):
+            # the broken pool takes its other trials down too: rerun them in the new pool
+            retry.extend(running.pop(future) for future in list(running))
+            executor.restart()
     if reused:
         progress(f"reused {reused} stored trial(s) from {store.root}")
+    progress(f"trained {done_count} trial(s) in this run: {steps:,} steps, {flops:.3g} FLOPs")
     return [row for row in summarise(store.records(), rule, seeds=opts.seeds)
-            if group_key(row.config) in keys]
+            if group_key(row.config, row.match_params) in keys]
 
 
-def _result_or_error(future: Future, trial: Trial) -> TrialResult:
-    """The trial's result, or an error result when the future failed instead (its worker
-    died, e.g. a dask KilledWorker after the cluster's retries, or it was cancelled): the
-    reason names the cause and the sweep goes on. train() itself never raises."""
+def _result_or_error(future: Future, trial: Trial) -> TrialResult | None:
+    """The trial's result; an error result if the executor failed it; None if the worker
+    process died (the caller retries it in a fresh pool)."""
     try:
         return future.result()
-    except Exception as exc:
-        cause = " ".join(f"{type(exc).__name__}: {exc}".split())
-        return TrialResult(
-            key=trial.key, status=ERROR, metric="", best_metric=math.nan,
-            final_metric=math.nan, baseline=math.nan, steps=0, steps_to_solve=None,
-            train_loss=math.nan, test_loss=math.nan, params=0, flops=0.0, wall_s=0.0,
-            reason=f"worker lost: {cause}",
-        )
+    except BrokenExecutor:
+        return None
+    except Exception as exc:  # e.g. a cluster worker lost, a result that failed to unpickle
+        return _error_result(trial, f"executor failed the trial: {type(exc).__name__}: {exc}")
+
+
+def _error_result(trial: Trial, reason: str) -> TrialResult:
+    return TrialResult(
+        key=trial.key, status=ERROR, metric="", best_metric=math.nan, final_metric=math.nan,
+        baseline=math.nan, steps=0, steps_to_solve=None, train_loss=math.nan,
+        test_loss=math.nan, params=0, flops=0.0, wall_s=0.0, reason=reason,
+    )
 
 
 def _progress_line(done: int, running: int, trial: Trial, result: TrialResult) -> str:

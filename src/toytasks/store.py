@@ -8,7 +8,9 @@ Everything downstream (tables, regression check, plots, report) reads only this 
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+import fcntl
 import json
 import math
 import os
@@ -16,6 +18,7 @@ import platform
 import subprocess
 import sys
 import warnings
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +28,7 @@ from toytasks.trial import Trial, TrialResult, config_hash
 
 TRIALS_FILE = "trials.jsonl"
 RUNS_FILE = "runs.jsonl"
+LOCK_FILE = ".lock"
 
 
 def _finite(value: Any) -> Any:
@@ -260,11 +264,47 @@ class ResultStore:
             "search": search or {},
             "provenance": {**prov, "date": dt.datetime.now(dt.UTC).isoformat()},
         }
-        _append_line(self.trials_path, record)
+        self._write(self.trials_path, record)
         self._cache[trial.key] = json.loads(json.dumps(_finite(record)))
 
     def log_run(self, manifest: dict[str, Any]) -> None:
-        _append_line(self.runs_path, manifest)
+        self._write(self.runs_path, manifest)
+
+    def _write(self, path: Path, record: dict[str, Any]) -> None:
+        try:
+            _append_line(path, record)
+        except OSError as exc:  # full disk, folder removed, permissions changed mid-run
+            raise ToytasksError(
+                f"cannot write to {path} ({exc.strerror or exc}); the {len(self)} trial(s) "
+                "stored before are intact: fix the folder and rerun the same command to resume"
+            ) from None
+
+    @contextlib.contextmanager
+    def lock(self) -> Iterator[None]:
+        """Hold the folder for one writer: a second run on it gets a clear 'in use' error.
+
+        An OS file lock (flock): it is released when the process ends, however it ends,
+        so a killed run never leaves a stale lock behind.
+        """
+        path = self.root / LOCK_FILE
+        handle = open(path, "a+", encoding="utf-8")  # noqa: SIM115 (held for the whole run)
+        try:
+            try:
+                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except OSError:
+                handle.seek(0)
+                holder = handle.read().strip() or "another process"
+                raise ToytasksError(
+                    f"results folder '{self.root}' is in use by another toytasks run "
+                    f"({holder}); wait for it to finish or choose another --out"
+                ) from None
+            handle.seek(0)
+            handle.truncate()
+            handle.write(f"pid {os.getpid()}")
+            handle.flush()
+            yield
+        finally:
+            handle.close()
 
     def runs(self) -> list[dict[str, Any]]:
         return read_jsonl(self.runs_path)

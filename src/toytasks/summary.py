@@ -3,7 +3,9 @@
 Computed from the store alone, so `toytasks run` and `toytasks table DIR` print the same
 thing, and extra trials in the store (another run's, a larger grid) never change a cell's
 rule: the minimal depth is the smallest solved depth whose next-lower depth was trained
-and not solved (or which is the lowest depth trained).
+and not solved (or which is the lowest depth trained). How a group is decided (rule, seeds
+asked for, lr grid, search kind, matched parameter count) is read from what the run that
+trained it recorded with each trial, so a table read back later applies the same rule.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from toytasks.models import ARCHITECTURES
-from toytasks.search import SolveRule, seed_outcomes
+from toytasks.search import SolveRule, counted_lrs, first_solved, get_rule, seed_outcomes
 from toytasks.tasks import get_generator
 
 PER_TRIAL = ("depth", "seed", "lr")
@@ -33,6 +35,12 @@ class DepthStats:
     flops: float
     trials: int
     faults: dict[str, int]
+    decided: bool = True
+    width: int = 0
+    steps: int = 0  # training steps of the counted trials
+    spent_flops: float = 0.0  # every stored trial at this depth, speculative ones included
+    spent_steps: int = 0
+    spent_trials: int = 0
 
 
 @dataclass
@@ -55,15 +63,38 @@ class Row:
     faults: dict[str, int] = field(default_factory=dict)
     seeds_asked: int | None = None  # seeds per depth the run asked for (the rule's n)
     versions: tuple[str, ...] = ()  # "toytasks X @commit" of the code that made the results
+    rule: str = "majority"
+    search: str = "linear"
+    match_params: int = 0  # 0: fixed width; P: width chosen per depth for ~P parameters
+    non_monotonic: tuple[int, ...] = ()  # failed depths deeper than a solved one
+    steps: int = 0
+    spent_flops: float = 0.0
+    spent_steps: int = 0
+    spent_trials: int = 0
 
     @property
     def evidence(self) -> DepthStats:
         """The depth whose counts the table shows: the minimal one, else the deepest tried."""
         return self.depths[self.minimal_depth or self.max_depth_tried]
 
+    @property
+    def minimal_is_upper_bound(self) -> bool:
+        """Solved at the lowest depth trained, which was not depth 1: d-1 was never tried."""
+        return self.minimal_depth is not None and self.minimal_depth == min(self.depths) > 1
 
-def group_key(config: dict[str, Any]) -> str:
-    return json.dumps({k: v for k, v in config.items() if k not in PER_TRIAL}, sort_keys=True)
+
+def group_key(config: dict[str, Any], match_params: int = 0) -> str:
+    """What one table row aggregates: the trial config less depth, seed and lr (and less the
+    width when widths are matched to a parameter count, since they then vary with depth)."""
+    drop = PER_TRIAL + (("width",) if match_params else ())
+    data = {k: v for k, v in config.items() if k not in drop}
+    if match_params:
+        data["match_params"] = match_params
+    return json.dumps(data, sort_keys=True)
+
+
+def _match(record: dict[str, Any]) -> int:
+    return int(record.get("search", {}).get("match_params") or 0)
 
 
 def rf_bound(arch: str, blind_samples: int, limit: int = 4096) -> int | None:
@@ -84,38 +115,49 @@ def summarise(records: list[dict[str, Any]], rule: SolveRule | None = None,
     ``seeds`` is the number of seeds the run asked for; when not given (a results folder
     read back later) it is the largest number any stored run asked for in that group
     (recorded with each trial), else the number of distinct seeds stored at that depth.
+    ``rule`` likewise defaults to the rule recorded by the group's latest trial, and the lr
+    grid to the grid it recorded (trials at other lrs are then not counted).
     """
-    rule = rule or SolveRule()
     groups: dict[str, list[dict[str, Any]]] = defaultdict(list)
     for record in records:
-        groups[group_key(record["trial"])].append(record)
+        groups[group_key(record["trial"], _match(record))].append(record)
     rows = [_row(items, rule, seeds) for items in groups.values()]
     order = {name: i for i, name in enumerate(ARCHITECTURES)}
-    return sorted(rows, key=lambda r: (r.task, _config_text(r.config),
+    return sorted(rows, key=lambda r: (r.task, _config_text(r.config, r.match_params),
                                        order.get(r.arch, len(order)), r.arch))
 
 
-def _config_text(config: dict[str, Any]) -> str:
-    return json.dumps({k: v for k, v in config.items() if k != "arch"}, sort_keys=True)
+def _config_text(config: dict[str, Any], match_params: int = 0) -> str:
+    drop = ("arch", "width") if match_params else ("arch",)
+    return json.dumps({k: v for k, v in config.items() if k not in drop}, sort_keys=True)
 
 
-def _row(items: list[dict[str, Any]], rule: SolveRule, seeds: int | None) -> Row:
+def _latest(items: list[dict[str, Any]], key: str) -> Any:
+    """The value the group's most recently stored trial recorded for ``key`` (or None)."""
+    values = [r.get("search", {}).get(key) for r in items]
+    return next((v for v in reversed(values) if v is not None), None)
+
+
+def _row(items: list[dict[str, Any]], rule: SolveRule | None, seeds: int | None) -> Row:
     config = {k: v for k, v in items[0]["trial"].items() if k not in PER_TRIAL}
-    lrs = sorted({r["trial"]["lr"] for r in items})
+    rule = rule or get_rule(_latest(items, "rule") or "majority")
+    grid = _latest(items, "lrs")
+    lrs = sorted(grid) if grid else sorted({r["trial"]["lr"] for r in items})
+    searches = {r.get("search", {}).get("search") for r in items}
+    search = "exhaustive" if "exhaustive" in searches else _latest(items, "search") or "linear"
     if seeds is None:
         asked = [r.get("search", {}).get("seeds") for r in items]
         seeds = max((n for n in asked if isinstance(n, int)), default=None)
     by_depth: dict[int, list[dict[str, Any]]] = defaultdict(list)
     for record in items:
         by_depth[record["trial"]["depth"]].append(record)
-    depths = {d: _depth_stats(d, recs, len(lrs), rule, seeds)
+    depths = {d: _depth_stats(d, recs, lrs, rule, seeds, early=search != "exhaustive")
               for d, recs in sorted(by_depth.items())}
-    solved = {d for d, s in depths.items() if s.solved}
-    lowest = min(depths)
-    minimal = next(
-        (d for d in sorted(solved) if d == lowest or (d - 1 in depths and d - 1 not in solved)),
-        None,
-    )
+    verdicts = {d: s.solved for d, s in depths.items() if s.decided}
+    minimal = first_solved(verdicts, min(depths))
+    first = min((d for d, ok in verdicts.items() if ok), default=None)
+    non_monotonic = tuple(d for d, ok in sorted(verdicts.items())
+                          if first is not None and d > first and not ok)
     task = get_generator(config["generator"])(**config["knobs"])
     cls = ARCHITECTURES.get(config["arch"])
     faults: dict[str, int] = defaultdict(int)
@@ -132,6 +174,11 @@ def _row(items: list[dict[str, Any]], rule: SolveRule, seeds: int | None) -> Row
         flops=sum(s.flops for s in depths.values()),
         trials=sum(s.trials for s in depths.values()), lrs=tuple(lrs), faults=dict(faults),
         seeds_asked=seeds, versions=_versions(items),
+        rule=rule.name, search=search, match_params=_match(items[0]),
+        non_monotonic=non_monotonic, steps=sum(s.steps for s in depths.values()),
+        spent_flops=sum(s.spent_flops for s in depths.values()),
+        spent_steps=sum(s.spent_steps for s in depths.values()),
+        spent_trials=sum(s.spent_trials for s in depths.values()),
     )
 
 
@@ -146,15 +193,18 @@ def _versions(items: list[dict[str, Any]]) -> tuple[str, ...]:
     return tuple(sorted(found))
 
 
-def _depth_stats(depth: int, records: list[dict[str, Any]], n_lrs: int, rule: SolveRule,
-                 seeds: int | None) -> DepthStats:
-    per_seed: dict[int, list[dict[str, Any]]] = defaultdict(list)
+def _depth_stats(depth: int, records: list[dict[str, Any]], lrs: list[float], rule: SolveRule,
+                 seeds: int | None, early: bool = True) -> DepthStats:
+    per_seed: dict[int, dict[float, dict[str, Any]]] = defaultdict(dict)
     for record in records:
-        per_seed[record["trial"]["seed"]].append(record["result"])
+        if record["trial"]["lr"] in lrs:
+            per_seed[record["trial"]["seed"]][record["trial"]["lr"]] = record["result"]
     n_seeds = seeds or len(per_seed)
-    runs = {s: [r["status"] == "solved" for r in rs] for s, rs in per_seed.items()}
-    verdict = rule.verdict(seed_outcomes(runs, n_seeds, n_lrs), n_seeds)
-    counted = [r for s in range(verdict.counted) for r in per_seed.get(s, [])]
+    runs = {s: {lr: r["status"] == "solved" for lr, r in rs.items()}
+            for s, rs in per_seed.items()}
+    verdict = rule.verdict(seed_outcomes(runs, n_seeds, lrs), n_seeds, early)
+    counted = [per_seed[s][lr] for s in range(verdict.counted)
+               for lr in counted_lrs(runs.get(s, {}), lrs, early)]
     faults: dict[str, int] = defaultdict(int)
     for r in counted:
         if r["status"] in ("diverged", "error"):
@@ -163,7 +213,11 @@ def _depth_stats(depth: int, records: list[dict[str, Any]], n_lrs: int, rule: So
     metrics = [r["best_metric"] for r in counted if r["best_metric"] is not None]
     return DepthStats(
         depth=depth, seeds=verdict.counted, successes=verdict.successes,
-        solved=verdict.decided and verdict.solved,
+        solved=verdict.decided and verdict.solved, decided=verdict.decided,
+        width=int(statistics.median(r["trial"]["width"] for r in records)),
+        steps=sum(r["steps"] or 0 for r in counted),
+        spent_flops=sum(r["result"]["flops"] or 0.0 for r in records),
+        spent_steps=sum(r["result"]["steps"] or 0 for r in records), spent_trials=len(records),
         params=int(statistics.median(params)) if params else 0,
         best_metric=statistics.median(metrics) if metrics else None,
         steps_to_solve=[r["steps_to_solve"] for r in counted if r["status"] == "solved"],

@@ -14,7 +14,8 @@ from tabulate import tabulate
 from toytasks import __version__
 from toytasks.errors import ToytasksError
 from toytasks.models import ARCHITECTURES
-from toytasks.search import SolveRule
+from toytasks.search import SolveRule, get_rule
+from toytasks.stats import interval_text
 from toytasks.summary import Row
 
 # --format name -> tabulate format (csv and latex are rendered here, see below)
@@ -22,19 +23,26 @@ FORMATS = {"simple": "simple", "plain": "plain", "github": "github", "markdown":
            "latex": None, "csv": None}
 GROUPINGS = ("task", "arch")
 
-HEADERS = ("arch", "min depth", "solved", "best metric", "params", "median steps",
+HEADERS = ("arch", "min depth", "solved [95% CI]", "best metric", "params", "median steps",
            "RF at depth", "RF bound", "trials")
 
 
 def format_row(row: Row) -> list[str]:
     ev = row.evidence
     depth = str(row.minimal_depth) if row.minimal_depth else f"> {row.max_depth_tried}"
+    if row.minimal_is_upper_bound:
+        depth = f"<= {depth}"  # solved at the lowest depth tried: d-1 was never trained
+    if row.non_monotonic:
+        depth += f" (non-monotonic: fails at {','.join(map(str, row.non_monotonic))})"
+    params = f"{ev.params:,}" if ev.params else "-"
+    if row.match_params and ev.params:
+        params += f" (w={ev.width})"
     steps = str(int(statistics.median(ev.steps_to_solve))) if ev.steps_to_solve else "-"
     faults = "".join(f" ({n} {status})" for status, n in sorted(row.faults.items()))
     return [
-        row.arch, depth, f"{ev.successes}/{ev.seeds}",
+        row.arch, depth, interval_text(ev.successes, ev.seeds),
         f"{ev.best_metric:.3g}" if ev.best_metric is not None else "-",
-        f"{ev.params:,}" if ev.params else "-",
+        params,
         steps, str(row.receptive_field) if row.receptive_field else "-",
         f">= {row.rf_bound}" if row.rf_bound else "-", f"{row.trials}{faults}",
     ]
@@ -46,7 +54,7 @@ def caption(rows: list[Row], rule: SolveRule | None = None) -> str:
     Fields shared by every row are stated here; fields that differ between rows (only in
     ``--by arch`` tables) are named "per row" and shown in the row labels instead.
     """
-    rule = rule or SolveRule()
+    rule = rule or get_rule(rows[0].rule)
     first = rows[0]
     c = first.config
     same = _shared_fields(rows)
@@ -67,8 +75,10 @@ def caption(rows: list[Row], rule: SolveRule | None = None) -> str:
     lrs = sorted({lr for r in rows for lr in r.lrs})
     budget = [
         f"batch {c['batch_size']}" if "batch_size" in same else "batch per row",
-        f"lr {','.join(f'{lr:g}' for lr in lrs)}" + (" (best of grid)" if len(lrs) > 1 else ""),
-        f"width {c['width']}" if "width" in same else "width per row",
+        f"lr {','.join(f'{lr:g}' for lr in lrs)}"
+        + (" best-of-lr per seed" if len(lrs) > 1 else ""),
+        (f"width matched to ~{first.match_params:,} params" if first.match_params
+         else f"width {c['width']}" if "width" in same else "width per row"),
         f"gate bias {c['gate_bias']:g}" if "gate_bias" in same else "gate bias per row",
         f"{c['test_size']} held-out samples" if "test_size" in same else "held-out set per row",
     ]
@@ -78,7 +88,9 @@ def caption(rows: list[Row], rule: SolveRule | None = None) -> str:
     seeds = (f"{max(asked)}" if len(asked) == 1 else "/".join(str(n) for n in sorted(asked))) \
         if asked else f"{max(r.evidence.seeds for r in rows)}"
     parts.append(f"seeds {seeds} per depth, rule {rule.name} (sequential; successes/seeds "
-                 "counted until decided)")
+                 f"counted until decided), {first.search} search")
+    parts.append(f"compute {sum(r.trials for r in rows)} trials, "
+                 f"{sum(r.steps for r in rows):,} steps, {sum(r.flops for r in rows):.3g} FLOPs")
     versions = sorted({v for r in rows for v in r.versions})
     parts.append(f"toytasks {', '.join(versions) if versions else __version__}")
     return "; ".join(parts)
@@ -117,8 +129,10 @@ def group_rows(rows: list[Row], by: str = "task") -> list[list[Row]]:
     groups: dict[str, list[Row]] = {}
     for row in rows:
         if by == "task":
-            key = json.dumps({k: v for k, v in row.config.items() if k != "arch"},
-                             sort_keys=True)
+            # matched runs share a parameter budget, not a width
+            drop = {"arch", "width"} if row.match_params else {"arch"}
+            key = json.dumps({**{k: v for k, v in row.config.items() if k not in drop},
+                              "match_params": row.match_params}, sort_keys=True)
         else:
             key = row.arch
         groups.setdefault(key, []).append(row)

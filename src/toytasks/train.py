@@ -18,6 +18,7 @@ import numpy as np
 import torch
 from torch.nn import functional as F
 
+from toytasks.diagnostics import Recorder
 from toytasks.models import build_model
 from toytasks.tasks import CLASSIFICATION, Task, get_generator
 from toytasks.trial import DIVERGED, ERROR, SOLVED, UNSOLVED, Trial, TrialResult
@@ -119,6 +120,7 @@ def _train(trial: Trial, start: float) -> TrialResult:
 
     x_test, y_test = to_device(*held_out_set(task, trial.test_size))
     pool = to_device(*task.sample(trial.train_size, rng)) if trial.train_size else None
+    recorder = Recorder(model, objective, x_test, y_test) if trial.diagnostics else None
 
     flops_per_seq = model.forward_flops(task.seq_len)
     recent_loss: deque[float] = deque(maxlen=50)
@@ -173,6 +175,7 @@ def _train(trial: Trial, start: float) -> TrialResult:
                     break
 
     flops = flops_per_seq * (3.0 * trial.batch_size * step + trial.test_size * evals)
+    diagnostics = recorder.finish(model, pool) if recorder else {}
     return TrialResult(
         key=trial.key, status=status, metric=task.metric, best_metric=best_metric,
         final_metric=test_metric, baseline=task.baseline, steps=step,
@@ -180,5 +183,6 @@ def _train(trial: Trial, start: float) -> TrialResult:
         train_loss=float(np.mean(recent_loss)) if recent_loss else math.nan,
         test_loss=test_loss, params=model.param_count(), flops=flops,
         wall_s=time.perf_counter() - start, evals=evals, reason=reason,
+        diagnostics=diagnostics,
     )
 

@@ -20,6 +20,9 @@ class SequenceModel(nn.Module):
     arch: ClassVar[str]
     summary: ClassVar[str]
     family: ClassVar[str]  # "conv", "recurrent" or "attention"
+    # (base architecture, the one property this one changes), for ablation pairs; see
+    # docs/ablations.md. None: not an ablation of another registered architecture.
+    isolates: ClassVar[tuple[str, str] | None] = None
 
     def __init__(self, n_inputs: int, n_outputs: int, depth: int, width: int,
                  output_steps: int = 1) -> None:
@@ -49,3 +52,13 @@ class SequenceModel(nn.Module):
 
     def param_count(self) -> int:
         return sum(p.numel() for p in self.parameters())
+
+    def layer_groups(self) -> list[tuple[str, list[nn.Parameter]]]:
+        """Parameters per layer, input side first, readout last: the unit of gradient norms.
+
+        The default groups by the top-level submodule; stacks override it so that each
+        stacked layer is its own group.
+        """
+        return [(name, list(module.parameters())) for name, module in self.named_children()
+                if name != "head" and any(True for _ in module.parameters())] + [
+            ("head", list(self.head.parameters()))]

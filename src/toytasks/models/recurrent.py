@@ -5,6 +5,9 @@ stays at chance on simple memory tasks for thousands of steps, so a "minimal dep
 measure an optimisation failure. LSTM forget-gate and GRU update-gate biases are set to
 ``gate_bias`` (default 3: remember by default); the Elman RNN has no gate and keeps
 PyTorch's default init.
+
+`res-lstm` is `lstm` with residual connections between stacked layers (one property
+changed: same layers, same initialisation, parameters equal to `lstm`'s at the same seed).
 """
 
 from __future__ import annotations
@@ -30,15 +33,24 @@ class RecurrentStack(SequenceModel):
         super().__init__(n_inputs, n_outputs, depth, width, output_steps)
         self.gate_bias = gate_bias
         self.rnn = self.cell(n_inputs, width, num_layers=depth, batch_first=True)
-        if self.memory_gate is not None:
-            with torch.no_grad():
-                for layer in range(depth):
-                    gate = slice(self.memory_gate * width, (self.memory_gate + 1) * width)
-                    getattr(self.rnn, f"bias_ih_l{layer}")[gate] = gate_bias
-                    getattr(self.rnn, f"bias_hh_l{layer}")[gate] = 0.0
+        self._init_memory_gate(self.rnn, depth)
+
+    def _init_memory_gate(self, rnn: nn.RNNBase, layers: int) -> None:
+        if self.memory_gate is None:
+            return
+        gate = slice(self.memory_gate * self.width, (self.memory_gate + 1) * self.width)
+        with torch.no_grad():
+            for layer in range(layers):
+                getattr(rnn, f"bias_ih_l{layer}")[gate] = self.gate_bias
+                getattr(rnn, f"bias_hh_l{layer}")[gate] = 0.0
 
     def features(self, x: torch.Tensor) -> torch.Tensor:
         return self.rnn(x)[0]
+
+    def layer_groups(self) -> list[tuple[str, list[nn.Parameter]]]:
+        return [(f"{self.arch}{layer + 1}",
+                 [p for name, p in self.rnn.named_parameters() if name.endswith(f"_l{layer}")])
+                for layer in range(self.depth)] + [("head", list(self.head.parameters()))]
 
     def body_flops(self, seq_len: int) -> float:
         macs = sum(
@@ -58,6 +70,7 @@ class ElmanRNN(RecurrentStack):
 class LSTM(RecurrentStack):
     arch = "lstm"
     summary = "LSTM, forget-gate bias = gate_bias"
+    isolates = ("rnn", "multiplicative gates and a gated memory cell")
     cell = nn.LSTM
     gates = 4
     memory_gate = 1  # PyTorch gate order: input, forget, cell, output
@@ -66,6 +79,44 @@ class LSTM(RecurrentStack):
 class GRU(RecurrentStack):
     arch = "gru"
     summary = "GRU, update-gate bias = gate_bias"
+    isolates = ("rnn", "multiplicative gates (reset, update)")
     cell = nn.GRU
     gates = 3
     memory_gate = 1  # PyTorch gate order: reset, update, new; h' = (1-z)*n + z*h
+
+
+class ResidualLSTM(LSTM):
+    """`lstm` with identity shortcuts between stacked layers: h <- h + lstm_l(h) for l >= 2.
+
+    Layer 1 maps the inputs to ``width`` as in `lstm` (no shortcut: the sizes differ). The
+    layers are separate one-layer LSTMs built in the order nn.LSTM(num_layers=depth) builds
+    its own, with the same forget-gate bias, so at the same seed the parameters equal
+    `lstm`'s; only the shortcuts differ. No branch scale is needed (unlike `res-cnn`): an
+    LSTM layer's output is bounded in (-1, 1), so activations grow at most linearly.
+    Residual LSTM stacks as in Wu et al. 2016 (GNMT), here from the second layer on.
+    """
+
+    arch = "res-lstm"
+    summary = "lstm + residual shortcuts h + lstm_l(h) between stacked layers"
+    isolates = ("lstm", "residual connections")
+
+    def __init__(self, n_inputs: int, n_outputs: int, depth: int, width: int,
+                 output_steps: int = 1, gate_bias: float = DEFAULT_GATE_BIAS) -> None:
+        SequenceModel.__init__(self, n_inputs, n_outputs, depth, width, output_steps)
+        self.gate_bias = gate_bias
+        self.layers = nn.ModuleList(
+            self.cell(n_inputs if i == 0 else width, width, batch_first=True)
+            for i in range(depth)
+        )
+        for layer in self.layers:
+            self._init_memory_gate(layer, 1)
+
+    def features(self, x: torch.Tensor) -> torch.Tensor:
+        h = self.layers[0](x)[0]
+        for layer in self.layers[1:]:
+            h = h + layer(h)[0]
+        return h
+
+    def layer_groups(self) -> list[tuple[str, list[nn.Parameter]]]:
+        return [(f"{self.arch}{i + 1}", list(layer.parameters()))
+                for i, layer in enumerate(self.layers)] + [("head", list(self.head.parameters()))]

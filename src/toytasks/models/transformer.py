@@ -42,6 +42,12 @@ class CausalTransformer(SequenceModel):
         mask = nn.Transformer.generate_square_subsequent_mask(seq_len, device=x.device)
         return self.norm(self.encoder(h, mask=mask, is_causal=True))
 
+    def layer_groups(self) -> list[tuple[str, list[nn.Parameter]]]:
+        blocks = [(f"block{i + 1}", list(layer.parameters()))
+                  for i, layer in enumerate(self.encoder.layers)]
+        return [("embed", list(self.embed.parameters())), *blocks,
+                ("head", [*self.norm.parameters(), *self.head.parameters()])]
+
     def body_flops(self, seq_len: int) -> float:
         w = self.width
         per_layer = 4 * w * w * seq_len + 2 * seq_len * seq_len * w + 2 * w * 2 * w * seq_len

@@ -6,10 +6,12 @@ from toytasks.errors import ToytasksError
 from toytasks.tasks.base import CLASSIFICATION, REGRESSION, Knob, Task
 from toytasks.tasks.copy_memory import CopyMemory
 from toytasks.tasks.cycle_pattern import CyclePattern
+from toytasks.tasks.ecg_ectopy import EcgEctopy
+from toytasks.tasks.ecg_rhythm import EcgRhythm
 from toytasks.tasks.xor_products import XorProducts
 
 GENERATORS: dict[str, type[Task]] = {
-    cls.name: cls for cls in (CyclePattern, CopyMemory, XorProducts)
+    cls.name: cls for cls in (CyclePattern, CopyMemory, XorProducts, EcgEctopy, EcgRhythm)
 }
 
 

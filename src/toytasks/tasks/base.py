@@ -67,6 +67,8 @@ class Knob:
         return number
 
     def range_text(self) -> str:
+        if self.kind is bool:
+            return "true or false"
         low = "-inf" if self.low is None else _fmt(self.low)
         high = "inf" if self.high is None else _fmt(self.high)
         return f"{self.kind.__name__} in [{low}, {high}]"
