@@ -71,9 +71,12 @@ def test_dask_executor_without_distributed_says_how_to_install(
     assert "pip install 'toytasks[dask]'" in last and "Traceback" not in err
 
 
-def test_scheduler_without_dask_executor_is_an_error(cli_in_process: Callable,
-                                                     tmp_path: Path) -> None:
-    code, _, err = cli_in_process(*RUN, "--scheduler", "tcp://127.0.0.1:1",
+@pytest.mark.parametrize("command", [
+    RUN, ["suite", "quick"],
+    ["sweep", "--task", "cycle-pattern", "--vary", "period_samples=4,6", "--arch", "lstm"]])
+def test_scheduler_without_dask_executor_is_an_error(cli_in_process: Callable, tmp_path: Path,
+                                                     command: list[str]) -> None:
+    code, _, err = cli_in_process(*command, "--scheduler", "tcp://127.0.0.1:1",
                                   "--out", str(tmp_path / "o"))
     assert code == 2
     assert err.strip().splitlines()[-1] == "toytasks: error: --scheduler needs --executor dask"
