@@ -164,6 +164,34 @@ def _run_options(spec: TaskSpec, arch: str | None, seeds: int | None, min_depth:
     return opts
 
 
+def _executor_options(func: Callable) -> Callable:
+    """--executor / --scheduler, shared by run, suite and sweep (docs/cluster.md)."""
+    func = click.option(
+        "--scheduler", metavar="ADDRESS",
+        help="Dask scheduler to run on, e.g. tcp://host:8786 (with --executor dask; "
+             "default: start a local cluster on 127.0.0.1).")(func)
+    return click.option(
+        "--executor", "executor_kind", type=click.Choice(("local", "dask")), default="local",
+        show_default=True, help="local: process pool; dask: a Dask cluster.")(func)
+
+
+def _open_executor(kind: str, scheduler: str | None,
+                   workers: int | None) -> tuple[Executor, int | Callable[[], int]]:
+    """The executor and how many trials to keep in flight (a callable: asked each time)."""
+    from toytasks.executor import default_workers, make_executor
+
+    if kind == "local":
+        if scheduler:
+            raise ToytasksError("--scheduler needs --executor dask")
+        n_workers = workers or default_workers()
+        return make_executor(n_workers), n_workers
+    from toytasks import cluster
+
+    executor = cluster.start(scheduler, workers or (0 if scheduler else default_workers()),
+                             say=_say)
+    return executor, executor.capacity
+
+
 @main.command()
 @click.option("--task", "task_name", required=True, help="Task name or path to a .toml spec.")
 @click.option("--arch", help="Comma-separated architectures (default: the spec's).")
@@ -189,14 +217,15 @@ def _run_options(spec: TaskSpec, arch: str | None, seeds: int | None, min_depth:
 @click.option("--train-size", type=click.IntRange(0, 10**7), default=0,
               help="Train on a fixed set of N examples instead of fresh batches (0: fresh).")
 @_search_options
+@_executor_options
 def run(task_name: str, arch: str | None, seeds: int | None, min_depth: int | None,
         max_depth: int | None, width: int | None, lr_text: str | None, steps: int | None,
         batch_size: int | None, assignments: tuple[str, ...], out: str | None,
         workers: int | None, device: str, tasks_dir: tuple[str, ...], fmt: str,
         quiet: bool, diagnostics: bool, train_size: int, rule_name: str, search: str,
-        exhaustive: bool, match_params: int | None) -> None:
+        exhaustive: bool, match_params: int | None, executor_kind: str = "local",
+        scheduler: str | None = None) -> None:
     """Train each architecture at increasing depth; print the minimal depth that solves."""
-    from toytasks.executor import default_workers
     from toytasks.progress import make_progress
     from toytasks.runner import run as run_search
     from toytasks.store import ResultStore
@@ -212,30 +241,30 @@ def run(task_name: str, arch: str | None, seeds: int | None, min_depth: int | No
     store = ResultStore(Path(out) if out else Path("results") / f"{spec.name}-{stamp}")
     _say(f"toytasks {__version__}: {spec.name}, archs {','.join(opts.archs)}, depths "
          f"{opts.min_depth}..{opts.max_depth}, {opts.seeds} seed(s); results in {store.root}")
-    n_workers = workers or default_workers()
     progress = make_progress(quiet)
     try:
-        rows = _execute(store, n_workers, lambda executor: run_search(
-            spec, opts, store, executor, n_workers, progress=progress, rule=rule))
+        rows = _execute(store, workers, lambda executor, limit: run_search(
+            spec, opts, store, executor, limit, progress=progress, rule=rule),
+            executor_kind, scheduler)
     finally:
         progress.close()
     click.echo(render(rows, fmt))
     _say(f"results: {store.root}")
 
 
-def _execute(store: ResultStore, n_workers: int, body: Callable[[Executor], T]) -> T:
-    """Run ``body`` with an executor while holding the results folder.
+def _execute(store: ResultStore, workers: int | None,
+             body: Callable[[Executor, int | Callable[[], int]], T],
+             executor_kind: str = "local", scheduler: str | None = None) -> T:
+    """Run ``body(executor, trials in flight)`` while holding the results folder.
 
     Ctrl-C stops scheduling, ends running trials (what is finished is already stored) and
     prints the exact command that resumes; any error abandons the workers before the
     one-line message, so nothing is left running.
     """
-    from toytasks.executor import make_executor
-
     with store.lock():
-        executor = make_executor(n_workers)
+        executor, limit = _open_executor(executor_kind, scheduler, workers)
         try:
-            result = body(executor)
+            result = body(executor, limit)
         except KeyboardInterrupt:
             _abandon(executor)
             _say(f"interrupted: {len(store)} finished trial(s) are kept in {store.root}; "
@@ -353,8 +382,10 @@ def check(results_dir: str, baseline_path: str, depth_tolerance: int,
 @click.option("--by", type=click.Choice(("task", "arch")), default="task", show_default=True,
               help="One table per task configuration, or one per architecture.")
 @click.option("--quiet", "-q", is_flag=True, help="No progress lines on stderr.")
+@_executor_options
 def suite(profile: str, out: str | None, workers: int | None, tasks_dir: tuple[str, ...],
-          fmt: str, by: str, quiet: bool) -> None:
+          fmt: str, by: str, quiet: bool, executor_kind: str = "local",
+          scheduler: str | None = None) -> None:
     """Run every entry of a profile (profiles/NAME.toml or a path) into one results folder."""
     import time
 
@@ -369,20 +400,20 @@ def suite(profile: str, out: str | None, workers: int | None, tasks_dir: tuple[s
     prof = load_profile(profile, tasks_dir)
     stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
     store = ResultStore(Path(out) if out else Path("results") / f"suite-{prof.name}-{stamp}")
-    n_workers = workers or default_workers()
+    where = f"{workers or default_workers()} worker(s)" if executor_kind == "local" else "dask"
     _say(f"toytasks {__version__}: profile {prof.name} ({len(prof.runs)} run(s), "
-         f"{n_workers} worker(s)); results in {store.root}")
+         f"{where}); results in {store.root}")
     start = time.perf_counter()
 
     progress = make_progress(quiet)
 
-    def run_all(executor: Executor) -> None:
+    def run_all(executor: Executor, limit: int | Callable[[], int]) -> None:
         for i, entry in enumerate(prof.runs, start=1):
             progress(f"[run {i}/{len(prof.runs)}] {entry.describe()}")
-            run_search(entry.spec, entry.opts, store, executor, n_workers, progress=progress)
+            run_search(entry.spec, entry.opts, store, executor, limit, progress=progress)
 
     try:
-        _execute(store, n_workers, run_all)
+        _execute(store, workers, run_all, executor_kind, scheduler)
     finally:
         progress.close()
     click.echo(render(summarise(store.records()), fmt, by))
@@ -411,14 +442,15 @@ def suite(profile: str, out: str | None, workers: int | None, tasks_dir: tuple[s
               show_default=True, help="Table format.")
 @click.option("--quiet", "-q", is_flag=True, help="No progress lines on stderr.")
 @_search_options
+@_executor_options
 def sweep(task_name: str, vary: str, arch: str | None, seeds: int | None,
           min_depth: int | None, max_depth: int | None, width: int | None,
           lr_text: str | None, steps: int | None, batch_size: int | None,
           assignments: tuple[str, ...], out: str | None, workers: int | None, device: str,
           tasks_dir: tuple[str, ...], fmt: str, quiet: bool, rule_name: str, search: str,
-          exhaustive: bool, match_params: int | None) -> None:
+          exhaustive: bool, match_params: int | None, executor_kind: str = "local",
+          scheduler: str | None = None) -> None:
     """Minimal depth at each value of one knob: rows architectures, columns values."""
-    from toytasks.executor import default_workers
     from toytasks.progress import make_progress
     from toytasks.store import ResultStore
     from toytasks.sweep import parse_vary, render_sweep, run_sweep, sweep_specs
@@ -438,11 +470,11 @@ def sweep(task_name: str, vary: str, arch: str | None, seeds: int | None,
     _say(f"toytasks {__version__}: sweep {spec.name} over {knob}={','.join(values)}, archs "
          f"{','.join(opts.archs)}, depths {opts.min_depth}..{opts.max_depth}, {opts.seeds} "
          f"seed(s), {opts.search} search; results in {store.root}")
-    n_workers = workers or default_workers()
     progress = make_progress(quiet)
     try:
-        points = _execute(store, n_workers, lambda executor: run_sweep(
-            spec, knob, values, opts, store, executor, n_workers, progress, rule))
+        points = _execute(store, workers, lambda executor, limit: run_sweep(
+            spec, knob, values, opts, store, executor, limit, progress, rule),
+            executor_kind, scheduler)
     finally:
         progress.close()
     click.echo(render_sweep(points, knob, opts.archs, fmt))

@@ -105,7 +105,7 @@ def _take_stored(searches: list[DepthSearch], store: ResultStore, keys: set[str]
 
 
 def run(spec: TaskSpec, opts: RunOptions, store: ResultStore, executor: Executor,
-        workers: int, progress: Progress = lambda _: None,
+        workers: int | Callable[[], int], progress: Progress = lambda _: None,
         rule: SolveRule | None = None) -> list[Row]:
     rule = rule or SolveRule()
     rule.check_seeds(opts.seeds)
@@ -130,7 +130,7 @@ def run(spec: TaskSpec, opts: RunOptions, store: ResultStore, executor: Executor
     while True:
         candidates, n_reused = _take_stored(searches, store, keys, opts.match_params)
         reused += n_reused
-        free = workers - len(running)
+        free = (workers() if callable(workers) else workers) - len(running)
         ranked = sorted(candidates, key=lambda p: (p[1].seed, -expected_cost(
             p[1], task.seq_len, task.n_inputs), p[1].arch))
         for search, trial in (retry + ranked)[:max(0, free)]:

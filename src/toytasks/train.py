@@ -10,6 +10,7 @@ and gives up when the held-out loss has not improved for ``patience`` evaluation
 from __future__ import annotations
 
 import math
+import threading
 import time
 from collections import deque
 
@@ -27,6 +28,9 @@ TEST_ENTROPY = 20_260_101  # fixed: the held-out set is the same for every seed 
 EVAL_BATCH = 1024
 IMPROVEMENT = 1e-3  # relative drop in held-out loss that counts as progress
 TRIAL_THREADS = 1  # torch threads per trial: LSTM results differ bit for bit between 1 and 2
+# Weights are drawn from torch's global RNG: trials that run in threads of one process (a
+# Dask worker with --nthreads > 1) must not interleave seeding and initialisation.
+INIT_LOCK = threading.Lock()
 
 
 def make_task(trial: Trial) -> Task:
@@ -102,11 +106,12 @@ def _train(trial: Trial, start: float) -> TrialResult:
         torch.backends.cudnn.deterministic = True
         torch.backends.cudnn.benchmark = False
     objective = Objective(task)
-    torch.manual_seed(trial.seed)
-    model = build_model(
-        trial.arch, task.n_inputs, task.n_outputs, trial.depth, trial.width,
-        task.output_steps, trial.gate_bias,
-    ).to(device)
+    with INIT_LOCK:
+        torch.manual_seed(trial.seed)
+        model = build_model(
+            trial.arch, task.n_inputs, task.n_outputs, trial.depth, trial.width,
+            task.output_steps, trial.gate_bias,
+        ).to(device)
     optimizer = torch.optim.Adam(model.parameters(), lr=trial.lr)
     rng = train_rng(trial.seed)
 
