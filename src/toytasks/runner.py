@@ -12,6 +12,7 @@ from collections.abc import Callable
 from concurrent.futures import FIRST_COMPLETED, BrokenExecutor, Executor, Future, wait
 from dataclasses import asdict, dataclass
 
+from toytasks.errors import one_line
 from toytasks.matching import match_width
 from toytasks.models import ARCHITECTURES, build_model
 from toytasks.search import DepthSearch, SolveRule, TrialFactory, make_search
@@ -179,7 +180,7 @@ def _result_or_error(future: Future, trial: Trial) -> TrialResult | None:
     except BrokenExecutor:
         return None
     except Exception as exc:  # e.g. a cluster worker lost, a result that failed to unpickle
-        return _error_result(trial, f"executor failed the trial: {type(exc).__name__}: {exc}")
+        return _error_result(trial, one_line(f"executor failed the trial: {type(exc).__name__}: {exc}"))
 
 
 def _error_result(trial: Trial, reason: str) -> TrialResult:

@@ -19,6 +19,7 @@ import torch
 from torch.nn import functional as F
 
 from toytasks.diagnostics import Recorder
+from toytasks.errors import one_line
 from toytasks.models import build_model
 from toytasks.tasks import CLASSIFICATION, Task, get_generator
 from toytasks.trial import DIVERGED, ERROR, SOLVED, UNSOLVED, Trial, TrialResult
@@ -94,7 +95,7 @@ def train(trial: Trial) -> TrialResult:
             key=trial.key, status=ERROR, metric="", best_metric=math.nan,
             final_metric=math.nan, baseline=math.nan, steps=0, steps_to_solve=None,
             train_loss=math.nan, test_loss=math.nan, params=0, flops=0.0,
-            wall_s=time.perf_counter() - start, reason=f"{type(exc).__name__}: {exc}",
+            wall_s=time.perf_counter() - start, reason=one_line(f"{type(exc).__name__}: {exc}"),
         )
 
 
