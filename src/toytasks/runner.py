@@ -180,7 +180,8 @@ def _result_or_error(future: Future, trial: Trial) -> TrialResult | None:
     except BrokenExecutor:
         return None
     except Exception as exc:  # e.g. a cluster worker lost, a result that failed to unpickle
-        return _error_result(trial, one_line(f"executor failed the trial: {type(exc).__name__}: {exc}"))
+        reason = f"executor failed the trial: {type(exc).__name__}: {exc}"
+        return _error_result(trial, one_line(reason))
 
 
 def _error_result(trial: Trial, reason: str) -> TrialResult:
