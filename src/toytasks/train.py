@@ -28,6 +28,7 @@ TRAIN_STREAM, TEST_STREAM = 1, 2
 TEST_ENTROPY = 20_260_101  # fixed: the held-out set is the same for every seed and model
 EVAL_BATCH = 1024
 IMPROVEMENT = 1e-3  # relative drop in held-out loss that counts as progress
+FOREACH = True  # multi-tensor Adam and clipping: same numbers, up to 1.2x faster on small models
 TRIAL_THREADS = 1  # torch threads per trial: LSTM results differ bit for bit between 1 and 2
 # Weights are drawn from torch's global RNG: trials that run in threads of one process (a
 # Dask worker with --nthreads > 1) must not interleave seeding and initialisation.
@@ -113,7 +114,7 @@ def _train(trial: Trial, start: float) -> TrialResult:
             trial.arch, task.n_inputs, task.n_outputs, trial.depth, trial.width,
             task.output_steps, trial.gate_bias,
         ).to(device)
-    optimizer = torch.optim.Adam(model.parameters(), lr=trial.lr)
+    optimizer = torch.optim.Adam(model.parameters(), lr=trial.lr, foreach=FOREACH)
     rng = train_rng(trial.seed)
 
     def to_device(x: np.ndarray, y: np.ndarray) -> tuple[torch.Tensor, torch.Tensor]:
@@ -124,6 +125,7 @@ def _train(trial: Trial, start: float) -> TrialResult:
     recorder = Recorder(model, objective, x_test, y_test) if trial.diagnostics else None
 
     flops_per_seq = model.forward_flops(task.seq_len)
+    params = [p for p in model.parameters() if p.requires_grad]
     recent_loss: deque[float] = deque(maxlen=50)
     best_metric = -math.inf if objective.higher_is_better else math.inf
     best_loss, stale, evals, last_eval = math.inf, 0, 0, 0
@@ -138,17 +140,18 @@ def _train(trial: Trial, start: float) -> TrialResult:
             x, y = pool[0][idx.to(device)], pool[1][idx.to(device)]
         out = model(x)
         loss = objective.loss(out, y)
-        if not torch.isfinite(loss):
+        loss_value = loss.item()
+        if not math.isfinite(loss_value):
             status, reason = DIVERGED, f"non-finite training loss at step {step}"
             break
         optimizer.zero_grad(set_to_none=True)
         loss.backward()
-        grad_norm = torch.nn.utils.clip_grad_norm_(model.parameters(), trial.clip)
-        if not torch.isfinite(grad_norm):
+        grad_norm = torch.nn.utils.clip_grad_norm_(params, trial.clip, foreach=FOREACH)
+        if not math.isfinite(grad_norm.item()):
             status, reason = DIVERGED, f"non-finite gradient at step {step}"
             break
         optimizer.step()
-        recent_loss.append(loss.item())
+        recent_loss.append(loss_value)
 
         scheduled = step % trial.eval_every == 0
         hopeful = step - last_eval >= max(1, trial.eval_every // 4) and objective.meets(
