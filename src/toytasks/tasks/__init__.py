@@ -3,14 +3,21 @@
 from __future__ import annotations
 
 from toytasks.errors import ToytasksError
+from toytasks.tasks.adding import Adding
 from toytasks.tasks.base import CLASSIFICATION, REGRESSION, Knob, Task
 from toytasks.tasks.copy_memory import CopyMemory
 from toytasks.tasks.cycle_pattern import CyclePattern
+from toytasks.tasks.multiplication import Multiplication
+from toytasks.tasks.sparse_parity import SparseParity
+from toytasks.tasks.temporal_order import TemporalOrder
 from toytasks.tasks.xor_products import XorProducts
 
 GENERATORS: dict[str, type[Task]] = {
     cls.name: cls for cls in (CyclePattern, CopyMemory, XorProducts)
 }
+# Classic long-memory tasks from the literature (issue 10).
+GENERATORS.update({cls.name: cls for cls in (Adding, Multiplication, TemporalOrder,
+                                             SparseParity)})
 
 
 def get_generator(name: str) -> type[Task]:

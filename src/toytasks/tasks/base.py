@@ -67,6 +67,8 @@ class Knob:
         return number
 
     def range_text(self) -> str:
+        if self.kind is bool:
+            return "true or false"
         low = "-inf" if self.low is None else _fmt(self.low)
         high = "inf" if self.high is None else _fmt(self.high)
         return f"{self.kind.__name__} in [{low}, {high}]"
@@ -130,7 +132,7 @@ class Task(ABC):
     @property
     def n_outputs(self) -> int:
         """Classes for classification, 1 for regression."""
-        return 2
+        return 2 if self.kind == CLASSIFICATION else 1
 
     @property
     def output_steps(self) -> int:
@@ -157,6 +159,11 @@ class Task(ABC):
     @abstractmethod
     def baseline(self) -> float:
         """Metric of the best predictor that ignores the inputs (chance / constant MSE)."""
+
+    @property
+    def solve_threshold(self) -> float | None:
+        """A threshold that the knobs set (e.g. a required precision), else None (the spec's)."""
+        return None
 
     # --- data -------------------------------------------------------------------------
     @abstractmethod
