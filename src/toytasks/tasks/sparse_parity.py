@@ -27,7 +27,7 @@ class SparseParity(Task):
     summary = "XOR of k marked bits among n_bits (learning difficulty grows with k)"
     source = "Barak et al. 2022 (sparse parity), marked-bit sequence variant"
     knobs = (
-        Knob("n_bits", int, 16, "sequence length: bits, one per step", "samples", 1, 4096),
+        Knob("n_bits", int, 8, "sequence length: bits, one per step", "samples", 1, 4096),
         Knob("k", int, 3, "marked bits whose parity is the label", "bits", 1, 64),
     )
 
