@@ -30,7 +30,11 @@ def trailing_window(x: np.ndarray, window: int, target: int, output_steps: int) 
 
 def probe_accuracy(task: Task, window: int, classifier: str = "mlp", n_train: int = 6000,
                    n_test: int = 2000, seed: int = 0, target: int = 0) -> float:
-    """Held-out accuracy of a classifier given only the trailing ``window`` samples."""
+    """Held-out accuracy of a classifier given only the trailing ``window`` samples.
+
+    ``classifier``: "mlp", "logistic", or "tree" (a full-depth decision tree: an exact
+    lookup table on discrete inputs, to show that a window determines the label).
+    """
     rng = np.random.default_rng(seed)
     x_train, y_train = task.sample(n_train, rng)
     x_test, y_test = task.sample(n_test, rng)
