@@ -28,7 +28,7 @@ class SparseParity(Task):
     source = "Barak et al. 2022 (sparse parity), marked-bit sequence variant"
     knobs = (
         Knob("n_bits", int, 8, "sequence length: bits, one per step", "samples", 1, 4096),
-        Knob("k", int, 3, "marked bits whose parity is the label", "bits", 1, 64),
+        Knob("k", int, 2, "marked bits whose parity is the label", "bits", 1, 64),
     )
 
     def check(self) -> None:
