@@ -40,7 +40,7 @@ def test_set_recomputes_a_relative_threshold(monkeypatch: pytest.MonkeyPatch) ->
 
 
 @pytest.mark.parametrize("solve, message", [
-    ({}, "exactly one of"),
+    ({}, "missing key 'solve.threshold'"),
     ({"threshold": 0.01, "relative_to_baseline": 0.01}, "exactly one of"),
     ({"relative": 0.01}, "unknown key 'solve.relative'"),
     ({"relative_to_baseline": 1.5}, "out of range"),

@@ -191,10 +191,14 @@ def _parse_solve(path: str, solve: Any, task: Task) -> tuple[float, float | None
         raise _fail(path, "[solve] must be a table")
     unknown = sorted(set(solve) - set(_SOLVE_KEYS))
     given = [key for key in _SOLVE_KEYS if key in solve]
-    if unknown or len(given) != 1:
-        bad = f"unknown key 'solve.{unknown[0]}'; " if unknown else ""
-        raise _fail(path, f"{bad}[solve] takes exactly one of 'threshold', "
-                          f"'relative_to_baseline', 'from_task = true'")
+    if unknown:
+        raise _fail(path, f"unknown key 'solve.{unknown[0]}' (valid: {', '.join(_SOLVE_KEYS)})")
+    if not given:
+        raise _fail(path, "missing key 'solve.threshold' (or 'solve.relative_to_baseline', "
+                          "'solve.from_task = true')")
+    if len(given) > 1:
+        raise _fail(path, "[solve] takes exactly one of 'threshold', 'relative_to_baseline', "
+                          "'from_task = true'")
     if task.solve_threshold is not None and given != ["from_task"]:
         raise _fail(path, f"task '{task.name}' sets its threshold from its knobs; "
                           f"use 'solve.from_task = true'")
