@@ -82,8 +82,8 @@ def list_cmd(task_name: str | None, tasks_dir: tuple[str, ...]) -> None:
         cls = GENERATORS[spec.generator]
         info = task.describe()
         click.echo(f"\n  {name}: {cls.summary}")
-        click.echo(f"    spec {spec.path}; threshold {spec.threshold:g} {info['metric']} "
-                   f"(baseline {info['baseline']:.3g}); span {info['span_samples']} samples, "
+        click.echo(f"    spec {spec.path}; solved when {spec.threshold_text()} "
+                   f"(baseline {info['baseline']:.4g}); span {info['span_samples']} samples, "
                    f"blind window {info['blind_samples']}, sequence {info['seq_len']}")
         rows = [[k.name, spec.knobs[k.name], k.unit, k.range_text(), k.doc] for k in cls.knobs]
         table = tabulate(rows, headers=["knob", "value", "unit", "allowed", "meaning"],

@@ -9,10 +9,14 @@ chance, the full span gives (near) perfect accuracy.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 
 import numpy as np
-from sklearn.linear_model import LogisticRegression
-from sklearn.neural_network import MLPClassifier
+from sklearn.linear_model import LinearRegression, LogisticRegression
+from sklearn.neural_network import MLPClassifier, MLPRegressor
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import PolynomialFeatures
+from sklearn.tree import DecisionTreeClassifier
 
 from toytasks.tasks import Task
 
@@ -26,7 +30,11 @@ def trailing_window(x: np.ndarray, window: int, target: int, output_steps: int) 
 
 def probe_accuracy(task: Task, window: int, classifier: str = "mlp", n_train: int = 6000,
                    n_test: int = 2000, seed: int = 0, target: int = 0) -> float:
-    """Held-out accuracy of a classifier given only the trailing ``window`` samples."""
+    """Held-out accuracy of a classifier given only the trailing ``window`` samples.
+
+    ``classifier``: "mlp", "logistic", or "tree" (a full-depth decision tree: an exact
+    lookup table on discrete inputs, to show that a window determines the label).
+    """
     rng = np.random.default_rng(seed)
     x_train, y_train = task.sample(n_train, rng)
     x_test, y_test = task.sample(n_test, rng)
@@ -34,11 +42,12 @@ def probe_accuracy(task: Task, window: int, classifier: str = "mlp", n_train: in
     b = trailing_window(x_test, window, target, task.output_steps)
     if window <= 0:
         a, b = np.zeros((n_train, 1)), np.zeros((n_test, 1))
-    model = (
-        LogisticRegression(max_iter=3000)
-        if classifier == "logistic"
-        else MLPClassifier((64,), max_iter=600, random_state=seed)
-    )
+    if classifier == "tree":  # an exact lookup table on discrete inputs
+        model = DecisionTreeClassifier(random_state=seed)
+    elif classifier == "logistic":
+        model = LogisticRegression(max_iter=3000)
+    else:
+        model = MLPClassifier((64,), max_iter=600, random_state=seed)
     model.fit(a, y_train[:, target])
     return float(model.score(b, y_test[:, target]))
 
@@ -46,3 +55,37 @@ def probe_accuracy(task: Task, window: int, classifier: str = "mlp", n_train: in
 def chance_tolerance(baseline: float, n_test: int, sigmas: float = 3.0) -> float:
     """``sigmas`` binomial standard deviations of an accuracy estimate at chance."""
     return sigmas * math.sqrt(baseline * (1 - baseline) / n_test)
+
+
+Features = Callable[[np.ndarray], np.ndarray]  # (n, window, channels) -> (n, features)
+
+
+def probe_mse(task: Task, window: int, regressor: str = "mlp", features: Features | None = None,
+              n_train: int = 6000, n_test: int = 2000, seed: int = 0,
+              target: int = 0) -> tuple[float, float]:
+    """Regression counterpart of ``probe_accuracy``: (held-out MSE, its 3-sigma tolerance).
+
+    ``features`` maps the raw window (n, window, channels) to probe inputs, e.g. value x
+    marker per step, so that a linear or quadratic probe can state what the window holds;
+    ``regressor`` is "linear", "poly2" (degree-2 polynomial features) or "mlp".
+    """
+    rng = np.random.default_rng(seed)
+    x_train, y_train = task.sample(n_train, rng)
+    x_test, y_test = task.sample(n_test, rng)
+
+    def inputs(x: np.ndarray) -> np.ndarray:
+        if window <= 0:
+            return np.zeros((len(x), 1))
+        end = x.shape[1] - task.output_steps + target + 1
+        part = x[:, max(0, end - window) : end, :]
+        return (features(part) if features else part).reshape(len(x), -1)
+
+    if regressor == "linear":
+        model = LinearRegression()
+    elif regressor == "poly2":
+        model = make_pipeline(PolynomialFeatures(2), LinearRegression())
+    else:
+        model = MLPRegressor(hidden_layer_sizes=(64,), max_iter=600, random_state=seed)
+    model.fit(inputs(x_train), y_train[:, target])
+    errors = (model.predict(inputs(x_test)) - y_test[:, target]) ** 2
+    return float(errors.mean()), 3.0 * float(errors.std()) / math.sqrt(n_test)

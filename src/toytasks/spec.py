@@ -59,15 +59,46 @@ class TaskSpec:
     budget: Budget = field(default_factory=Budget)
     search: SearchDefaults = field(default_factory=SearchDefaults)
     path: str = ""
+    # How `threshold` was stated: None = absolute (solve.threshold); a fraction of the
+    # trivial baseline (solve.relative_to_baseline); or "task" (a knob sets it).
+    relative_to_baseline: float | None = None
+    from_task: bool = False
 
     def make_task(self) -> Task:
         return get_generator(self.generator)(**self.knobs)
 
     def with_knobs(self, overrides: dict[str, Any]) -> TaskSpec:
-        """A copy with knob values replaced; values are validated against the schema."""
+        """A copy with knob values replaced; values are validated against the schema.
+
+        A threshold stated relative to the baseline or set by a knob is recomputed, so
+        `--set` never leaves a stale threshold in the trials.
+        """
         knobs = {**self.knobs, **overrides}
         task = get_generator(self.generator)(**knobs)  # validates names, types and ranges
-        return replace(self, knobs=task.values)
+        threshold = _effective_threshold(task, self.threshold, self.relative_to_baseline,
+                                         self.from_task)
+        return replace(self, knobs=task.values, threshold=threshold)
+
+    def threshold_text(self) -> str:
+        """The solve rule in words, e.g. 'mse <= 0.00167 (1% of the baseline)'."""
+        task = self.make_task()
+        op = ">=" if task.higher_is_better else "<="
+        how = ""
+        if self.relative_to_baseline is not None:
+            how = f" ({100 * self.relative_to_baseline:.3g}% of the baseline)"
+        elif self.from_task:
+            how = " (set by the knobs)"
+        return f"{task.metric} {op} {self.threshold:.4g}{how}"
+
+
+def _effective_threshold(task: Task, threshold: float, relative: float | None,
+                         from_task: bool) -> float:
+    """The absolute threshold that goes into every Trial (and so into its identity)."""
+    if from_task and task.solve_threshold is not None:
+        return float(task.solve_threshold)
+    if relative is not None:
+        return relative * task.baseline
+    return threshold
 
 
 # --- schema ---------------------------------------------------------------------------
@@ -132,12 +163,7 @@ def parse_spec(data: dict[str, Any], path: str) -> TaskSpec:
     except ToytasksError as exc:
         raise _fail(path, f"[knobs] {exc}") from None
 
-    solve = data.get("solve", {})
-    if not isinstance(solve, dict) or set(solve) - {"threshold"}:
-        raise _fail(path, "[solve] takes one key, 'threshold'")
-    if "threshold" not in solve:
-        raise _fail(path, "missing key 'solve.threshold'")
-    threshold = _typed(path, "solve.threshold", solve["threshold"], float, (0.0, 1e9))
+    threshold, relative, from_task = _parse_solve(path, data.get("solve", {}), task)
 
     budget = Budget(**_section(path, data, "budget", _BUDGET_TYPES, _BUDGET_RANGES))
     search_values = _section(path, data, "search", _SEARCH_TYPES, _SEARCH_RANGES)
@@ -152,7 +178,48 @@ def parse_spec(data: dict[str, Any], path: str) -> TaskSpec:
     search = SearchDefaults(**search_values)
     if search.min_depth > search.max_depth:
         raise _fail(path, "'search.min_depth' is larger than 'search.max_depth'")
-    return TaskSpec(name, generator, description, task.values, threshold, budget, search, path)
+    return TaskSpec(name, generator, description, task.values, threshold, budget, search, path,
+                    relative, from_task)
+
+
+_SOLVE_KEYS = ("threshold", "relative_to_baseline", "from_task")
+
+
+def _parse_solve(path: str, solve: Any, task: Task) -> tuple[float, float | None, bool]:
+    """[solve]: exactly one of threshold, relative_to_baseline, from_task = true."""
+    if not isinstance(solve, dict):
+        raise _fail(path, "[solve] must be a table")
+    unknown = sorted(set(solve) - set(_SOLVE_KEYS))
+    given = [key for key in _SOLVE_KEYS if key in solve]
+    if unknown:
+        raise _fail(path, f"unknown key 'solve.{unknown[0]}' (valid: {', '.join(_SOLVE_KEYS)})")
+    if not given:
+        raise _fail(path, "missing key 'solve.threshold' (or 'solve.relative_to_baseline', "
+                          "'solve.from_task = true')")
+    if len(given) > 1:
+        raise _fail(path, "[solve] takes exactly one of 'threshold', 'relative_to_baseline', "
+                          "'from_task = true'")
+    if task.solve_threshold is not None and given != ["from_task"]:
+        raise _fail(path, f"task '{task.name}' sets its threshold from its knobs; "
+                          f"use 'solve.from_task = true'")
+    if "from_task" in solve:
+        if solve["from_task"] is not True:
+            raise _fail(path, f"'solve.from_task' must be true, got {solve['from_task']!r}")
+        if task.solve_threshold is None:
+            raise _fail(path, f"'solve.from_task': task '{task.name}' has no knob that sets "
+                              f"a threshold; use 'solve.threshold'")
+        return float(task.solve_threshold), None, True
+    if "relative_to_baseline" in solve:
+        relative = _typed(path, "solve.relative_to_baseline", solve["relative_to_baseline"],
+                          float, (0.0, 1.0))
+        if task.higher_is_better:
+            raise _fail(path, f"'solve.relative_to_baseline' needs a lower-is-better metric "
+                              f"(mse); task '{task.name}' scores {task.metric}: use "
+                              f"'solve.threshold'")
+        if relative <= 0.0 or task.baseline <= 0.0:
+            raise _fail(path, f"'solve.relative_to_baseline' = {relative!r} must be > 0")
+        return relative * task.baseline, relative, False
+    return _typed(path, "solve.threshold", solve["threshold"], float, (0.0, 1e9)), None, False
 
 
 def load_spec_file(path: Path) -> TaskSpec:

@@ -70,7 +70,8 @@ def caption(rows: list[Row], rule: SolveRule | None = None) -> str:
         parts.append(f"{first.arch}: minimal depth per task configuration (row labels give "
                      "what differs)")
     metric = first.metric if len({r.metric for r in rows}) == 1 else "metric"
-    threshold = f"{c['threshold']:g}" if "threshold" in same else "the row's threshold"
+    threshold = _threshold_text(first, c["threshold"]) if "threshold" in same \
+        else "reaches the row's threshold"
     steps = f"{c['max_steps']}" if "max_steps" in same else "the row's"
     lrs = sorted({lr for r in rows for lr in r.lrs})
     budget = [
@@ -82,7 +83,7 @@ def caption(rows: list[Row], rule: SolveRule | None = None) -> str:
         f"gate bias {c['gate_bias']:g}" if "gate_bias" in same else "gate bias per row",
         f"{c['test_size']} held-out samples" if "test_size" in same else "held-out set per row",
     ]
-    parts.append(f"solved: held-out {metric} reaches {threshold} within {steps} steps "
+    parts.append(f"solved: held-out {metric} {threshold} within {steps} steps "
                  f"({', '.join(budget)})")
     asked = {r.seeds_asked for r in rows if r.seeds_asked}
     seeds = (f"{max(asked)}" if len(asked) == 1 else "/".join(str(n) for n in sorted(asked))) \
@@ -94,6 +95,14 @@ def caption(rows: list[Row], rule: SolveRule | None = None) -> str:
     versions = sorted({v for r in rows for v in r.versions})
     parts.append(f"toytasks {', '.join(versions) if versions else __version__}")
     return "; ".join(parts)
+
+
+def _threshold_text(row: Row, threshold: float) -> str:
+    """'reaches 0.95' (higher is better) or '<= 0.00167 (1% of baseline)' (mse)."""
+    if row.metric != "mse":
+        return f"reaches {threshold:g}"
+    share = f" ({100 * threshold / row.baseline:.3g}% of baseline)" if row.baseline > 0 else ""
+    return f"<= {threshold:.3g}{share}"
 
 
 # config fields that a row label names when they differ between the rows of one table

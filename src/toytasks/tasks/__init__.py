@@ -3,15 +3,23 @@
 from __future__ import annotations
 
 from toytasks.errors import ToytasksError
+from toytasks.tasks.adding import Adding
 from toytasks.tasks.base import CLASSIFICATION, REGRESSION, Knob, Task
 from toytasks.tasks.copy_memory import CopyMemory
 from toytasks.tasks.cycle_pattern import CyclePattern
 from toytasks.tasks.ecg_ectopy import EcgEctopy
 from toytasks.tasks.ecg_rhythm import EcgRhythm
+from toytasks.tasks.multiplication import Multiplication
+from toytasks.tasks.sparse_parity import SparseParity
+from toytasks.tasks.temporal_order import TemporalOrder
 from toytasks.tasks.xor_products import XorProducts
 
 GENERATORS: dict[str, type[Task]] = {
-    cls.name: cls for cls in (CyclePattern, CopyMemory, XorProducts, EcgEctopy, EcgRhythm)
+    cls.name: cls for cls in (
+        CyclePattern, CopyMemory, XorProducts,  # one architectural property each
+        EcgEctopy, EcgRhythm,  # ECG-flavoured (docs/ecg.md)
+        Adding, Multiplication, TemporalOrder, SparseParity,  # classic (docs/classic-tasks.md)
+    )
 }
 
 

@@ -132,7 +132,7 @@ class Task(ABC):
     @property
     def n_outputs(self) -> int:
         """Classes for classification, 1 for regression."""
-        return 2
+        return 2 if self.kind == CLASSIFICATION else 1
 
     @property
     def output_steps(self) -> int:
@@ -159,6 +159,11 @@ class Task(ABC):
     @abstractmethod
     def baseline(self) -> float:
         """Metric of the best predictor that ignores the inputs (chance / constant MSE)."""
+
+    @property
+    def solve_threshold(self) -> float | None:
+        """A threshold that the knobs set (e.g. a required precision), else None (the spec's)."""
+        return None
 
     # --- data -------------------------------------------------------------------------
     @abstractmethod
