@@ -192,25 +192,44 @@ def _open_executor(kind: str, scheduler: str | None,
     return executor, executor.capacity
 
 
+def _stack(*decorators: Callable) -> Callable:
+    """Apply several click options as one decorator (options shared by commands)."""
+    def apply(func: Callable) -> Callable:
+        for decorator in reversed(decorators):
+            func = decorator(func)
+        return func
+    return apply
+
+
+_training_options = _stack(
+    click.option("--arch", help="Comma-separated architectures (default: the spec's)."),
+    click.option("--seeds", type=click.IntRange(1, 1000), help="Seeds per depth."),
+    click.option("--min-depth", type=click.IntRange(1, 256), help="First depth to train."),
+    click.option("--max-depth", type=click.IntRange(1, 256), help="Last depth to train."),
+    click.option("--width", type=click.IntRange(1, 4096), help="Channels / hidden size."),
+    click.option("--lr", "lr_text", help="Learning rate, or a comma-separated grid (best of)."),
+    click.option("--steps", type=click.IntRange(1, 10**7), help="Training step budget."),
+    click.option("--batch-size", type=click.IntRange(1, 65536), help="Batch size."),
+)
+_output_options = _stack(
+    click.option("--out", type=click.Path(file_okay=False),
+                 help="Results folder (reused: resume)."),
+    click.option("--workers", type=click.IntRange(1, 256),
+                 help="Parallel trials (default: cores)."),
+    click.option("--device", default="cpu", show_default=True, help="cpu, cuda or cuda:N."),
+    click.option("--tasks-dir", multiple=True, help="Extra folder of task TOML specs."),
+    click.option("--format", "fmt", type=click.Choice(TABLE_FORMATS), default="simple",
+                 show_default=True, help="Table format."),
+    click.option("--quiet", "-q", is_flag=True, help="No progress lines on stderr."),
+)
+
+
 @main.command()
 @click.option("--task", "task_name", required=True, help="Task name or path to a .toml spec.")
-@click.option("--arch", help="Comma-separated architectures (default: the spec's).")
-@click.option("--seeds", type=click.IntRange(1, 1000), help="Seeds per depth.")
-@click.option("--min-depth", type=click.IntRange(1, 256), help="First depth to train.")
-@click.option("--max-depth", type=click.IntRange(1, 256), help="Last depth to train.")
-@click.option("--width", type=click.IntRange(1, 4096), help="Channels / hidden size.")
-@click.option("--lr", "lr_text", help="Learning rate, or a comma-separated grid (best of).")
-@click.option("--steps", type=click.IntRange(1, 10**7), help="Training step budget.")
-@click.option("--batch-size", type=click.IntRange(1, 65536), help="Batch size.")
+@_training_options
 @click.option("--set", "assignments", multiple=True, metavar="KNOB=VALUE",
               help="Override a task knob (repeatable, or comma-separated).")
-@click.option("--out", type=click.Path(file_okay=False), help="Results folder (reused: resume).")
-@click.option("--workers", type=click.IntRange(1, 256), help="Parallel trials (default: cores).")
-@click.option("--device", default="cpu", show_default=True, help="cpu, cuda or cuda:N.")
-@click.option("--tasks-dir", multiple=True, help="Extra folder of task TOML specs.")
-@click.option("--format", "fmt", type=click.Choice(TABLE_FORMATS), default="simple",
-              show_default=True, help="Table format.")
-@click.option("--quiet", "-q", is_flag=True, help="No progress lines on stderr.")
+@_output_options
 @click.option("--diagnostics", is_flag=True,
               help="Record per-layer gradient norms, input gradient per lag and (with "
                    "--train-size) the train/held-out gap with each trial.")
@@ -424,23 +443,10 @@ def suite(profile: str, out: str | None, workers: int | None, tasks_dir: tuple[s
 @click.option("--task", "task_name", required=True, help="Task name or path to a .toml spec.")
 @click.option("--vary", "vary", required=True, metavar="KNOB=V1,V2,...",
               help="The knob to sweep and its values, e.g. period_samples=4,8,16.")
-@click.option("--arch", help="Comma-separated architectures (default: the spec's).")
-@click.option("--seeds", type=click.IntRange(1, 1000), help="Seeds per depth.")
-@click.option("--min-depth", type=click.IntRange(1, 256), help="First depth to train.")
-@click.option("--max-depth", type=click.IntRange(1, 256), help="Last depth to train.")
-@click.option("--width", type=click.IntRange(1, 4096), help="Channels / hidden size.")
-@click.option("--lr", "lr_text", help="Learning rate, or a comma-separated grid (best of).")
-@click.option("--steps", type=click.IntRange(1, 10**7), help="Training step budget.")
-@click.option("--batch-size", type=click.IntRange(1, 65536), help="Batch size.")
+@_training_options
 @click.option("--set", "assignments", multiple=True, metavar="KNOB=VALUE",
               help="Override another task knob (repeatable, or comma-separated).")
-@click.option("--out", type=click.Path(file_okay=False), help="Results folder (reused: resume).")
-@click.option("--workers", type=click.IntRange(1, 256), help="Parallel trials (default: cores).")
-@click.option("--device", default="cpu", show_default=True, help="cpu, cuda or cuda:N.")
-@click.option("--tasks-dir", multiple=True, help="Extra folder of task TOML specs.")
-@click.option("--format", "fmt", type=click.Choice(TABLE_FORMATS), default="simple",
-              show_default=True, help="Table format.")
-@click.option("--quiet", "-q", is_flag=True, help="No progress lines on stderr.")
+@_output_options
 @_search_options
 @_executor_options
 def sweep(task_name: str, vary: str, arch: str | None, seeds: int | None,

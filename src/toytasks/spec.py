@@ -222,15 +222,19 @@ def _parse_solve(path: str, solve: Any, task: Task) -> tuple[float, float | None
     return _typed(path, "solve.threshold", solve["threshold"], float, (0.0, 1e9)), None, False
 
 
-def load_spec_file(path: Path) -> TaskSpec:
+def read_toml(path: str | Path) -> dict[str, Any]:
+    """Parse a user's TOML file (data only: tomllib never executes anything)."""
     try:
         with open(path, "rb") as handle:
-            data = tomllib.load(handle)
+            return tomllib.load(handle)
     except OSError as exc:
         raise ToytasksError(f"{path}: cannot read ({exc.strerror})") from None
     except tomllib.TOMLDecodeError as exc:
         raise ToytasksError(f"{path}: not valid TOML ({exc})") from None
-    return parse_spec(data, str(path))
+
+
+def load_spec_file(path: Path) -> TaskSpec:
+    return parse_spec(read_toml(path), str(path))
 
 
 def task_dirs(extra: list[str] | tuple[str, ...] = ()) -> list[Path]:

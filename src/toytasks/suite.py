@@ -18,7 +18,6 @@ type or an out-of-range value names the file, the entry and the key.
 
 from __future__ import annotations
 
-import tomllib
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -26,7 +25,7 @@ from typing import Any
 from toytasks.errors import ToytasksError
 from toytasks.models import ARCHITECTURES
 from toytasks.runner import RunOptions, default_options
-from toytasks.spec import PACKAGE_DIR, TaskSpec, load_spec
+from toytasks.spec import PACKAGE_DIR, TaskSpec, load_spec, read_toml
 
 BUILTIN_DIRS = (PACKAGE_DIR / "_profiles", PACKAGE_DIR.parents[1] / "profiles")
 
@@ -85,13 +84,7 @@ def find_profile(name: str) -> Path:
 
 def load_profile(name: str, tasks_dir: tuple[str, ...] = ()) -> Profile:
     path = find_profile(name)
-    try:
-        with open(path, "rb") as handle:
-            data = tomllib.load(handle)
-    except OSError as exc:
-        raise ToytasksError(f"{path}: cannot read ({exc.strerror})") from None
-    except tomllib.TOMLDecodeError as exc:
-        raise ToytasksError(f"{path}: not valid TOML ({exc})") from None
+    data = read_toml(path)
     unknown = sorted(set(data) - _TOP_KEYS)
     if unknown:
         raise ToytasksError(f"{path}: unknown key '{unknown[0]}' (valid: description, run)")
