@@ -151,14 +151,15 @@ def _section(section: Section, figures: list[tuple[str, str]]) -> list[str]:
                   "✗ not solved, ? undecided (by the study's rule).", "",
                   _evidence_table(section.rows), ""]
     for caption, path in figures:
-        lines += [f"![{caption}]({path})", "", f"*{caption}*", ""]
+        lines += [f"![{caption}]({path})", ""]
     lines += [f"**Verdict: {section.verdict.outcome}.** {section.verdict.line}.", "",
               f"*Rule:* {RULES[section.letter]}", ""]
     return lines
 
 
 def _experiment_text(letter: str, exp: dict[str, Any]) -> str:
-    knobs = ", ".join(f"{k}={v}" for k, v in exp["knobs"].items())
+    knobs = ", ".join(f"{k}={v}" for k, v in exp["knobs"].items()
+                      if not (letter == "a" and k == exp["vary"]))
     budget = (f"{exp['seeds']} seeds, rule {exp['rule']}, {exp['steps']} steps, batch "
               f"{exp['batch_size']}, lr {','.join(f'{lr:g}' for lr in exp['lr'])}, "
               f"width {exp['width']}")

@@ -213,6 +213,11 @@ def init_gradient_ratio(records: list[dict[str, Any]], depth: int) -> float | No
     return statistics.median(ratios) if ratios else None
 
 
+def _steps(row: Row, depth: int) -> str:
+    solved = row.depths[depth].steps_to_solve
+    return f" (median {statistics.median(solved):g} steps to solve)" if solved else ""
+
+
 def verdict_b(rows: list[Row], records: list[dict[str, Any]], arch: str,
               residual: str) -> Verdict:
     plain = _find(rows, arch)
@@ -232,8 +237,8 @@ def verdict_b(rows: list[Row], records: list[dict[str, Any]], arch: str,
         ratio_text = f", gradient ratio {res_ratio:.2g}" if res_ratio is not None else ""
         notes.append(f"{residual} at depth {deep}: {interval_text(*cell(res[0], deep))}"
                      f"{ratio_text}")
-    head = (f"{arch} at depth {shallow}: {interval_text(*s)}, at depth {deep}: "
-            f"{interval_text(*d)}")
+    head = (f"{arch} at depth {shallow}: {interval_text(*s)}{_steps(row, shallow)}, at depth "
+            f"{deep}: {interval_text(*d)}{_steps(row, deep)}")
     line = "; ".join([head, *notes])
     if separated(s, d):
         return Verdict("b", SUPPORTED, line)
