@@ -90,11 +90,18 @@ def test_a_not_supported(lstm8, cnn8, why):
     assert verdict.outcome == NOT_SUPPORTED and why in verdict.line
 
 
-def test_a_not_supported_when_cnn_depth_does_not_grow():
+def test_a_not_supported_when_cnn_depth_does_not_grow_with_its_bound():
     rows = summarise(cp("lstm", {1: "111"}, 4) + cp("cnn", {4: "000", 5: "111"}, 4)
                      + cp("lstm", {1: "111"}, 8) + cp("cnn", {4: "000", 5: "111"}, 8))
-    verdict = verdict_a(rows, "cnn", "lstm", "period_samples")
+    verdict = verdict_a(rows, "cnn", "lstm", "period_samples")  # bounds 2 and 4
     assert verdict.outcome == NOT_SUPPORTED and "does not grow" in verdict.line
+
+
+def test_a_inconclusive_when_the_sweep_leaves_the_bound_unchanged():
+    rows = summarise(cp("lstm", {1: "111"}, 3) + cp("cnn", {1: "000", 2: "111"}, 3)
+                     + cp("lstm", {1: "111"}, 4) + cp("cnn", {1: "000", 2: "111"}, 4))
+    verdict = verdict_a(rows, "cnn", "lstm", "period_samples")  # bound 2 at both
+    assert verdict.outcome == INCONCLUSIVE and "do not move" in verdict.line
 
 
 @pytest.mark.parametrize("rows", [

@@ -160,9 +160,10 @@ def _section(section: Section, figures: list[tuple[str, str]]) -> list[str]:
 def _experiment_text(letter: str, exp: dict[str, Any]) -> str:
     knobs = ", ".join(f"{k}={v}" for k, v in exp["knobs"].items()
                       if not (letter == "a" and k == exp["vary"]))
-    budget = (f"{exp['seeds']} seeds, rule {exp['rule']}, {exp['steps']} steps, batch "
-              f"{exp['batch_size']}, lr {','.join(f'{lr:g}' for lr in exp['lr'])}, "
-              f"width {exp['width']}")
+    seeds = f"{exp['seeds']} seed{'s' if exp['seeds'] != 1 else ''}"
+    lrs = ",".join(f"{lr:g}" for lr in exp["lr"])
+    budget = (f"{seeds}, rule {exp['rule']}, {exp['steps']} steps, batch {exp['batch_size']}, "
+              f"lr {lrs}, width {exp['width']}")
     task = f"`{exp['task']}` ({knobs})"
     if letter == "a":
         values = ", ".join(map(str, exp["values"]))

@@ -45,7 +45,8 @@ RULES = {
           "recurrent arch at depth 1 (pooled over values) succeeds clearly more often than "
           "the conv arch at the depths below its minimal depth (pooled); not supported if the "
           "recurrent arch fails at depth 1 at some value, the conv arch solves below its "
-          "bound, or its minimal depth does not grow; else inconclusive."),
+          "bound, or its minimal depth does not grow although its bound does; else "
+          "inconclusive (also when the swept values leave the bound unchanged)."),
     "b": ("supported if the plain stack succeeds clearly less often at the deepest depth than "
           "at the shallowest (separated intervals); not supported if it is still solved (by "
           "the study's rule) at the deepest depth; else inconclusive. The gradient at "
@@ -179,11 +180,14 @@ def verdict_a(rows: list[Row], conv: str, recurrent: str, knob: str) -> Verdict:
             return Verdict("a", NOT_SUPPORTED, f"{conv} solves below its receptive-field "
                            f"bound at {knob}={value} (the task leaks); {depths}")
     first, last = pairs[0][1], pairs[-1][1]
+    if not (first.rf_bound or 0) < (last.rf_bound or 0):
+        return Verdict("a", INCONCLUSIVE, f"the swept values do not move {conv}'s receptive-"
+                       f"field bound, so no growth is predicted; {depths}")
     if first.minimal_depth is None:
         return Verdict("a", INCONCLUSIVE, f"{conv} unsolved at the shortest span; {depths}")
     if last.minimal_depth is not None and last.minimal_depth <= first.minimal_depth:
         return Verdict("a", NOT_SUPPORTED, f"{conv}'s minimal depth does not grow with the "
-                       f"span; {depths}")
+                       f"span although its bound does; {depths}")
     if last.minimal_depth is None and last.max_depth_tried < first.minimal_depth:
         return Verdict("a", INCONCLUSIVE, f"{conv} not searched deep enough at the longest "
                        f"span; {depths}")
