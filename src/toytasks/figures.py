@@ -220,9 +220,14 @@ def task_examples(task: Task, path: str | Path, seed: int = 0, title: str = "",
     lags = (np.arange(t_len) - (t_len - 1)) * scale
     span, blind = min(task.span_samples, t_len), min(task.blind_samples, t_len)
     edge = {n: -(n - 0.5) * scale for n in (span, blind)}
+    knobs = ", ".join(f"{k}={v}" for k, v in task.values.items())
+    title = title or f"{task.name} ({knobs})"
+    lines = title.count("\n") + 1
+    header = 0.2 * lines + 0.45  # inches above the panels: the title, then the legend
+    height = 1.5 * len(shown) + 0.6 + header
+    wide = t_len > 200 or max(len(line) for line in title.splitlines()) > 80
     with plt.rc_context(RC):
-        fig, axes = plt.subplots(len(shown), 1, figsize=(7.5 if t_len <= 200 else 10,
-                                                         1.5 * len(shown) + 1.6),
+        fig, axes = plt.subplots(len(shown), 1, figsize=(10 if wide else 7.5, height),
                                  sharex=True, squeeze=False)
         for ax, (x, label) in zip(axes[:, 0], shown, strict=True):
             ax.axvspan(edge[span], edge[blind], color="gold", alpha=0.25, lw=0,
@@ -243,14 +248,13 @@ def task_examples(task: Task, path: str | Path, seed: int = 0, title: str = "",
                 ax.set_ylabel("input channel")
             ax.set_title(label.replace("\n", " "), fontsize=9, loc="left")
         handles, labels = axes[0, 0].get_legend_handles_labels()
-        top = 1 - 1.1 / (1.5 * len(shown) + 1.6)
+        fig.suptitle(title, fontsize=10, y=1 - 0.05 / height, va="top")
         fig.legend(handles, labels, fontsize=7, frameon=False, loc="upper center", ncol=3,
-                   bbox_to_anchor=(0.5, top + 0.045))
+                   bbox_to_anchor=(0.5, 1 - (0.2 * lines + 0.1) / height))
         unit = "seconds" if sampling_hz else "samples"
         axes[-1, 0].set_xlabel(f"{unit} before the end (0 = the step the model answers at)")
-        knobs = ", ".join(f"{k}={v}" for k, v in task.values.items())
-        fig.suptitle(title or f"{task.name} ({knobs})", fontsize=10)
-        fig.tight_layout(rect=(0, 0, 1, top))
+        fig.subplots_adjust(left=0.08, right=0.98, bottom=0.55 / height,
+                            top=1 - (header + 0.25) / height, hspace=0.45)
         return _save(fig, path)
 
 
