@@ -10,7 +10,7 @@ from __future__ import annotations
 import textwrap
 from pathlib import Path
 
-from toytasks.plots import plot_class_examples
+from toytasks.figures import task_examples
 from toytasks.spec import load_spec
 
 HERE = Path(__file__).resolve().parent
@@ -27,9 +27,9 @@ def main() -> None:
             task = spec.with_knobs(overrides).make_task()
             knobs = ", ".join(f"{k}={v}" for k, v in task.values.items())
             title = f"{task_name}\n" + "\n".join(textwrap.wrap(knobs, 110))
-            path = plot_class_examples(task, HERE / f"{task_name}{suffix}.png", per_class=2,
-                                       seed=0, class_names=names, title=title,
-                                       sampling_hz=task.sampling_hz)
+            path = task_examples(task, HERE / f"{task_name}{suffix}.png", per_class=2,
+                                 seed=0, class_names=names, title=title,
+                                 sampling_hz=task.sampling_hz)
             print(path)
 
 

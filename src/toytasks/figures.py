@@ -2,7 +2,8 @@
 
   * success_vs_depth: success rate over seeds per depth and architecture, 95% bands;
   * min_depth_vs_knob: minimal depth against a difficulty knob, receptive-field bound drawn;
-  * task_examples: one example per class of a task, the deciding span marked (`toytasks show`);
+  * task_examples: examples of each class of a task (one or several per class), the deciding
+    span marked (`toytasks show`, docs/figures/make_ecg_figures.py);
   * gradient_vs_lag / grad_norm_by_layer: the `--diagnostics` curves.
 
 matplotlib is imported lazily (a missing extra is a one-line error) with the Agg backend.
@@ -149,64 +150,111 @@ def min_depth_vs_knob(rows: list[Row], knob: str, path: str | Path) -> Path:
         return _save(fig, path)
 
 
+def class_examples(task: Task, per_class: int, seed: int = 0) -> dict[int, np.ndarray]:
+    """``per_class`` inputs (T, C) of each class of the first target, drawn in order: the
+    first examples of each class in the seeded stream (the same for the same seed)."""
+    if task.kind != CLASSIFICATION:
+        raise ToytasksError(f"task '{task.name}' is not a classification task")
+    rng = np.random.default_rng(seed)
+    found: dict[int, list[np.ndarray]] = {c: [] for c in range(task.n_outputs)}
+    for _ in range(100):
+        x, y = task.sample(64, rng)
+        for xi, yi in zip(x, y[:, 0], strict=True):
+            if len(found[int(yi)]) < per_class:
+                found[int(yi)].append(xi)
+        if all(len(v) == per_class for v in found.values()):
+            return {c: np.stack(v) for c, v in found.items()}
+    raise ToytasksError(f"task '{task.name}': could not draw {per_class} examples per class")
+
+
+def _binary(task: Task) -> bool:
+    return task.kind == CLASSIFICATION and task.n_outputs == 2 and task.output_steps == 1
+
+
 def example_pair(task: Task, seed: int = 0) -> list[tuple[np.ndarray, np.ndarray]]:
     """Two examples to show: one of each class for a binary task (positive first), else the
     first two drawn. Each is (x of shape (T, C), y of shape (output_steps,))."""
-    rng = np.random.default_rng(seed)
-    x, y = task.sample(64, rng)
-    binary = task.kind == CLASSIFICATION and task.n_outputs == 2 and task.output_steps == 1
-    if not binary:
+    if not _binary(task):
+        x, y = task.sample(64, np.random.default_rng(seed))
         return [(x[0], y[0]), (x[1], y[1])]
-    picks = [int(np.flatnonzero(y[:, 0] == label)[0]) for label in (1, 0)
-             if (y[:, 0] == label).any()]
-    if len(picks) < 2:
-        raise ToytasksError(f"task '{task.name}': 64 draws did not contain both classes")
-    return [(x[i], y[i]) for i in picks]
+    return [(x[0], np.array([label])) for label, x in _examples(task, 1, seed)]
+
+
+def _examples(task: Task, per_class: int, seed: int) -> list[tuple[int, np.ndarray]]:
+    """(class, examples) to draw: positive first for a binary task, else in class order."""
+    found = class_examples(task, per_class, seed)
+    order = [1, 0] if _binary(task) else sorted(found)
+    return [(c, found[c]) for c in order]
 
 
 def _target_text(task: Task, y: np.ndarray) -> str:
-    if task.kind == CLASSIFICATION and task.n_outputs == 2 and task.output_steps == 1:
+    if _binary(task):
         return "positive (label 1)" if int(y[0]) == 1 else "negative (label 0)"
     values = ", ".join(f"{v:g}" for v in y[:8]) + (", ..." if len(y) > 8 else "")
     return f"target {values}"
 
 
-def task_examples(task: Task, path: str | Path, seed: int = 0, title: str = "") -> Path:
-    """Two examples of ``task`` against "samples before the end", with the windows the
-    theory uses: grey, the blind window (identical statistics in both classes); yellow,
-    the rest of the span (where the classes differ); a model must see back to the dashed line."""
+def task_examples(task: Task, path: str | Path, seed: int = 0, title: str = "",
+                  per_class: int = 1, class_names: dict[int, str] | None = None,
+                  sampling_hz: float | None = None) -> Path:
+    """Examples of ``task`` against time before the end, with the windows the theory uses:
+    grey, the blind window (identical statistics in every class); yellow, the rest of the
+    span (where the classes differ); a model must see back to the dashed line.
+
+    A classification task shows ``per_class`` examples of each class of its first target
+    (positive first when binary), labelled by ``class_names`` if given; other tasks show
+    two examples with their targets. With ``sampling_hz`` the axis is in seconds."""
     plt = _pyplot()
-    examples = example_pair(task, seed)
+    if task.kind == CLASSIFICATION:
+        names = class_names or {}
+
+        def name(c: int) -> str:
+            default = _target_text(task, np.array([c])) if _binary(task) else f"class {c}"
+            return names.get(c, default)
+
+        shown = [(x, name(c)) for c, xs in _examples(task, per_class, seed) for x in xs]
+    else:
+        shown = [(x, _target_text(task, y)) for x, y in example_pair(task, seed)]
     t_len = task.seq_len
-    lags = np.arange(t_len) - (t_len - 1)
+    scale = 1.0 / sampling_hz if sampling_hz else 1.0
+    lags = (np.arange(t_len) - (t_len - 1)) * scale
     span, blind = min(task.span_samples, t_len), min(task.blind_samples, t_len)
+    edge = {n: -(n - 0.5) * scale for n in (span, blind)}
+    knobs = ", ".join(f"{k}={v}" for k, v in task.values.items())
+    title = title or f"{task.name} ({knobs})"
+    lines = title.count("\n") + 1
+    header = 0.2 * lines + 0.45  # inches above the panels: the title, then the legend
+    height = 1.5 * len(shown) + 0.6 + header
+    wide = t_len > 200 or max(len(line) for line in title.splitlines()) > 80
     with plt.rc_context(RC):
-        fig, axes = plt.subplots(2, 1, figsize=(7.5, 4.6), sharex=True)
-        for ax, (x, y) in zip(axes, examples, strict=True):
-            ax.axvspan(-(span - 0.5), -(blind - 0.5), color="gold", alpha=0.25, lw=0,
+        fig, axes = plt.subplots(len(shown), 1, figsize=(10 if wide else 7.5, height),
+                                 sharex=True, squeeze=False)
+        for ax, (x, label) in zip(axes[:, 0], shown, strict=True):
+            ax.axvspan(edge[span], edge[blind], color="gold", alpha=0.25, lw=0,
                        label=f"deciding part of the span ({span - blind} samples)")
             if blind:
-                ax.axvspan(-(blind - 0.5), 0.5, color="0.8", alpha=0.6, lw=0,
+                ax.axvspan(edge[blind], 0.5 * scale, color="0.8", alpha=0.6, lw=0,
                            label=f"blind window ({blind} samples)")
-            ax.axvline(-(span - 0.5), color="k", ls="--", lw=0.8,
+            ax.axvline(edge[span], color="k", ls="--", lw=0.8,
                        label=f"span: {span} samples back")
             if task.n_inputs <= 3:
                 for c in range(task.n_inputs):
-                    ax.plot(lags, x[:, c] + 2.5 * c, lw=1.0, marker=".", ms=3,
-                            label=f"input {c}" if task.n_inputs > 1 else None)
+                    ax.plot(lags, x[:, c] + 2.5 * c, lw=1.0, marker=".", ms=3 if t_len <= 200
+                            else 1, label=f"input {c}" if task.n_inputs > 1 else None)
             else:
                 ax.imshow(x.T, aspect="auto", cmap="Greys", interpolation="nearest",
-                          extent=(lags[0] - 0.5, lags[-1] + 0.5, task.n_inputs - 0.5, -0.5),
-                          zorder=0)
+                          extent=(lags[0] - scale / 2, lags[-1] + scale / 2,
+                                  task.n_inputs - 0.5, -0.5), zorder=0)
                 ax.set_ylabel("input channel")
-            ax.set_title(_target_text(task, y), fontsize=9, loc="left")
-        handles, labels = axes[0].get_legend_handles_labels()
+            ax.set_title(label.replace("\n", " "), fontsize=9, loc="left")
+        handles, labels = axes[0, 0].get_legend_handles_labels()
+        fig.suptitle(title, fontsize=10, y=1 - 0.05 / height, va="top")
         fig.legend(handles, labels, fontsize=7, frameon=False, loc="upper center", ncol=3,
-                   bbox_to_anchor=(0.5, 0.94))
-        axes[-1].set_xlabel("samples before the end (0 = the step the model answers at)")
-        knobs = ", ".join(f"{k}={v}" for k, v in task.values.items())
-        fig.suptitle(title or f"{task.name} ({knobs})", fontsize=10)
-        fig.tight_layout(rect=(0, 0, 1, 0.9))
+                   bbox_to_anchor=(0.5, 1 - (0.2 * lines + 0.1) / height))
+        unit = "seconds" if sampling_hz else "samples"
+        axes[-1, 0].set_xlabel(f"{unit} before the end (0 = the step the model answers at)")
+        fig.subplots_adjust(left=0.08, right=0.98, bottom=0.55 / height,
+                            top=1 - (header + 0.25) / height, hspace=0.45)
         return _save(fig, path)
 
 
