@@ -572,8 +572,8 @@ def study(spec_name: str, profile: str, out: str | None, report_dir: str | None,
             if exp.letter in letters:
                 store = ResultStore(store_dir(root, exp.letter))
                 progress(f"({exp.letter}) {exp.spec.name}, archs {','.join(exp.opts.archs)}")
-                _execute(store, n_workers, lambda executor, e=exp, s=store: run_experiment(
-                    e, s, executor, n_workers, progress))
+                _execute(store, n_workers, lambda executor, limit, e=exp, s=store:
+                         run_experiment(e, s, executor, limit, progress))
     finally:
         progress.close()
     path = write_report(root, Path(report_dir) if report_dir else root / "report")
