@@ -90,7 +90,7 @@ def load_profile(name: str, tasks_dir: tuple[str, ...] = ()) -> Profile:
             data = tomllib.load(handle)
     except OSError as exc:
         raise ToytasksError(f"{path}: cannot read ({exc.strerror})") from None
-    except tomllib.TOMLDecodeError as exc:
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:  # not UTF-8 is not TOML
         raise ToytasksError(f"{path}: not valid TOML ({exc})") from None
     unknown = sorted(set(data) - _TOP_KEYS)
     if unknown:
