@@ -51,9 +51,13 @@ def _save(fig: Any, path: str | Path) -> Path:
     fmt = out.suffix.lstrip(".").lower()
     if fmt not in FORMATS:
         raise ToytasksError(f"cannot write '{out}': use a .png, .svg or .pdf file name")
-    out.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(out, format=fmt, metadata=METADATA[fmt], dpi=120)
-    _pyplot().close(fig)
+    try:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        fig.savefig(out, format=fmt, metadata=METADATA[fmt], dpi=120)
+    except OSError as exc:  # unwritable or missing folder: one line, not a traceback
+        raise ToytasksError(f"cannot write figure '{out}' ({exc.strerror or exc})") from None
+    finally:
+        _pyplot().close(fig)
     return out
 
 

@@ -229,7 +229,7 @@ def read_toml(path: str | Path) -> dict[str, Any]:
             return tomllib.load(handle)
     except OSError as exc:
         raise ToytasksError(f"{path}: cannot read ({exc.strerror})") from None
-    except tomllib.TOMLDecodeError as exc:
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:  # not UTF-8 is not TOML
         raise ToytasksError(f"{path}: not valid TOML ({exc})") from None
 
 
@@ -244,7 +244,7 @@ def task_dirs(extra: list[str] | tuple[str, ...] = ()) -> list[Path]:
     dirs = ([builtin] if builtin else []) + [Path(p) for p in (*env, *extra)]
     for directory in dirs[1:]:
         if not directory.is_dir():
-            raise ToytasksError(f"tasks folder '{directory}' does not exist")
+            raise ToytasksError(f"tasks folder '{directory}' does not exist (or is not a folder)")
     return dirs
 
 

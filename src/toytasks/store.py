@@ -242,7 +242,8 @@ class ResultStore:
             if record["key"] != config_hash(record["trial"]):
                 raise ToytasksError(
                     f"{self.trials_path}: record {record['key']} does not match its trial "
-                    "configuration (edited by hand?); resume and tables would trust it"
+                    "configuration (edited by hand?): restore or delete that line, or resume and "
+                    "tables would trust a wrong result"
                 )
             records.setdefault(record["key"], record)
         return records
