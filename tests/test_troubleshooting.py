@@ -405,3 +405,64 @@ def test_real_store_and_baseline_messages_read_as_the_page_shows_them(cli_in_pro
                                           str(tmp_path / "b.json"))[2], fragment)
     _assert_documented(cli_in_process("check", str(store), "--baseline",
                                       str(tmp_path / "none.json"))[2], "not found")
+
+
+STUDY_PROFILES = '[profile.quick]\nseeds = 4\n[profile.paper]\nseeds = 10\n'
+STUDY_A = '[a]\ntask = "cycle-pattern"\nconv = "cnn"\nrecurrent = "lstm"\nvary = "period_samples"\n'
+STUDY_CASES = {  # a study spec's content -> a fragment of the error it must give
+    "foo = 1\n" + STUDY_PROFILES: "unknown key 'foo' (valid: a, b, c, d, description, e,",
+    'question = "q"\n': "needs at least one [profile.NAME] table",
+    "profile = { quick = 1 }\n": "profile.quick must be a table",
+    "[profile.quick]\nfoo = 1\n": "profile.quick: unknown key 'foo'",
+    "a = 1\n" + STUDY_PROFILES: "[a] must be a table",
+    STUDY_PROFILES: "names no explanation to test",
+    STUDY_PROFILES + STUDY_A + "values = { quick = [4, 8] }\n": "gives no value for profile",
+    STUDY_PROFILES + STUDY_A + "values = [4, 8]\nfoo = 1\n": "[a]: unknown key 'foo'",
+    STUDY_PROFILES + STUDY_A: "[a]: 'values' is required",
+    STUDY_PROFILES + STUDY_A + "values = [4, 8]\nrule = 'x'\n": "'rule' must be one of",
+    STUDY_PROFILES + STUDY_A + "values = [4, 8]\nrule = 'cp95'\n": "needs at least 10 seeds",
+    STUDY_PROFILES + STUDY_A + "values = [4, 4]\n": "'values' lists a value twice",
+    STUDY_PROFILES + STUDY_A + "values = [4, 1]\n": "[a]: knob 'period_samples' = 1 is out",
+    STUDY_PROFILES + STUDY_A.replace('"cnn"', '"x"') + "values = [4, 8]\n":
+        "'conv' must be an architecture",
+    STUDY_PROFILES + '[d]\ntask = "xor-products"\npairs = [["lstm"]]\n':
+        "'pairs' must be a list of [gated, plain] pairs",
+}
+
+
+@pytest.mark.parametrize(("content", "fragment"), STUDY_CASES.items(),
+                         ids=STUDY_CASES.values())
+def test_real_study_errors_read_as_the_page_shows_them(cli_in_process, tmp_path, content,
+                                                       fragment):
+    spec = tmp_path / "study.toml"
+    spec.write_text(content)
+    code, _, err = cli_in_process("study", str(spec), "--out", str(tmp_path / "out"))
+    assert code == 2, err
+    _assert_documented(err, fragment)
+    assert not (tmp_path / "out").exists()  # refused before anything was written
+
+
+def test_real_study_folder_errors_read_as_the_page_shows_them(cli_in_process, tmp_path):
+    code, _, err = cli_in_process("study", "nope")
+    assert code == 2
+    _assert_documented(err, "unknown study 'nope'")
+    _assert_documented(cli_in_process("study", str(tmp_path / "none.toml"))[2], "not found")
+    _assert_documented(cli_in_process("study", "ecg-question", "--profile", "x")[2],
+                       "unknown profile 'x'")
+    _assert_documented(cli_in_process("study", "ecg-question", "--only", "z", "--out",
+                                      str(tmp_path / "o"))[2], "'z' is not a section of")
+    _assert_documented(cli_in_process("report", str(tmp_path))[2], "is not a study folder")
+    (tmp_path / "study.json").write_text("{")
+    _assert_documented(cli_in_process("report", str(tmp_path))[2], "cannot read (")
+    (tmp_path / "study.json").write_text("{}")
+    _assert_documented(cli_in_process("report", str(tmp_path))[2], "not a study manifest")
+    blocker = tmp_path / "a-file"
+    blocker.write_text("x")
+    (tmp_path / "study.json").write_text('{"experiments": {}}')
+    code, _, err = cli_in_process("report", str(tmp_path), "--no-figures", "--out",
+                                  str(blocker / "r"))
+    assert code == 2, err
+    _assert_documented(err, "cannot write report")
+    code, _, err = cli_in_process("study", "ecg-question", "--out", str(blocker / "s"))
+    assert code == 2, err
+    _assert_documented(err, "cannot write study folder")

@@ -101,9 +101,12 @@ def write_report(root: str | Path, out: str | Path, figures: bool = True) -> Pat
             figure_note = f"Figures skipped: {exc}."
     else:
         figure_note = "Figures not drawn (--no-figures)."
-    out.mkdir(parents=True, exist_ok=True)
     path = out / REPORT
-    path.write_text(render_report(manifest, sections, drawn, figure_note))
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        path.write_text(render_report(manifest, sections, drawn, figure_note))
+    except OSError as exc:  # e.g. --out under a file: one line, not a traceback
+        raise ToytasksError(f"cannot write report '{path}' ({exc.strerror or exc})") from None
     return path
 
 

@@ -306,17 +306,21 @@ def store_dir(root: Path, letter: str) -> Path:
 
 
 def write_manifest(study: Study, root: Path) -> None:
-    root.mkdir(parents=True, exist_ok=True)
     text = json.dumps({**study.manifest(), "toytasks": __version__}, indent=2,
                       sort_keys=True)
-    (root / MANIFEST).write_text(text + "\n")
+    try:
+        root.mkdir(parents=True, exist_ok=True)
+        (root / MANIFEST).write_text(text + "\n")
+    except OSError as exc:  # e.g. --out under a file: one line, not a traceback
+        raise ToytasksError(f"cannot write study folder '{root}' ({exc.strerror or exc})"
+                            ) from None
 
 
 def read_manifest(root: Path) -> dict[str, Any]:
     path = root / MANIFEST
     if not path.is_file():
         raise ToytasksError(f"'{root}' is not a study folder (no {MANIFEST}; run "
-                            f"`toytasks study SPEC --out {root}` first)")
+                            f"toytasks study SPEC --out {root} first)")
     try:
         data = json.loads(path.read_text())
     except (OSError, json.JSONDecodeError) as exc:
