@@ -24,7 +24,6 @@ remaining seeds are trained, so that the report's intervals rest on every seed a
 from __future__ import annotations
 
 import json
-import tomllib
 from collections.abc import Callable
 from concurrent.futures import Executor
 from dataclasses import dataclass, replace
@@ -37,8 +36,9 @@ from toytasks.models import ARCHITECTURES
 from toytasks.runner import RunOptions, default_options
 from toytasks.runner import run as run_search
 from toytasks.search import RULES, SEARCHES, SolveRule, get_rule
-from toytasks.spec import PACKAGE_DIR, TaskSpec, load_spec
+from toytasks.spec import PACKAGE_DIR, TaskSpec, load_spec, read_toml
 from toytasks.store import ResultStore
+from toytasks.suite import check_depth_range, parse_lrs
 from toytasks.summary import Row
 
 BUILTIN_DIRS = (PACKAGE_DIR / "_experiments", PACKAGE_DIR.parents[1] / "experiments")
@@ -128,13 +128,7 @@ def find_study(name: str) -> Path:
 def load_study(name: str, profile: str, tasks_dir: tuple[str, ...] = ()) -> Study:
     """Parse and validate a study spec for one profile (errors name the file and the key)."""
     path = find_study(name)
-    try:
-        with open(path, "rb") as handle:
-            data = tomllib.load(handle)
-    except OSError as exc:
-        raise ToytasksError(f"{path}: cannot read ({exc.strerror})") from None
-    except tomllib.TOMLDecodeError as exc:
-        raise ToytasksError(f"{path}: not valid TOML ({exc})") from None
+    data = read_toml(path)  # also turns a file that is not UTF-8 into a one-line error
     top = {"question", "description", "profile", *LETTERS}
     unknown = sorted(set(data) - top)
     if unknown:
@@ -229,21 +223,14 @@ def _experiment(letter: str, values: dict[str, Any], defaults: dict[str, Any], w
     if search not in SEARCHES:
         raise ToytasksError(f"{where}: 'search' must be one of {', '.join(SEARCHES)}, "
                             f"got {search!r}")
-    lrs = run.get("lr", list(opts.lrs))
-    lrs = lrs if isinstance(lrs, list) else [lrs]
-    if not lrs or not all(isinstance(lr, (int, float)) and not isinstance(lr, bool)
-                          and 0 < lr <= 10 for lr in lrs):
-        raise ToytasksError(f"{where}: 'lr' must be a number in (0, 10] or a list of them")
     opts = replace(
         opts, seeds=ints.get("seeds", opts.seeds), min_depth=ints.get("min_depth", 1),
         max_depth=ints.get("max_depth", opts.max_depth), width=ints.get("width", opts.width),
         max_steps=ints.get("steps", opts.max_steps),
         batch_size=ints.get("batch_size", opts.batch_size),
-        lrs=tuple(float(lr) for lr in lrs), search=search,
+        lrs=parse_lrs(run.get("lr", list(opts.lrs)), where), search=search,
     )
-    if opts.min_depth > opts.max_depth:
-        raise ToytasksError(f"{where}: min_depth {opts.min_depth} is larger than max_depth "
-                            f"{opts.max_depth}")
+    check_depth_range(opts, where)
     try:
         get_rule(rule).check_seeds(opts.seeds)
     except ToytasksError as exc:

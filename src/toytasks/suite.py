@@ -137,20 +137,28 @@ def _entry(entry: Any, where: str, tasks_dir: tuple[str, ...]) -> SuiteRun:
     if bad:
         raise ToytasksError(f"{where}: unknown architecture '{bad[0]}' "
                             f"(valid: {', '.join(ARCHITECTURES)})")
-    lrs = entry.get("lr", list(opts.lrs))
-    lrs = lrs if isinstance(lrs, list) else [lrs]
-    if not lrs or not all(isinstance(lr, (int, float)) and not isinstance(lr, bool)
-                          and 0 < lr <= 10 for lr in lrs):
-        raise ToytasksError(f"{where}: 'lr' must be a number in (0, 10] or a list of them")
     opts = replace(
-        opts, archs=tuple(archs), lrs=tuple(float(lr) for lr in lrs),
+        opts, archs=tuple(archs), lrs=parse_lrs(entry.get("lr", list(opts.lrs)), where),
         seeds=values.get("seeds", opts.seeds),
         min_depth=values.get("min_depth", opts.min_depth),
         max_depth=values.get("max_depth", opts.max_depth),
         width=values.get("width", opts.width), max_steps=values.get("steps", opts.max_steps),
         batch_size=values.get("batch_size", opts.batch_size),
     )
+    check_depth_range(opts, where)
+    return SuiteRun(spec, opts)
+
+
+def parse_lrs(value: Any, where: str) -> tuple[float, ...]:
+    """A learning rate or a list of them, from a profile or study file."""
+    lrs = value if isinstance(value, list) else [value]
+    if not lrs or not all(isinstance(lr, (int, float)) and not isinstance(lr, bool)
+                          and 0 < lr <= 10 for lr in lrs):
+        raise ToytasksError(f"{where}: 'lr' must be a number in (0, 10] or a list of them")
+    return tuple(float(lr) for lr in lrs)
+
+
+def check_depth_range(opts: RunOptions, where: str) -> None:
     if opts.min_depth > opts.max_depth:
         raise ToytasksError(f"{where}: min_depth {opts.min_depth} is larger than max_depth "
                             f"{opts.max_depth}")
-    return SuiteRun(spec, opts)
