@@ -233,6 +233,21 @@ def read_toml(path: str | Path) -> dict[str, Any]:
         raise ToytasksError(f"{path}: not valid TOML ({exc})") from None
 
 
+def find_toml(name: str, dirs: list[Path], noun: str, file_noun: str) -> Path:
+    """A TOML file by path, or by name (file stem) in the first of ``dirs`` that exists:
+    how task specs' siblings (suite profiles, study specs) are found."""
+    if name.endswith(".toml") or "/" in name:
+        path = Path(name)
+        if not path.is_file():
+            raise ToytasksError(f"{file_noun} '{name}' not found")
+        return path
+    found = {p.stem: p for d in dirs[:1] for p in sorted(d.glob("*.toml"))}
+    if name not in found:
+        valid = ", ".join(sorted(found)) or "none found"
+        raise ToytasksError(f"unknown {noun} '{name}' (valid: {valid}; or a path to .toml)")
+    return found[name]
+
+
 def load_spec_file(path: Path) -> TaskSpec:
     return parse_spec(read_toml(path), str(path))
 

@@ -36,7 +36,7 @@ from toytasks.models import ARCHITECTURES
 from toytasks.runner import RunOptions, default_options
 from toytasks.runner import run as run_search
 from toytasks.search import RULES, SEARCHES, SolveRule, get_rule
-from toytasks.spec import PACKAGE_DIR, TaskSpec, load_spec, read_toml
+from toytasks.spec import PACKAGE_DIR, TaskSpec, find_toml, load_spec, read_toml
 from toytasks.store import ResultStore
 from toytasks.suite import check_depth_range, parse_lrs
 from toytasks.summary import Row
@@ -112,17 +112,7 @@ class Study:
 
 def find_study(name: str) -> Path:
     """A study spec by path, or by name in the built-in ``experiments/`` folder."""
-    if name.endswith(".toml") or "/" in name:
-        path = Path(name)
-        if not path.is_file():
-            raise ToytasksError(f"study spec '{name}' not found")
-        return path
-    for directory in BUILTIN_DIRS:
-        if (directory / f"{name}.toml").is_file():
-            return directory / f"{name}.toml"
-    found = sorted(p.stem for d in BUILTIN_DIRS if d.is_dir() for p in d.glob("*.toml"))
-    raise ToytasksError(f"unknown study '{name}' (valid: {', '.join(found) or 'none found'}; "
-                        "or a path to .toml)")
+    return find_toml(name, [d for d in BUILTIN_DIRS if d.is_dir()], "study", "study spec")
 
 
 def load_study(name: str, profile: str, tasks_dir: tuple[str, ...] = ()) -> Study:

@@ -25,7 +25,7 @@ from typing import Any
 from toytasks.errors import ToytasksError
 from toytasks.models import ARCHITECTURES
 from toytasks.runner import RunOptions, default_options
-from toytasks.spec import PACKAGE_DIR, TaskSpec, load_spec, read_toml
+from toytasks.spec import PACKAGE_DIR, TaskSpec, find_toml, load_spec, read_toml
 
 BUILTIN_DIRS = (PACKAGE_DIR / "_profiles", PACKAGE_DIR.parents[1] / "profiles")
 
@@ -60,26 +60,9 @@ def profile_dirs() -> list[Path]:
     return [d for d in BUILTIN_DIRS if d.is_dir()][:1]
 
 
-def available_profiles() -> dict[str, Path]:
-    found: dict[str, Path] = {}
-    for directory in profile_dirs():
-        for path in sorted(directory.glob("*.toml")):
-            found[path.stem] = path
-    return found
-
-
 def find_profile(name: str) -> Path:
     """A built-in profile by name, or a path to a profile TOML file."""
-    if name.endswith(".toml") or "/" in name:
-        path = Path(name)
-        if not path.is_file():
-            raise ToytasksError(f"profile file '{name}' not found")
-        return path
-    profiles = available_profiles()
-    if name not in profiles:
-        valid = ", ".join(sorted(profiles)) or "none found"
-        raise ToytasksError(f"unknown profile '{name}' (valid: {valid}; or a path to .toml)")
-    return profiles[name]
+    return find_toml(name, profile_dirs(), "profile", "profile file")
 
 
 def load_profile(name: str, tasks_dir: tuple[str, ...] = ()) -> Profile:
