@@ -6,7 +6,6 @@ tiny sweep (cycle-pattern, tcn + lstm, 1 seed, depths 1..4, 300 steps) through i
 
 from __future__ import annotations
 
-import math
 import os
 import signal
 import sys
@@ -19,20 +18,18 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from tests.helpers import make_trial
+from tests.helpers import fake_train, make_trial, results, tables
 
 from toytasks import runner
 from toytasks import train as train_module
 from toytasks.executor import InlineExecutor
 from toytasks.spec import load_spec
 from toytasks.store import ResultStore
-from toytasks.summary import summarise
 from toytasks.table import render
-from toytasks.trial import ERROR, SOLVED, UNSOLVED, Trial, TrialResult
+from toytasks.trial import ERROR, Trial
 
 RUN = ["run", "--task", "cycle-pattern", "--arch", "tcn,lstm", "--seeds", "1",
        "--max-depth", "4", "--steps", "300", "-q"]
-VOLATILE = ("wall_s",)  # the only result field allowed to differ between two runs
 
 
 def sweep_inputs(archs: tuple[str, ...] = ("tcn", "lstm"), max_depth: int = 4,
@@ -46,14 +43,6 @@ def sweep_inputs(archs: tuple[str, ...] = ("tcn", "lstm"), max_depth: int = 4,
     return spec, opts
 
 
-def results(folder: Path) -> dict[str, dict]:
-    return {r["key"]: {k: v for k, v in r["result"].items() if k not in VOLATILE}
-            for r in ResultStore(folder, create=False).records()}
-
-
-def tables(folder: Path) -> dict[str, str]:
-    rows = summarise(ResultStore(folder, create=False).records())
-    return {fmt: render(rows, fmt) for fmt in ("simple", "csv")}
 
 
 def stored_keys(folder: Path) -> list[str]:
@@ -85,13 +74,6 @@ def test_scheduler_without_dask_executor_is_an_error(cli_in_process: Callable, t
     assert err.strip().splitlines()[-1] == "toytasks: error: --scheduler needs --executor dask"
 
 
-def fake_train(trial: Trial) -> TrialResult:
-    solved = trial.depth >= 2
-    return TrialResult(key=trial.key, status=SOLVED if solved else UNSOLVED,
-                       metric="accuracy", best_metric=1.0 if solved else 0.5,
-                       final_metric=math.nan, baseline=0.5, steps=10,
-                       steps_to_solve=5 if solved else None, train_loss=0.1, test_loss=0.2,
-                       params=100, flops=1e6, wall_s=0.01)
 
 
 class FailingExecutor(Executor):

@@ -13,15 +13,13 @@ import time
 from pathlib import Path
 
 import pytest
+from tests.helpers import results, tables
 
 from toytasks.store import ResultStore
-from toytasks.summary import summarise
-from toytasks.table import render
 
 SRC = Path(__file__).resolve().parents[1] / "src"
 RUN = ["run", "--task", "cycle-pattern", "--arch", "tcn,lstm", "--max-depth", "4",
        "--steps", "300", "-q"]
-VOLATILE = ("wall_s",)  # the only result field allowed to differ between two runs
 
 
 def toytasks(*args: str) -> subprocess.Popen:
@@ -42,14 +40,6 @@ def stored_lines(folder: Path) -> list[str]:
     return path.read_text().splitlines() if path.exists() else []
 
 
-def results(folder: Path) -> dict[str, dict]:
-    return {r["key"]: {k: v for k, v in r["result"].items() if k not in VOLATILE}
-            for r in ResultStore(folder, create=False).records()}
-
-
-def tables(folder: Path) -> dict[str, str]:
-    rows = summarise(ResultStore(folder, create=False).records())
-    return {fmt: render(rows, fmt) for fmt in ("simple", "csv")}
 
 
 ARGS = [*RUN, "--seeds", "2"]

@@ -3,27 +3,18 @@
 from __future__ import annotations
 
 import json
-import math
 from pathlib import Path
 
 import pytest
+from tests.helpers import fake_train
 
 from toytasks import runner
 from toytasks.errors import ToytasksError
 from toytasks.suite import load_profile
-from toytasks.trial import SOLVED, UNSOLVED, Trial, TrialResult
 
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def fake_train(trial: Trial) -> TrialResult:
-    """Solved exactly when the receptive field could cover the span: depth >= 2 here."""
-    solved = trial.depth >= 2
-    return TrialResult(key=trial.key, status=SOLVED if solved else UNSOLVED,
-                       metric="accuracy", best_metric=1.0 if solved else 0.5,
-                       final_metric=math.nan, baseline=0.5, steps=10,
-                       steps_to_solve=5 if solved else None, train_loss=0.1, test_loss=0.2,
-                       params=100, flops=1e6, wall_s=0.01)
 
 
 def write_profile(tmp_path: Path, body: str) -> Path:
