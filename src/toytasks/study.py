@@ -38,7 +38,7 @@ from toytasks.runner import run as run_search
 from toytasks.search import RULES, SEARCHES, SolveRule, get_rule
 from toytasks.spec import PACKAGE_DIR, TaskSpec, find_toml, load_spec, read_toml
 from toytasks.store import ResultStore
-from toytasks.suite import check_depth_range, parse_lrs
+from toytasks.suite import check_depth_range, check_table, parse_lrs
 from toytasks.summary import Row
 
 BUILTIN_DIRS = (PACKAGE_DIR / "_experiments", PACKAGE_DIR.parents[1] / "experiments")
@@ -135,12 +135,7 @@ def load_study(name: str, profile: str, tasks_dir: tuple[str, ...] = ()) -> Stud
             raise ToytasksError(f"{path}: '{key}' must be a string")
     defaults = profiles[profile]
     where = f"{path}: profile.{profile}"
-    if not isinstance(defaults, dict):
-        raise ToytasksError(f"{where} must be a table")
-    bad = sorted(set(defaults) - _RUN_KEYS)
-    if bad:
-        raise ToytasksError(f"{where}: unknown key '{bad[0]}' "
-                            f"(valid: {', '.join(sorted(_RUN_KEYS))})")
+    check_table(defaults, where, _RUN_KEYS)
     names = tuple(profiles)
     experiments = []
     for letter in LETTERS:

@@ -83,12 +83,7 @@ def load_profile(name: str, tasks_dir: tuple[str, ...] = ()) -> Profile:
 
 
 def _entry(entry: Any, where: str, tasks_dir: tuple[str, ...]) -> SuiteRun:
-    if not isinstance(entry, dict):
-        raise ToytasksError(f"{where} must be a table")
-    unknown = sorted(set(entry) - _RUN_KEYS)
-    if unknown:
-        raise ToytasksError(f"{where}: unknown key '{unknown[0]}' "
-                            f"(valid: {', '.join(sorted(_RUN_KEYS))})")
+    check_table(entry, where, _RUN_KEYS)
     if not isinstance(entry.get("task"), str):
         raise ToytasksError(f"{where}: 'task' (a task name) is required")
     try:
@@ -130,6 +125,16 @@ def _entry(entry: Any, where: str, tasks_dir: tuple[str, ...]) -> SuiteRun:
     )
     check_depth_range(opts, where)
     return SuiteRun(spec, opts)
+
+
+def check_table(value: Any, where: str, allowed: set[str]) -> None:
+    """A TOML table whose keys are all in ``allowed`` (profile and study entries)."""
+    if not isinstance(value, dict):
+        raise ToytasksError(f"{where} must be a table")
+    unknown = sorted(set(value) - allowed)
+    if unknown:
+        raise ToytasksError(f"{where}: unknown key '{unknown[0]}' "
+                            f"(valid: {', '.join(sorted(allowed))})")
 
 
 def parse_lrs(value: Any, where: str) -> tuple[float, ...]:
