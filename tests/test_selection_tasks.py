@@ -123,10 +123,10 @@ def test_associative_recall_layout_and_targets():
 
 
 @pytest.mark.parametrize(("knob", "value", "check"), [
-    ("n_pairs", 12, lambda t, x, y: x.shape[1] == 2 * 12 + 4),
-    ("n_queries", 7, lambda t, x, y: y.shape[1] == 7 and x.shape[1] == 16 + 7),
-    ("key_vocab", 40, lambda t, x, y: x.shape[2] == 40 + 16 and x[:, 0, :40].argmax(-1).max() > 16),
-    ("value_vocab", 3, lambda t, x, y: y.max() == 2 and x.shape[2] == 16 + 3),
+    ("n_pairs", 6, lambda t, x, y: x.shape[1] == 2 * 6 + 4),
+    ("n_queries", 3, lambda t, x, y: y.shape[1] == 3 and x.shape[1] == 8 + 3),
+    ("key_vocab", 40, lambda t, x, y: x.shape[2] == 40 + 8 and x[:, 0, :40].argmax(-1).max() > 8),
+    ("value_vocab", 3, lambda t, x, y: y.max() == 2 and x.shape[2] == 8 + 3),
 ])
 def test_associative_recall_each_knob_changes_the_data(knob, value, check):
     changed = AssociativeRecall(**{knob: value})
@@ -162,7 +162,7 @@ def test_associative_recall_matching_determines_the_target():
 
 def test_associative_recall_without_binding_stays_near_one_in_n_pairs():
     """Seeing which values occur but not which key they follow: the best guess is the most
-    frequent value present, right E[mode count]/n_pairs of the time (0.26 at the defaults,
+    frequent value present, right E[mode count]/n_pairs of the time (0.41 at the defaults,
     where values repeat; 1/n_pairs if they never did), far below a 0.95 threshold."""
     task = AssociativeRecall()
     x, y = draw(task, n=4000)
@@ -172,12 +172,12 @@ def test_associative_recall_without_binding_stays_near_one_in_n_pairs():
     best = (bag.argmax(1) == y[:, 0]).mean()
     ceiling = np.mean(bag.max(1) / task.n_pairs)  # P(target = the modal value)
     assert abs(best - ceiling) <= 3 * np.sqrt(ceiling * (1 - ceiling) / 4000)
-    assert ceiling < 0.3
+    assert ceiling < 0.5
 
 
 @pytest.mark.parametrize(("knobs", "message"), [
-    ({"n_queries": 9}, "must not exceed n_pairs"),
-    ({"key_vocab": 4}, "at least n_pairs"),
+    ({"n_queries": 5}, "must not exceed n_pairs"),
+    ({"key_vocab": 3}, "at least n_pairs"),
     ({"value_vocab": 1}, "out of range"),
 ])
 def test_associative_recall_bad_knobs_are_one_line_errors(knobs, message):

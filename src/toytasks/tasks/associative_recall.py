@@ -12,7 +12,7 @@ One deviation from Zoology, for this package's readout convention (targets at th
 steps): the queries are the last ``n_queries`` steps, contiguous, rather than scattered
 over the rest of the sequence. Every output step is a query (nothing else is scored); a
 model that ignores the input scores ``1/value_vocab``; one that sees the values but cannot
-bind them to keys can only guess the most frequent value present (0.26 at the defaults,
+bind them to keys can only guess the most frequent value present (0.41 at the defaults,
 about ``1/n_pairs`` when values rarely repeat).
 Inputs are one-hot: channels 0..key_vocab-1 keys, then the values.
 """
@@ -30,11 +30,11 @@ class AssociativeRecall(Task):
     summary = "key-value pairs, then queries: output each queried key's value (MQAR)"
     source = "Arora et al. 2023 (Zoology, MQAR), after Ba et al. 2016 (associative recall)"
     knobs = (
-        Knob("n_pairs", int, 8, "key-value pairs to memorise", "pairs", 1, 256),
+        Knob("n_pairs", int, 4, "key-value pairs to memorise", "pairs", 1, 256),
         Knob("n_queries", int, 4, "keys queried after the pairs (distinct, at most n_pairs)",
              "queries", 1, 256),
-        Knob("key_vocab", int, 16, "distinct keys (at least n_pairs)", "tokens", 1, 1024),
-        Knob("value_vocab", int, 16, "distinct values", "tokens", 2, 1024),
+        Knob("key_vocab", int, 8, "distinct keys (at least n_pairs)", "tokens", 1, 1024),
+        Knob("value_vocab", int, 8, "distinct values", "tokens", 2, 1024),
     )
 
     def check(self) -> None:
