@@ -21,7 +21,7 @@ GENERATORS: dict[str, type[Task]] = {
         CyclePattern, CopyMemory, XorProducts,  # one architectural property each
         EcgEctopy, EcgRhythm,  # ECG-flavoured (docs/ecg.md)
         Adding, Multiplication, TemporalOrder, SparseParity,  # classic (docs/classic-tasks.md)
-        SelectiveCopy, AssociativeRecall,  # content-based selection (docs/architectures.md)
+        SelectiveCopy, AssociativeRecall,  # content-based selection (docs/sequence-models.md)
     )
 }
 
