@@ -50,6 +50,7 @@ def main(argv: list[str] | None = None) -> dict[tuple[int, int, str], float]:
     print(f"ssm speed: training steps/s, width {args.width}, batch 32, 1 thread, "
           f"xor-products at T = {lengths} (ratio = arch steps/s / lstm steps/s, same run)")
     rates: dict[tuple[int, int, str], float] = {}
+    train(trial_at("lstm", 1, 100, 2, args.width))  # warm-up: one-time costs of the process
     for seq_len in lengths:
         for depth in (int(d) for d in args.depths.split(",")):
             for arch in ARCHS:
