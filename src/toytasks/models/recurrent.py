@@ -22,6 +22,27 @@ from toytasks.models.base import SequenceModel
 DEFAULT_GATE_BIAS = 3.0
 
 
+def chrono_init(rnn: nn.RNNBase, arch: str, layers: int, width: int, t_max: float) -> None:
+    """Chrono initialisation (Tallec & Ollivier 2018): memory time scales uniform in [1, t_max-1].
+
+    A memory-gate bias b keeps sigma(b) of the state per step, a time scale of about 1 + e^b
+    steps. Chrono draws b = log(u), u ~ U(1, t_max - 1), so the units' time scales spread
+    over the range of lags the task needs, instead of all sitting at 1 + e^3 = 21 steps.
+    LSTM: forget bias log(u), input bias -log(u); GRU: update-gate bias log(u) (PyTorch's
+    GRU keeps the state with weight z). The hidden-to-hidden biases of those gates are 0.
+    """
+    if t_max <= 2:
+        raise ValueError(f"chrono t_max must exceed 2, got {t_max:g}")
+    with torch.no_grad():
+        for layer in range(layers):
+            b_ih, b_hh = getattr(rnn, f"bias_ih_l{layer}"), getattr(rnn, f"bias_hh_l{layer}")
+            log_u = torch.log(torch.empty(width).uniform_(1.0, t_max - 1.0))
+            keep = slice(width, 2 * width)  # LSTM forget gate / GRU update gate
+            b_ih[keep], b_hh[keep] = log_u, 0.0
+            if arch.endswith("lstm"):
+                b_ih[:width], b_hh[:width] = -log_u, 0.0  # input gate
+
+
 class RecurrentStack(SequenceModel):
     family = "recurrent"
     cell: ClassVar[type[nn.RNNBase]]
