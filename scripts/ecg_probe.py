@@ -11,7 +11,8 @@ exactly one thing, so a row of the output differs from its neighbour in one caus
 
 ``--init``: ``bias:B`` sets the memory-gate bias to B (LSTM forget gate, GRU update gate;
 PyTorch's own init otherwise), ``default`` keeps PyTorch's init, ``chrono:T`` draws the
-biases as Tallec & Ollivier (2018) from time scales uniform in [1, T - 1].
+biases as Tallec & Ollivier (2018) from time scales uniform in [1, T - 1]; a suffix
+``,input:I`` then sets the LSTM input-gate bias to I (e.g. ``bias:3,input:-3``).
 ``--input``: ``raw`` (default), ``standardise`` (per-sequence zero mean, unit variance) or
 ``xK`` (multiply by K). Prints one JSON line per run.
 """
@@ -53,7 +54,8 @@ def transform(x: np.ndarray, how: str) -> np.ndarray:
 
 def build(args: argparse.Namespace, task) -> torch.nn.Module:
     torch.manual_seed(args.seed)
-    kind, _, value = args.init.partition(":")
+    first, _, extra = args.init.partition(",")
+    kind, _, value = first.partition(":")
     gate_bias = float(value) if kind == "bias" else None
     model = build_model(args.arch, task.n_inputs, task.n_outputs, args.depth, args.width,
                         1, gate_bias)
@@ -61,7 +63,12 @@ def build(args: argparse.Namespace, task) -> torch.nn.Module:
         if kind == "default":
             model = _pytorch_default(args, task)
         elif kind == "chrono":
-            chrono_init(model.rnn, model.arch, args.depth, args.width, float(value))
+            chrono_init(model.rnn, model.arch, torch.rand(args.depth, args.width), float(value))
+        if extra.startswith("input:"):  # LSTM input-gate bias (PyTorch chunk 0)
+            with torch.no_grad():
+                for layer in range(args.depth):
+                    getattr(model.rnn, f"bias_ih_l{layer}")[: args.width] = float(extra[6:])
+                    getattr(model.rnn, f"bias_hh_l{layer}")[: args.width] = 0.0
     return model
 
 

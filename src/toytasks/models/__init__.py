@@ -8,12 +8,21 @@ from toytasks.errors import ToytasksError
 from toytasks.models.base import SequenceModel
 from toytasks.models.conv import DilatedCNN, GatedCNN, PlainCNN, ResidualCNN
 from toytasks.models.ecg_resnet import EcgResNet
-from toytasks.models.recurrent import GRU, LSTM, ElmanRNN, RecurrentStack, ResidualLSTM
+from toytasks.models.recurrent import (
+    GRU,
+    LSTM,
+    ChronoGRU,
+    ChronoLSTM,
+    ElmanRNN,
+    RecurrentStack,
+    ResidualLSTM,
+)
 from toytasks.models.transformer import CausalTransformer
 
 ARCHITECTURES: dict[str, type[SequenceModel]] = {
     cls.arch: cls for cls in (PlainCNN, DilatedCNN, ElmanRNN, LSTM, GRU, CausalTransformer,
-                              GatedCNN, ResidualCNN, ResidualLSTM, EcgResNet)
+                              GatedCNN, ResidualCNN, ResidualLSTM, EcgResNet,
+                              ChronoLSTM, ChronoGRU)
 }
 
 
