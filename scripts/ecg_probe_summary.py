@@ -19,7 +19,8 @@ def main(paths: list[str]) -> None:
                     r = json.loads(line)
                     knobs = " ".join(f"{k}={v}" for k, v in sorted(r["knobs"].items()))
                     key = (r["task"], knobs, r["arch"], r["width"], r["init"], r["input"])
-                    groups[key].append(r)
+                    if all(old["seed"] != r["seed"] for old in groups[key]):
+                        groups[key].append(r)  # a rerun of the same seed is the same run
     print("| task | knobs | arch | width | init | input | solved | steps to 0.95 | best acc "
           "| train loss (last 100) |")
     print("|---|---|---|---|---|---|---|---|---|---|")
