@@ -24,7 +24,7 @@ from toytasks.models import build_model
 from toytasks.tasks import get_generator
 
 sys.path.insert(0, "scripts")
-from ecg_probe import draw  # noqa: E402
+from ecg_probe import draw
 
 VARIANTS = [
     ("ecg-ectopy", {"sampling_hz": 20.0}, "raw"),

@@ -14,7 +14,8 @@ PyTorch's own init otherwise), ``default`` keeps PyTorch's init, ``chrono:T`` dr
 biases as Tallec & Ollivier (2018) from time scales uniform in [1, T - 1]; a suffix
 ``,input:I`` then sets the LSTM input-gate bias to I (e.g. ``bias:3,input:-3``).
 ``--input``: ``raw`` (default), ``standardise`` (per-sequence zero mean, unit variance),
-``xK`` (multiply by K) or ``rpeaks`` (a clean pulse at each R peak instead of the ECG). Prints one JSON line per run.
+``xK`` (multiply by K) or ``rpeaks`` (a clean pulse at each R peak instead of the ECG).
+Prints one JSON line per run.
 """
 
 from __future__ import annotations

@@ -5,7 +5,9 @@
 import numpy as np
 from sklearn.linear_model import LogisticRegression
 from sklearn.preprocessing import PolynomialFeatures
+
 from toytasks.tasks import get_generator
+
 t = get_generator("ecg-rhythm")()
 _, y, b = t.sample_annotated(8000, np.random.default_rng(0))
 r = b.r_peak_s
