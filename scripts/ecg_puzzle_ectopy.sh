@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
 # The ecg-ectopy half of the rhythm puzzle (docs/ecg.md): lstm/gru depth 1, width 32, by
 # sampling rate and gate initialisation, 3,000 steps. One JSON line per run. Seeds: 0-1 at
-# 20 Hz (all inits), 0-1 at 50 and 100 Hz (the inits that tell the causes apart).
+# 20 Hz (all inits), 0-1 at 50 and 100 Hz (the inits that tell the causes apart). Run on the
+# shared machine: 20 Hz seeds 0-1 (gru bias:3 seed 0 only) and 100 Hz seeds 0-1 (gru seed 0
+# only) are in ectopy.jsonl; 50 Hz seed 0 for bias:3, bias:5 and chrono:200 (T = 200) is in
+# ectopy-explore.jsonl; the rest of this grid was not run (CPU ran out).
 # Run from the repository root:  nice -n 10 bash scripts/ecg_puzzle_ectopy.sh
 set -euo pipefail
 OUT=${OUT:-experiments/results/rhythm-puzzle/ectopy.jsonl}

@@ -2,7 +2,6 @@
 # Rhythm puzzle, part 1 mechanism: LSTM cell saturation (share of cells with |c| > 2 at the
 # last step, held-out batch) at initialisation and after 300 training steps, forget bias 3
 # with the input gate at PyTorch's init vs at -3, at 20 and 100 Hz (ecg-ectopy, seed 0).
-# Plus: the readout alone trained on the untrained bias-3 LSTM at 100 Hz.
 set -euo pipefail
 OUT=${OUT:-experiments/results/rhythm-puzzle/saturation.jsonl}
 P="python scripts/ecg_probe.py --task ecg-ectopy --arch lstm"
@@ -12,4 +11,3 @@ for hz in 100 20; do
     $P --set sampling_hz=$hz --init $init --steps 300 >> "$OUT"
   done
 done
-$P --set sampling_hz=100 --readout-only --steps 1500 >> "$OUT"
