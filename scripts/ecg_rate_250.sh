@@ -18,3 +18,6 @@ one() {  # name, args...
 one resnet12 --arch ecg-resnet --min-depth 12 --max-depth 12
 one recurrent --arch chrono-lstm,lstm --max-depth 1
 one tcn --arch tcn --min-depth 7 --max-depth 8
+# Added after ecg-resnet 12 failed (its effective receptive field is narrower than its RF:
+# scripts/ecg_resnet_erf.py): depth 16, RF 901, about twice the span.
+one resnet16 --arch ecg-resnet --min-depth 16 --max-depth 16  # (run by hand in parallel)

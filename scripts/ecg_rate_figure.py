@@ -38,14 +38,15 @@ def measured(root: Path) -> dict[tuple[float, str], dict[int, bool]]:
     return out
 
 
-def cell(runs: dict[int, bool] | None) -> str:
+def cell(runs: dict[int, bool] | None, blind_depth: int = 1) -> str:
+    """Minimal depth: exact when depth - 1 failed or lies inside the blind window."""
     if not runs:
         return "not run"
     solved = sorted(d for d, ok in runs.items() if ok)
     if not solved:
         return f"> {max(runs)} (unsolved at {', '.join(map(str, sorted(runs)))})"
     best = solved[0]
-    below = best - 1 in runs and not runs[best - 1]
+    below = (best - 1 in runs and not runs[best - 1]) or best - 1 < blind_depth
     return str(best) if below or best == 1 else f"<= {best}"
 
 
@@ -61,9 +62,9 @@ def main() -> None:
         task = get_generator("ecg-ectopy")(sampling_hz=hz)
         cells = []
         for arch in ARCHS:
-            text = cell(data.get((hz, arch)))
+            lo = first_depth(arch, task.blind_samples + 1) if arch in CONV else 1
+            text = cell(data.get((hz, arch)), lo)
             if arch in CONV:
-                lo = first_depth(arch, task.blind_samples + 1)
                 hi = first_depth(arch, task.span_samples)
                 theory[hz, arch] = (lo, hi)
                 if text == "not run" and lo > MAX_DEPTH:
@@ -77,6 +78,7 @@ def main() -> None:
         import matplotlib
         matplotlib.use("Agg")
         import matplotlib.pyplot as plt
+        import matplotlib.ticker
     except ImportError:
         return
     fig, ax = plt.subplots(figsize=(7, 4.5))
@@ -109,6 +111,7 @@ def main() -> None:
     ax.set_xscale("log")
     ax.set_yscale("log")
     ax.set_xticks(grid, [str(g) for g in grid])
+    ax.xaxis.set_minor_formatter(matplotlib.ticker.NullFormatter())
     ax.set_xlabel("sampling_hz (ecg-ectopy, n_normal = 2)")
     ax.set_ylabel("minimal depth (layers)")
     ax.set_title("Minimal depth vs sampling rate: plain CNN linear, strided/dilated ~log")
