@@ -7,7 +7,8 @@ from dataclasses import replace
 
 import torch
 
-from toytasks.runner import default_options, trial_factory
+from toytasks.options import default_options
+from toytasks.runner import trial_factory
 from toytasks.spec import load_spec
 from toytasks.trial import Trial
 

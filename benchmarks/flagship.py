@@ -32,7 +32,7 @@ def measure(task: str = "cycle-pattern", extra: list[str] | None = None) -> dict
             "wall_s": wall,
             "trials_stored": len(store),
             "trials_counted": sum(r.trials for r in rows),
-            "train_gflop": sum(r["result"]["flops"] or 0 for r in store.records()) / 1e9,
+            "train_gflop": sum(r.result.flops or 0 for r in store.records()) / 1e9,
             "table": proc.stdout,
         }
 

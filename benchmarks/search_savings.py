@@ -24,7 +24,9 @@ from pathlib import Path
 from tabulate import tabulate
 
 from toytasks.executor import make_executor
-from toytasks.runner import default_options, run, trial_factory
+from toytasks.options import default_options
+from toytasks.plan import Job, run_job
+from toytasks.runner import trial_factory
 from toytasks.search import make_search
 from toytasks.spec import load_spec, parse_assignments
 from toytasks.store import ResultStore
@@ -83,9 +85,9 @@ def main(argv: list[str] | None = None) -> int:
                            max_depth=args.max_depth, max_steps=args.steps or opts.max_steps)
         opts = replace(opts, search="exhaustive")
         store = ResultStore(root / name)
-        grid = run(spec, opts, store, executor, args.workers,
-                   progress=lambda line: print(line, file=sys.stderr))
-        results = {r["key"]: TrialResult.from_dict(r["result"]) for r in store.records()}
+        grid = run_job(Job(spec, opts), store, executor, args.workers,
+                       progress=lambda event: print(event, file=sys.stderr))
+        results = {r.key: r.result for r in store.records()}
         for row in grid:
             ex_flops = sum(s.flops for s in row.depths.values())
             ex_steps = sum(s.steps for s in row.depths.values())

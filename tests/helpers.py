@@ -27,7 +27,7 @@ def make_trial(arch: str = "lstm", depth: int = 1, seed: int = 0, *, generator: 
 
 def results(folder: Path) -> dict[str, dict]:
     """Per-trial results of a results folder, without the fields that may differ by run."""
-    return {r["key"]: {k: v for k, v in r["result"].items() if k not in VOLATILE}
+    return {r.key: {k: v for k, v in r.result.to_dict().items() if k not in VOLATILE}
             for r in ResultStore(folder, create=False).records()}
 
 

@@ -16,14 +16,12 @@ trial with diagnostics trains exactly as the same trial without them.
 from __future__ import annotations
 
 import math
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import torch
 
 from toytasks.models import SequenceModel
-
-if TYPE_CHECKING:
-    from toytasks.train import Objective
+from toytasks.objective import Objective, evaluate
 
 DIAG_BATCH = 256
 LOOKBACK_MASS = 0.99  # "looks back L steps": L lags hold this share of the input gradient
@@ -97,8 +95,6 @@ class Recorder:
 
     def finish(self, model: SequenceModel,
                pool: tuple[torch.Tensor, torch.Tensor] | None) -> dict[str, Any]:
-        from toytasks.train import evaluate  # train imports this module
-
         _, norms = layer_grad_norms(model, self.objective, self.x, self.y)
         curve = input_grad_by_lag(model, self.x, self.objective.classification)
         data = {**self.data, "grad_norm_final": norms, "input_grad_final": curve,

@@ -1,9 +1,10 @@
 """Progress on stderr: a live status line on a terminal, plain log lines elsewhere.
 
-The runner reports each finished trial as one line (``progress(line)``, unchanged). On a
-terminal those lines scroll above a live tqdm status line (trials done, trials running,
-elapsed time, time per trial) whose clock ticks every second, so that a run whose trials
-take minutes visibly is alive. When stderr is not a terminal (CI, a log file, a pipe)
+The runner reports each finished trial as a structured event (``TrialDone``) and anything
+else as a line of text. Both are written as lines; on a terminal those lines scroll
+above a live tqdm status line (trials done, trials running, elapsed time, time per
+trial) whose clock ticks every second, so that a run whose trials take minutes visibly
+is alive. When stderr is not a terminal (CI, a log file, a pipe)
 there is no live display: the lines are written as they are, a plain log. ``--quiet``
 silences both.
 
@@ -17,18 +18,39 @@ from __future__ import annotations
 
 import io
 import os
-import re
 import sys
 import threading
+from dataclasses import dataclass
 from typing import Protocol, TextIO
 
-# The runner's per-trial line starts "[N done, M running]" (runner._progress_line).
-TRIAL_LINE = re.compile(r"^\[(\d+) done, (\d+) running\]")
+from toytasks.trial import Trial, TrialResult
+
 TICK_S = 1.0
 
 
+@dataclass(frozen=True)
+class TrialDone:
+    """One trial finished (and was stored): the counts of the run so far, and what it gave."""
+
+    done: int
+    running: int
+    trial: Trial
+    result: TrialResult
+
+    def __str__(self) -> str:
+        result, trial = self.result, self.trial
+        metric = f"{result.metric} {result.best_metric:.3f}" if result.metric else ""
+        reason = f" ({result.reason})" if result.reason else ""
+        return (f"[{self.done} done, {self.running} running] {trial.arch} depth={trial.depth} "
+                f"seed={trial.seed} lr={trial.lr:g}: {result.status} after {result.steps} "
+                f"steps, best {metric}, {result.wall_s:.1f}s{reason}")
+
+
+Event = str | TrialDone  # what the runner and the plan report
+
+
 class Progress(Protocol):
-    def __call__(self, line: str) -> None: ...
+    def __call__(self, event: Event) -> None: ...
 
     def close(self) -> None: ...
 
@@ -36,7 +58,7 @@ class Progress(Protocol):
 class Silent:
     """--quiet: nothing at all."""
 
-    def __call__(self, line: str) -> None:
+    def __call__(self, event: Event) -> None:
         return None
 
     def close(self) -> None:
@@ -49,8 +71,8 @@ class PlainLines:
     def __init__(self, stream: TextIO) -> None:
         self.stream = stream
 
-    def __call__(self, line: str) -> None:
-        print(line, file=self.stream, flush=True)
+    def __call__(self, event: Event) -> None:
+        print(event, file=self.stream, flush=True)
 
     def close(self) -> None:
         return None
@@ -79,14 +101,12 @@ class LiveLine:
             with self.lock:
                 self.bar.refresh()
 
-    def __call__(self, line: str) -> None:
+    def __call__(self, event: Event) -> None:
         with self.lock:
-            self._tqdm.write(line, file=self.stream)
-            match = TRIAL_LINE.match(line)
-            if match:
-                done, running = (int(g) for g in match.groups())
-                self.bar.update(done - self.bar.n)
-                self.bar.set_postfix_str(f"{running} running")
+            self._tqdm.write(str(event), file=self.stream)
+            if isinstance(event, TrialDone):
+                self.bar.update(event.done - self.bar.n)
+                self.bar.set_postfix_str(f"{event.running} running")
 
     def close(self) -> None:
         self.stopped.set()

@@ -1,55 +1,37 @@
 """The runner: turns a spec and options into trials, runs them, stores every result.
 
 It owns the loop "ask each search for trials -> skip those already stored -> submit ->
-record results as they come back". Searches decide, the executor trains, the store keeps.
+record results as they come back". Searches decide, the executor trains, the store keeps;
+the runner returns the cells it touched and leaves summarising to the caller
+(``toytasks.plan``).
 """
 
 from __future__ import annotations
 
-import math
 import time
 from collections.abc import Callable
 from concurrent.futures import FIRST_COMPLETED, BrokenExecutor, Executor, Future, wait
-from dataclasses import asdict, dataclass
+from dataclasses import asdict
+from functools import lru_cache
+
+import torch
 
 from toytasks.errors import one_line
 from toytasks.matching import match_width
-from toytasks.models import ARCHITECTURES, build_model
-from toytasks.search import DepthSearch, SolveRule, TrialFactory, make_search
+from toytasks.models import build_model
+from toytasks.options import RunOptions
+from toytasks.progress import Event, TrialDone
+from toytasks.records import RunInfo, cell_key
+from toytasks.search import DepthSearch, TrialFactory, make_search
+from toytasks.solve import SolveRule
 from toytasks.spec import TaskSpec
 from toytasks.store import ResultStore, provenance
-from toytasks.summary import Row, group_key, summarise
 from toytasks.train import train
-from toytasks.trial import ERROR, Trial, TrialResult
+from toytasks.trial import Trial, TrialResult, error_result
 
-Progress = Callable[[str], None]
+Progress = Callable[[Event], None]
+
 MAX_CRASH_RETRIES = 2
-
-
-@dataclass(frozen=True)
-class RunOptions:
-    archs: tuple[str, ...]
-    seeds: int
-    min_depth: int
-    max_depth: int
-    width: int
-    lrs: tuple[float, ...]
-    max_steps: int
-    batch_size: int
-    device: str = "cpu"
-    train_size: int = 0
-    diagnostics: bool = False
-    search: str = "adaptive"  # adaptive | linear | exhaustive (see search.py)
-    match_params: int = 0  # 0: fixed ``width``; P: per depth, the width closest to P params
-
-
-def default_options(spec: TaskSpec) -> RunOptions:
-    return RunOptions(
-        archs=spec.search.architectures, seeds=spec.search.seeds,
-        min_depth=spec.search.min_depth, max_depth=spec.search.max_depth,
-        width=spec.search.width, lrs=(spec.budget.lr,), max_steps=spec.budget.max_steps,
-        batch_size=spec.budget.batch_size,
-    )
 
 
 def trial_factory(spec: TaskSpec, arch: str, opts: RunOptions) -> TrialFactory:
@@ -77,8 +59,16 @@ def trial_factory(spec: TaskSpec, arch: str, opts: RunOptions) -> TrialFactory:
 
 def expected_cost(trial: Trial, seq_len: int, n_inputs: int) -> float:
     """FLOPs at the full budget: schedule the longest trials first so none runs alone."""
-    model = build_model(trial.arch, n_inputs, 2, trial.depth, trial.width)
-    return model.forward_flops(seq_len) * trial.max_steps
+    return _forward_flops(trial.arch, n_inputs, trial.depth, trial.width, seq_len) \
+        * trial.max_steps
+
+
+@lru_cache(maxsize=4096)
+def _forward_flops(arch: str, n_inputs: int, depth: int, width: int, seq_len: int) -> float:
+    """Built on the meta device: no memory, and torch's global random generator untouched
+    (initialisation draws nothing there), so estimating never shifts a later draw."""
+    with torch.device("meta"):
+        return build_model(arch, n_inputs, 2, depth, width).forward_flops(seq_len)
 
 
 def _take_stored(searches: list[DepthSearch], store: ResultStore, keys: set[str],
@@ -93,7 +83,7 @@ def _take_stored(searches: list[DepthSearch], store: ResultStore, keys: set[str]
         progressed = False
         for search in searches:
             for trial in search.candidates():
-                keys.add(group_key(trial.config(), match_params))
+                keys.add(cell_key(trial.config(), match_params))
                 if trial.key in store:
                     search.started(trial)
                     search.record(trial, store.result(trial.key))
@@ -105,10 +95,11 @@ def _take_stored(searches: list[DepthSearch], store: ResultStore, keys: set[str]
             return fresh, reused
 
 
-def run(spec: TaskSpec, opts: RunOptions, store: ResultStore, executor: Executor,
-        workers: int | Callable[[], int], progress: Progress = lambda _: None,
-        rule: SolveRule | None = None) -> list[Row]:
-    rule = rule or SolveRule()
+def run(spec: TaskSpec, opts: RunOptions, rule: SolveRule, store: ResultStore,
+        executor: Executor, workers: int | Callable[[], int],
+        progress: Progress = lambda _: None) -> set[str]:
+    """Train what the searches ask for (resuming what ``store`` holds); returns the cell
+    keys (``records.cell_key``) of every row the run touched."""
     rule.check_seeds(opts.seeds)
     task = spec.make_task()
     searches = [
@@ -119,8 +110,8 @@ def run(spec: TaskSpec, opts: RunOptions, store: ResultStore, executor: Executor
     store.log_run({"task": spec.name, "spec_path": spec.path, "options": asdict(opts),
                    "rule": rule.name, "started": time.time()})
     prov = provenance(opts.device)
-    search_info = {"seeds": opts.seeds, "rule": rule.name, "search": opts.search,
-                   "lrs": sorted(set(opts.lrs)), "match_params": opts.match_params}
+    search_info = RunInfo(opts.seeds, rule.name, opts.search, tuple(sorted(set(opts.lrs))),
+                             opts.match_params).to_dict()
     running: dict[Future, tuple[DepthSearch, Trial]] = {}
     keys: set[str] = set()
     done_count = reused = steps = 0
@@ -154,12 +145,12 @@ def run(spec: TaskSpec, opts: RunOptions, store: ResultStore, executor: Executor
                     progress(f"worker process died during {trial.label()}; retrying")
                     retry.append((search, trial))
                     continue
-                result = _error_result(trial, f"worker process died "
-                                              f"{attempts[trial.key]} times on this trial")
+                result = error_result(trial.key, f"worker process died "
+                                                 f"{attempts[trial.key]} times on this trial")
             store.append(trial, result, prov, search_info)
             done_count += 1
             steps, flops = steps + result.steps, flops + (result.flops or 0.0)
-            progress(_progress_line(done_count, len(running), trial, result))
+            progress(TrialDone(done_count, len(running), trial, result))
             search.record(trial, result)
         if crashed and hasattr(executor, "restart"):
             # the broken pool takes its other trials down too: rerun them in the new pool
@@ -168,8 +159,7 @@ def run(spec: TaskSpec, opts: RunOptions, store: ResultStore, executor: Executor
     if reused:
         progress(f"reused {reused} stored trial(s) from {store.root}")
     progress(f"trained {done_count} trial(s) in this run: {steps:,} steps, {flops:.3g} FLOPs")
-    return [row for row in summarise(store.records(), rule, seeds=opts.seeds)
-            if group_key(row.config, row.match_params) in keys]
+    return keys
 
 
 def _result_or_error(future: Future, trial: Trial) -> TrialResult | None:
@@ -181,23 +171,4 @@ def _result_or_error(future: Future, trial: Trial) -> TrialResult | None:
         return None
     except Exception as exc:  # e.g. a cluster worker lost, a result that failed to unpickle
         reason = f"executor failed the trial: {type(exc).__name__}: {exc}"
-        return _error_result(trial, one_line(reason))
-
-
-def _error_result(trial: Trial, reason: str) -> TrialResult:
-    return TrialResult(
-        key=trial.key, status=ERROR, metric="", best_metric=math.nan, final_metric=math.nan,
-        baseline=math.nan, steps=0, steps_to_solve=None, train_loss=math.nan,
-        test_loss=math.nan, params=0, flops=0.0, wall_s=0.0, reason=reason,
-    )
-
-
-def _progress_line(done: int, running: int, trial: Trial, result: TrialResult) -> str:
-    metric = f"{result.metric} {result.best_metric:.3f}" if result.metric else ""
-    reason = f" ({result.reason})" if result.reason else ""
-    return (f"[{done} done, {running} running] {trial.arch} depth={trial.depth} "
-            f"seed={trial.seed} lr={trial.lr:g}: {result.status} after {result.steps} steps, "
-            f"best {metric}, {result.wall_s:.1f}s{reason}")
-
-
-__all__ = ["ARCHITECTURES", "RunOptions", "default_options", "run"]
+        return error_result(trial.key, one_line(reason))

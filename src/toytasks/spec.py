@@ -17,6 +17,7 @@ from typing import Any
 
 from toytasks.errors import ToytasksError
 from toytasks.models import ARCHITECTURES
+from toytasks.options import BOUNDS
 from toytasks.tasks import Task, get_generator
 
 PACKAGE_DIR = Path(__file__).resolve().parent
@@ -39,7 +40,7 @@ class Budget:
 
 
 @dataclass(frozen=True)
-class SearchDefaults:
+class RunDefaults:
     """What `toytasks run --task NAME` does when the user gives no option."""
 
     architectures: tuple[str, ...] = ("cnn", "tcn", "rnn", "lstm", "gru", "transformer")
@@ -57,7 +58,7 @@ class TaskSpec:
     knobs: dict[str, Any]
     threshold: float
     budget: Budget = field(default_factory=Budget)
-    search: SearchDefaults = field(default_factory=SearchDefaults)
+    defaults: RunDefaults = field(default_factory=RunDefaults)
     path: str = ""
     # How `threshold` was stated: None = absolute (solve.threshold); a fraction of the
     # trivial baseline (solve.relative_to_baseline); or "task" (a knob sets it).
@@ -104,13 +105,13 @@ def _effective_threshold(task: Task, threshold: float, relative: float | None,
 # --- schema ---------------------------------------------------------------------------
 _BUDGET_TYPES = {"max_steps": int, "batch_size": int, "lr": float, "eval_every": int,
                  "patience": int, "test_size": int, "clip": float, "gate_bias": float}
-_BUDGET_RANGES = {"max_steps": (1, 10**7), "batch_size": (1, 65536), "lr": (1e-7, 10.0),
+_BUDGET_RANGES = {"max_steps": BOUNDS["steps"], "batch_size": BOUNDS["batch_size"],
+                  "lr": (1e-7, 10.0),
                   "eval_every": (1, 10**6), "patience": (1, 10**6), "test_size": (16, 10**6),
                   "clip": (1e-6, 1e6), "gate_bias": (-20.0, 20.0)}
 _SEARCH_TYPES = {"architectures": list, "min_depth": int, "max_depth": int, "seeds": int,
                  "width": int}
-_SEARCH_RANGES = {"min_depth": (1, 256), "max_depth": (1, 256), "seeds": (1, 1000),
-                  "width": (1, 4096)}
+_SEARCH_RANGES = {key: BOUNDS[key] for key in ("min_depth", "max_depth", "seeds", "width")}
 _TOP_KEYS = {"name", "generator", "description", "knobs", "solve", "budget", "search"}
 
 
@@ -175,10 +176,10 @@ def parse_spec(data: dict[str, Any], path: str) -> TaskSpec:
                               f"{bad[0] if bad else '(empty list)'!r} "
                               f"(valid: {', '.join(ARCHITECTURES)})")
         search_values["architectures"] = tuple(archs)
-    search = SearchDefaults(**search_values)
-    if search.min_depth > search.max_depth:
+    defaults = RunDefaults(**search_values)
+    if defaults.min_depth > defaults.max_depth:
         raise _fail(path, "'search.min_depth' is larger than 'search.max_depth'")
-    return TaskSpec(name, generator, description, task.values, threshold, budget, search, path,
+    return TaskSpec(name, generator, description, task.values, threshold, budget, defaults, path,
                     relative, from_task)
 
 

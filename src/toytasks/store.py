@@ -25,6 +25,7 @@ from typing import Any
 
 from toytasks import __version__
 from toytasks.errors import ToytasksError
+from toytasks.records import TrialRecord
 from toytasks.trial import Trial, TrialResult, config_hash
 
 TRIALS_FILE = "trials.jsonl"
@@ -97,10 +98,6 @@ def _git(*args: str) -> str | None:
     except (OSError, subprocess.SubprocessError):
         return None
     return out.stdout if out.returncode == 0 else None
-
-
-def git_commit() -> str | None:
-    return git_state()[0]
 
 
 def git_state() -> tuple[str | None, bool | None]:
@@ -205,7 +202,8 @@ def read_jsonl(path: Path) -> list[dict[str, Any]]:
 
 
 class ResultStore:
-    """A results folder: trials.jsonl (one record per trial) and runs.jsonl (invocations)."""
+    """A results folder: trials.jsonl (one record per trial) and runs.jsonl (a log of the
+    invocations that wrote it, for people: nothing reads it back)."""
 
     def __init__(self, root: str | Path, create: bool = True) -> None:
         self.root = Path(root)
@@ -257,8 +255,9 @@ class ResultStore:
     def result(self, key: str) -> TrialResult:
         return TrialResult.from_dict(self._cache[key]["result"])
 
-    def records(self) -> list[dict[str, Any]]:
-        return list(self._cache.values())
+    def records(self) -> list[TrialRecord]:
+        """Every stored trial, in the order first stored, as typed records."""
+        return [TrialRecord.from_dict(record) for record in self._cache.values()]
 
     def append(self, trial: Trial, result: TrialResult, prov: dict[str, Any],
                search: dict[str, Any] | None = None) -> None:
@@ -314,6 +313,3 @@ class ResultStore:
             yield
         finally:
             handle.close()
-
-    def runs(self) -> list[dict[str, Any]]:
-        return read_jsonl(self.runs_path)

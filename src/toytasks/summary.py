@@ -13,14 +13,15 @@ from __future__ import annotations
 import json
 import statistics
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from toytasks.models import ARCHITECTURES
-from toytasks.search import SolveRule, counted_lrs, first_solved, get_rule, seed_outcomes
+from toytasks.records import PER_TRIAL, TrialRecord
+from toytasks.solve import SolveRule, counted_lrs, first_solved, get_rule, seed_outcomes
 from toytasks.tasks import get_generator
-
-PER_TRIAL = ("depth", "seed", "lr")
+from toytasks.trial import DIVERGED, ERROR, SOLVED, TrialResult
 
 
 @dataclass
@@ -82,19 +83,28 @@ class Row:
         """Solved at the lowest depth trained, which was not depth 1: d-1 was never tried."""
         return self.minimal_depth is not None and self.minimal_depth == min(self.depths) > 1
 
+    def depth_text(self, style: str = "plain") -> str:
+        """The minimal depth as each table prints it. ``plain``: '3', or '>12' when unsolved
+        up to 12 (verdicts, evidence); ``table``: '<= 3' when depth 2 was never tried,
+        '> 12', and the depths that fail above a solved one; ``cell`` (sweep cells): '<=3',
+        '>12', with '!' when non-monotonic."""
+        space = " " if style == "table" else ""
+        text = str(self.minimal_depth) if self.minimal_depth else \
+            f">{space}{self.max_depth_tried}"
+        if style == "plain":
+            return text
+        if self.minimal_is_upper_bound:
+            text = f"<={space}{text}"  # solved at the lowest depth tried: d-1 never trained
+        if self.non_monotonic:
+            text += "!" if style == "cell" else \
+                f" (non-monotonic: fails at {','.join(map(str, self.non_monotonic))})"
+        return text
 
-def group_key(config: dict[str, Any], match_params: int = 0) -> str:
-    """What one table row aggregates: the trial config less depth, seed and lr (and less the
-    width when widths are matched to a parameter count, since they then vary with depth)."""
-    drop = PER_TRIAL + (("width",) if match_params else ())
-    data = {k: v for k, v in config.items() if k not in drop}
-    if match_params:
-        data["match_params"] = match_params
-    return json.dumps(data, sort_keys=True)
-
-
-def _match(record: dict[str, Any]) -> int:
-    return int(record.get("search", {}).get("match_params") or 0)
+    def label(self, knobs: list[str], fields: tuple[str, ...] = ()) -> str:
+        """``knob=value`` for the given knobs, then ``field=value`` for the given config
+        fields: what tells this row apart from the others in its table."""
+        return ", ".join([*(f"{k}={self.config['knobs'][k]}" for k in knobs),
+                          *(f"{f}={self.config.get(f)}" for f in fields)])
 
 
 def rf_bound(arch: str, blind_samples: int, limit: int = 4096) -> int | None:
@@ -108,7 +118,7 @@ def rf_bound(arch: str, blind_samples: int, limit: int = 4096) -> int | None:
     return depth
 
 
-def summarise(records: list[dict[str, Any]], rule: SolveRule | None = None,
+def summarise(records: Sequence[TrialRecord], rule: SolveRule | None = None,
               seeds: int | None = None) -> list[Row]:
     """Rows for every (task config, architecture) in ``records``.
 
@@ -118,9 +128,9 @@ def summarise(records: list[dict[str, Any]], rule: SolveRule | None = None,
     ``rule`` likewise defaults to the rule recorded by the group's latest trial, and the lr
     grid to the grid it recorded (trials at other lrs are then not counted).
     """
-    groups: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    groups: dict[str, list[TrialRecord]] = defaultdict(list)
     for record in records:
-        groups[group_key(record["trial"], _match(record))].append(record)
+        groups[record.cell].append(record)
     rows = [_row(items, rule, seeds) for items in groups.values()]
     order = {name: i for i, name in enumerate(ARCHITECTURES)}
     return sorted(rows, key=lambda r: (r.task, _config_text(r.config, r.match_params),
@@ -132,25 +142,25 @@ def _config_text(config: dict[str, Any], match_params: int = 0) -> str:
     return json.dumps({k: v for k, v in config.items() if k not in drop}, sort_keys=True)
 
 
-def _latest(items: list[dict[str, Any]], key: str) -> Any:
+def _latest(items: list[TrialRecord], key: str) -> Any:
     """The value the group's most recently stored trial recorded for ``key`` (or None)."""
-    values = [r.get("search", {}).get(key) for r in items]
+    values = [getattr(r.run, key) for r in items]
     return next((v for v in reversed(values) if v is not None), None)
 
 
-def _row(items: list[dict[str, Any]], rule: SolveRule | None, seeds: int | None) -> Row:
-    config = {k: v for k, v in items[0]["trial"].items() if k not in PER_TRIAL}
+def _row(items: list[TrialRecord], rule: SolveRule | None, seeds: int | None) -> Row:
+    config = {k: v for k, v in items[0].config.items() if k not in PER_TRIAL}
     rule = rule or get_rule(_latest(items, "rule") or "majority")
     grid = _latest(items, "lrs")
-    lrs = sorted(grid) if grid else sorted({r["trial"]["lr"] for r in items})
-    searches = {r.get("search", {}).get("search") for r in items}
+    lrs = sorted(grid) if grid else sorted({r.lr for r in items})
+    searches = {r.run.search for r in items}
     search = "exhaustive" if "exhaustive" in searches else _latest(items, "search") or "linear"
     if seeds is None:
-        asked = [r.get("search", {}).get("seeds") for r in items]
+        asked = [r.run.seeds for r in items]
         seeds = max((n for n in asked if isinstance(n, int)), default=None)
-    by_depth: dict[int, list[dict[str, Any]]] = defaultdict(list)
+    by_depth: dict[int, list[TrialRecord]] = defaultdict(list)
     for record in items:
-        by_depth[record["trial"]["depth"]].append(record)
+        by_depth[record.depth].append(record)
     depths = {d: _depth_stats(d, recs, lrs, rule, seeds, early=search != "exhaustive")
               for d, recs in sorted(by_depth.items())}
     verdicts = {d: s.solved for d, s in depths.items() if s.decided}
@@ -174,7 +184,7 @@ def _row(items: list[dict[str, Any]], rule: SolveRule | None, seeds: int | None)
         flops=sum(s.flops for s in depths.values()),
         trials=sum(s.trials for s in depths.values()), lrs=tuple(lrs), faults=dict(faults),
         seeds_asked=seeds, versions=_versions(items),
-        rule=rule.name, search=search, match_params=_match(items[0]),
+        rule=rule.name, search=search, match_params=items[0].run.match_params,
         non_monotonic=non_monotonic, steps=sum(s.steps for s in depths.values()),
         spent_flops=sum(s.spent_flops for s in depths.values()),
         spent_steps=sum(s.spent_steps for s in depths.values()),
@@ -182,45 +192,39 @@ def _row(items: list[dict[str, Any]], rule: SolveRule | None, seeds: int | None)
     )
 
 
-def _versions(items: list[dict[str, Any]]) -> tuple[str, ...]:
+def _versions(items: list[TrialRecord]) -> tuple[str, ...]:
     """Distinct code versions recorded in the provenance of a row's trials, sorted."""
-    found = set()
-    for record in items:
-        prov = record.get("provenance") or {}
-        commit = prov.get("git_commit")
-        dirty = "+dirty" if prov.get("git_dirty") else ""
-        found.add(f"{prov.get('toytasks', '?')}" + (f" @{commit[:7]}{dirty}" if commit else ""))
-    return tuple(sorted(found))
+    return tuple(sorted({record.provenance.version_text() for record in items}))
 
 
-def _depth_stats(depth: int, records: list[dict[str, Any]], lrs: list[float], rule: SolveRule,
+def _depth_stats(depth: int, records: list[TrialRecord], lrs: list[float], rule: SolveRule,
                  seeds: int | None, early: bool = True) -> DepthStats:
-    per_seed: dict[int, dict[float, dict[str, Any]]] = defaultdict(dict)
+    per_seed: dict[int, dict[float, TrialResult]] = defaultdict(dict)
     for record in records:
-        if record["trial"]["lr"] in lrs:
-            per_seed[record["trial"]["seed"]][record["trial"]["lr"]] = record["result"]
+        if record.lr in lrs:
+            per_seed[record.seed][record.lr] = record.result
     n_seeds = seeds or len(per_seed)
-    runs = {s: {lr: r["status"] == "solved" for lr, r in rs.items()}
+    runs = {s: {lr: r.status == SOLVED for lr, r in rs.items()}
             for s, rs in per_seed.items()}
     verdict = rule.verdict(seed_outcomes(runs, n_seeds, lrs), n_seeds, early)
     counted = [per_seed[s][lr] for s in range(verdict.counted)
                for lr in counted_lrs(runs.get(s, {}), lrs, early)]
     faults: dict[str, int] = defaultdict(int)
     for r in counted:
-        if r["status"] in ("diverged", "error"):
-            faults[r["status"]] += 1
-    params = [r["params"] for r in counted if r["params"]]
-    metrics = [r["best_metric"] for r in counted if r["best_metric"] is not None]
+        if r.status in (DIVERGED, ERROR):
+            faults[r.status] += 1
+    params = [r.params for r in counted if r.params]
+    metrics = [r.best_metric for r in counted if r.best_metric is not None]
     return DepthStats(
         depth=depth, seeds=verdict.counted, successes=verdict.successes,
         solved=verdict.decided and verdict.solved, decided=verdict.decided,
-        width=int(statistics.median(r["trial"]["width"] for r in records)),
-        steps=sum(r["steps"] or 0 for r in counted),
-        spent_flops=sum(r["result"]["flops"] or 0.0 for r in records),
-        spent_steps=sum(r["result"]["steps"] or 0 for r in records), spent_trials=len(records),
+        width=int(statistics.median(r.config["width"] for r in records)),
+        steps=sum(r.steps or 0 for r in counted),
+        spent_flops=sum(r.result.flops or 0.0 for r in records),
+        spent_steps=sum(r.result.steps or 0 for r in records), spent_trials=len(records),
         params=int(statistics.median(params)) if params else 0,
         best_metric=statistics.median(metrics) if metrics else None,
-        steps_to_solve=[r["steps_to_solve"] for r in counted if r["status"] == "solved"],
-        flops=sum(r["flops"] or 0.0 for r in counted), trials=len(counted),
+        steps_to_solve=[r.steps_to_solve for r in counted if r.status == SOLVED],
+        flops=sum(r.flops or 0.0 for r in counted), trials=len(counted),
         faults=dict(faults),
     )

@@ -1,4 +1,6 @@
-"""Render summary rows as a table (tabulate) with a caption that says how it was made."""
+"""Every table toytasks prints: minimal-depth tables (`toytasks table`, `run`, `suite`), sweep
+tables (rows architectures, columns knob values) and the report's evidence tables. All go
+through ``grid``; each has a caption that says how it was made."""
 
 from __future__ import annotations
 
@@ -8,15 +10,19 @@ import io
 import json
 import re
 import statistics
+from typing import TYPE_CHECKING
 
 from tabulate import tabulate
 
 from toytasks import __version__
 from toytasks.errors import ToytasksError
 from toytasks.models import ARCHITECTURES
-from toytasks.search import SolveRule, get_rule
+from toytasks.solve import SolveRule, get_rule
 from toytasks.stats import interval_text
-from toytasks.summary import Row
+from toytasks.summary import Row, rf_bound
+
+if TYPE_CHECKING:
+    from toytasks.sweep import SweepPoint
 
 # --format name -> tabulate format (csv and latex are rendered here, see below)
 FORMATS = {"simple": "simple", "plain": "plain", "github": "github", "markdown": "pipe",
@@ -29,11 +35,7 @@ HEADERS = ("arch", "min depth", "solved [95% CI]", "best metric", "params", "med
 
 def format_row(row: Row) -> list[str]:
     ev = row.evidence
-    depth = str(row.minimal_depth) if row.minimal_depth else f"> {row.max_depth_tried}"
-    if row.minimal_is_upper_bound:
-        depth = f"<= {depth}"  # solved at the lowest depth tried: d-1 was never trained
-    if row.non_monotonic:
-        depth += f" (non-monotonic: fails at {','.join(map(str, row.non_monotonic))})"
+    depth = row.depth_text("table")
     params = f"{ev.params:,}" if ev.params else "-"
     if row.match_params and ev.params:
         params += f" (w={ev.width})"
@@ -119,15 +121,17 @@ def _shared_fields(rows: list[Row]) -> set[str]:
 def _row_label(row: Row, group: list[Row], everything: list[Row]) -> str:
     """Task name plus the knob values that differ between that task's configurations in
     the whole table set, and the budget values that differ within this table."""
-    varying = []
     same_task = [r for r in everything if r.task == row.task]
-    for name in sorted(row.config["knobs"]):
-        if len({repr(r.config["knobs"].get(name)) for r in same_task}) > 1:
-            varying.append(f"{name}={row.config['knobs'][name]}")
-    for name in _LABEL_FIELDS:
-        if len({repr(r.config.get(name)) for r in group}) > 1:
-            varying.append(f"{name}={row.config.get(name)}")
-    return f"{row.task} ({', '.join(varying)})" if varying else row.task
+    label = row.label(varying_knobs(same_task, sorted(row.config["knobs"])),
+                      tuple(f for f in _LABEL_FIELDS
+                            if len({repr(r.config.get(f)) for r in group}) > 1))
+    return f"{row.task} ({label})" if label else row.task
+
+
+def varying_knobs(rows: list[Row], names: list[str] | None = None) -> list[str]:
+    """The knobs (of ``names``, default the first row's, sorted) that differ between rows."""
+    return [k for k in (sorted(rows[0].config["knobs"]) if names is None else names)
+            if len({repr(r.config["knobs"].get(k)) for r in rows}) > 1]
 
 
 def group_rows(rows: list[Row], by: str = "task") -> list[list[Row]]:
@@ -178,11 +182,17 @@ def render(rows: list[Row], fmt: str = "simple", by: str = "task",
     blocks = []
     for group in groups:
         headers, body = _cells(group, by, rows)
-        table = tabulate(body, headers=headers, tablefmt=FORMATS[fmt], disable_numparse=True,
-                         colalign=_align(headers))
+        table = grid(headers, body, FORMATS[fmt], _align(headers))
         blocks.append(f"{table}\n\n{caption(group, rule)}" if fmt in ("github", "markdown")
                       else f"{table}\n{caption(group, rule)}")
     return "\n\n".join(blocks)
+
+
+def grid(headers: list[str], body: list[list[str]], tablefmt: str | None,
+         colalign: tuple[str, ...] | None = None) -> str:
+    """The one place a table is laid out: cells are text, never re-parsed as numbers."""
+    return tabulate(body, headers=headers, tablefmt=tablefmt, disable_numparse=True,
+                    colalign=colalign)
 
 
 def _align(headers: list[str]) -> tuple[str, ...]:
@@ -248,3 +258,74 @@ def render_latex(groups: list[list[Row]], by: str = "task",
         ]
         blocks.append("\n".join(lines))
     return "\n\n".join(blocks)
+
+
+# --- sweep tables: rows architectures, columns values of one knob --------------------------
+def _sweep_cell(row: Row | None) -> str:
+    if row is None:
+        return "-"
+    ev = row.evidence
+    return f"{row.depth_text('cell')} ({interval_text(ev.successes, ev.seeds)})"
+
+
+def render_sweep(points: list[SweepPoint], knob: str, archs: tuple[str, ...],
+                 fmt: str = "simple") -> str:
+    """One row per architecture, one column per value; then each conv arch's receptive-
+    field bound, the span and the blind window (tabulate gets ``fmt`` as it is)."""
+    headers = ["arch", *(f"{knob}={p.value}" for p in points)]
+    table = []
+    for arch in archs:
+        cells = [next((r for r in p.rows if r.arch == arch), None) for p in points]
+        table.append([arch, *(_sweep_cell(c) for c in cells)])
+    for arch, cls in ARCHITECTURES.items():
+        if cls.receptive_field(1) is not None:
+            bounds = [rf_bound(arch, p.spec.make_task().blind_samples) for p in points]
+            table.append([f"RF bound {arch}", *(f">= {b}" for b in bounds)])
+    tasks = [p.spec.make_task() for p in points]
+    table.append(["span (samples)", *(str(t.span_samples) for t in tasks)])
+    table.append(["blind window", *(str(t.blind_samples) for t in tasks)])
+    body = grid(headers, table, fmt)
+    return f"{body}\n{sweep_caption(points, knob)}"
+
+
+def sweep_caption(points: list[SweepPoint], knob: str) -> str:
+    rows = [r for p in points for r in p.rows]
+    if not rows:
+        return "(no results)"
+    c = rows[0].config
+    fixed = ", ".join(f"{k}={v}" for k, v in sorted(c["knobs"].items()) if k != knob)
+    grid = sorted({lr for r in rows for lr in r.lrs})
+    lrs = ",".join(f"{lr:g}" for lr in grid) + (" best-of-lr per seed" if len(grid) > 1 else "")
+    width = (f"width matched to ~{rows[0].match_params:,} params" if rows[0].match_params
+             else f"width {c['width']}")
+    flagged = any(r.non_monotonic for r in rows)
+    return (
+        f"{c['task']} sweep over {knob} ({fixed}); cell: minimal depth (successes/seeds "
+        f"[95% Clopper-Pearson interval] at that depth; '>N': unsolved up to N"
+        f"{'; !: non-monotonic in depth' if flagged else ''}); RF bound: smallest depth whose "
+        f"receptive field exceeds the blind window; solved: held-out {rows[0].metric} reaches "
+        f"{c['threshold']:g} within {c['max_steps']} steps (batch {c['batch_size']}, lr {lrs}, "
+        f"{width}, gate bias {c['gate_bias']:g}); rule {rows[0].rule}, {rows[0].search} "
+        f"search; compute {sum(r.trials for r in rows)} trials, "
+        f"{sum(r.steps for r in rows):,} steps, {sum(r.flops for r in rows):.3g} FLOPs; "
+        f"toytasks {__version__}"
+    )
+
+
+# --- the report's evidence tables: every depth's cell of each row -------------------------
+def render_evidence(rows: list[Row]) -> str:
+    varying = varying_knobs(rows)
+    body = []
+    for row in rows:
+        label = row.label(varying)
+        if row.match_params:
+            label = ", ".join(filter(None, [label, f"~{row.match_params:,} params"]))
+        cells = []
+        for depth, stats in sorted(row.depths.items()):
+            mark = "?" if not stats.decided else ("✓" if stats.solved else "✗")
+            cells.append(f"{depth}: {interval_text(stats.successes, stats.seeds)} {mark}")
+        body.append([row.arch, label or "-", row.depth_text(),
+                     str(row.rf_bound) if row.rf_bound is not None else "-",
+                     f"{row.evidence.params:,}", "; ".join(cells)])
+    return grid(["arch", "configuration", "minimal depth", "RF bound", "params", "per depth"],
+                body, "github")

@@ -16,17 +16,16 @@ from collections import deque
 
 import numpy as np
 import torch
-from torch.nn import functional as F
 
 from toytasks.diagnostics import Recorder
 from toytasks.errors import one_line
 from toytasks.models import build_model
-from toytasks.tasks import CLASSIFICATION, Task, get_generator
-from toytasks.trial import DIVERGED, ERROR, SOLVED, UNSOLVED, Trial, TrialResult
+from toytasks.objective import Objective, evaluate
+from toytasks.tasks import Task, get_generator
+from toytasks.trial import DIVERGED, SOLVED, UNSOLVED, Trial, TrialResult, error_result
 
 TRAIN_STREAM, TEST_STREAM = 1, 2
 TEST_ENTROPY = 20_260_101  # fixed: the held-out set is the same for every seed and model
-EVAL_BATCH = 1024
 IMPROVEMENT = 1e-3  # relative drop in held-out loss that counts as progress
 FOREACH = True  # multi-tensor Adam and clipping: same numbers, up to 1.2x faster on small models
 TRIAL_THREADS = 1  # torch threads per trial: LSTM results differ bit for bit between 1 and 2
@@ -51,40 +50,6 @@ def held_out_set(task: Task, size: int) -> tuple[np.ndarray, np.ndarray]:
     return task.sample(size, test_rng())
 
 
-class Objective:
-    """Loss and metric for a task kind; the metric is computed exactly as tables report it."""
-
-    def __init__(self, task: Task) -> None:
-        self.classification = task.kind == CLASSIFICATION
-        self.higher_is_better = task.higher_is_better
-
-    def loss(self, out: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
-        if self.classification:
-            return F.cross_entropy(out.reshape(-1, out.shape[-1]), y.reshape(-1))
-        return F.mse_loss(out.squeeze(-1), y)
-
-    def metric(self, out: torch.Tensor, y: torch.Tensor) -> float:
-        if self.classification:
-            return (out.argmax(-1) == y).float().mean().item()
-        return F.mse_loss(out.squeeze(-1), y).item()
-
-    def meets(self, value: float, threshold: float) -> bool:
-        return value >= threshold if self.higher_is_better else value <= threshold
-
-
-def evaluate(model: torch.nn.Module, objective: Objective, x: torch.Tensor,
-             y: torch.Tensor) -> tuple[float, float]:
-    """(loss, metric) on a whole set, in fixed-size chunks so memory stays flat."""
-    model.eval()
-    outs = []
-    with torch.no_grad():
-        for i in range(0, len(x), EVAL_BATCH):
-            outs.append(model(x[i : i + EVAL_BATCH]))
-    model.train()
-    out = torch.cat(outs)
-    return objective.loss(out, y).item(), objective.metric(out, y)
-
-
 def train(trial: Trial) -> TrialResult:
     """Train one trial; faults (NaN loss, exceptions) become a status, never a crash."""
     torch.set_num_threads(TRIAL_THREADS)
@@ -92,12 +57,8 @@ def train(trial: Trial) -> TrialResult:
     try:
         return _train(trial, start)
     except Exception as exc:  # recorded so that a sweep goes on; the reason names it
-        return TrialResult(
-            key=trial.key, status=ERROR, metric="", best_metric=math.nan,
-            final_metric=math.nan, baseline=math.nan, steps=0, steps_to_solve=None,
-            train_loss=math.nan, test_loss=math.nan, params=0, flops=0.0,
-            wall_s=time.perf_counter() - start, reason=one_line(f"{type(exc).__name__}: {exc}"),
-        )
+        return error_result(trial.key, one_line(f"{type(exc).__name__}: {exc}"),
+                            wall_s=time.perf_counter() - start)
 
 
 def _train(trial: Trial, start: float) -> TrialResult:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 from dataclasses import asdict, dataclass, field, fields
 from typing import Any
 
@@ -59,12 +60,6 @@ class Trial:
     def key(self) -> str:
         return config_hash(self.config())
 
-    @classmethod
-    def from_config(cls, config: dict[str, Any], device: str = "cpu") -> Trial:
-        data = dict(config)
-        data["knobs"] = tuple(sorted(data["knobs"].items()))
-        return cls(**data, device=device)
-
     def label(self) -> str:
         return f"{self.task} {self.arch} depth={self.depth} seed={self.seed} lr={self.lr:g}"
 
@@ -99,3 +94,13 @@ class TrialResult:
     def from_dict(cls, data: dict[str, Any]) -> TrialResult:
         known = {f.name for f in fields(cls)}
         return cls(**{k: v for k, v in data.items() if k in known})
+
+
+def error_result(key: str, reason: str, wall_s: float = 0.0) -> TrialResult:
+    """The result of a trial that could not be trained (crash, lost worker, bad input):
+    status ``error``, no numbers, and the reason in one line."""
+    return TrialResult(
+        key=key, status=ERROR, metric="", best_metric=math.nan, final_metric=math.nan,
+        baseline=math.nan, steps=0, steps_to_solve=None, train_loss=math.nan,
+        test_loss=math.nan, params=0, flops=0.0, wall_s=wall_s, reason=reason,
+    )

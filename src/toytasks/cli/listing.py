@@ -1,0 +1,46 @@
+"""`toytasks list`: the tasks (with their knobs) and the architectures."""
+
+from __future__ import annotations
+
+import click
+
+from toytasks.cli.common import main
+from toytasks.models import ARCHITECTURES
+from toytasks.spec import available_specs, load_spec
+from toytasks.tasks import GENERATORS
+
+
+@main.command("list")
+@click.option("--task", "task_name", help="Show one task's knobs in full.")
+@click.option("--tasks-dir", multiple=True, help="Extra folder of task TOML specs.")
+def list_cmd(task_name: str | None, tasks_dir: tuple[str, ...]) -> None:
+    """List tasks (with their knobs) and architectures."""
+    from tabulate import tabulate
+
+    specs = available_specs(tasks_dir)
+    names = [task_name] if task_name else sorted(specs)
+    click.echo("Tasks (toytasks run --task NAME --set knob=value):")
+    for name in names:
+        spec = load_spec(name, tasks_dir)
+        task = spec.make_task()
+        cls = GENERATORS[spec.generator]
+        info = task.describe()
+        click.echo(f"\n  {name}: {cls.summary}")
+        click.echo(f"    spec {spec.path}; solved when {spec.threshold_text()} "
+                   f"(baseline {info['baseline']:.4g}); span {info['span_samples']} samples, "
+                   f"blind window {info['blind_samples']}, sequence {info['seq_len']}")
+        rows = [[k.name, spec.knobs[k.name], k.unit, k.range_text(), k.doc] for k in cls.knobs]
+        table = tabulate(rows, headers=["knob", "value", "unit", "allowed", "meaning"],
+                         disable_numparse=True)
+        click.echo("\n".join("    " + line for line in table.splitlines()))
+    click.echo("\nArchitectures (--arch a,b,...):")
+    rows = []
+    for name, cls in ARCHITECTURES.items():
+        rf = cls.receptive_field(1)
+        rf_text = ", ".join(str(cls.receptive_field(d)) for d in (1, 2, 3, 4)) + ", ..." \
+            if rf is not None else "unbounded"
+        contrast = f"vs {cls.isolates[0]}: {cls.isolates[1]}" if cls.isolates else ""
+        rows.append([name, cls.family, rf_text, cls.summary, contrast])
+    table = tabulate(rows, headers=["arch", "family", "RF at depth 1,2,3,4", "what it is",
+                                    "pair: the one property it changes"])
+    click.echo("\n".join("  " + line for line in table.splitlines()))

@@ -1,0 +1,119 @@
+"""`toytasks run` and `toytasks sweep`: one task, one job (or one job per knob value)."""
+
+from __future__ import annotations
+
+import click
+
+from toytasks import __version__
+from toytasks.cli.common import (
+    bounded,
+    cli_job,
+    execute,
+    executor_options,
+    main,
+    output_options,
+    say,
+    search_options,
+    training_options,
+)
+from toytasks.errors import ToytasksError
+from toytasks.spec import load_spec, parse_assignments
+
+
+@main.command()
+@click.option("--task", "task_name", required=True, help="Task name or path to a .toml spec.")
+@training_options
+@click.option("--set", "assignments", multiple=True, metavar="KNOB=VALUE",
+              help="Override a task knob (repeatable, or comma-separated).")
+@output_options
+@click.option("--diagnostics", is_flag=True,
+              help="Record per-layer gradient norms, input gradient per lag and (with "
+                   "--train-size) the train/held-out gap with each trial.")
+@click.option("--train-size", type=bounded("train_size"), default=0,
+              help="Train on a fixed set of N examples instead of fresh batches (0: fresh).")
+@search_options
+@executor_options
+def run(task_name: str, arch: str | None, seeds: int | None, min_depth: int | None,
+        max_depth: int | None, width: int | None, lr_text: str | None, steps: int | None,
+        batch_size: int | None, assignments: tuple[str, ...], out: str | None,
+        workers: int | None, device: str, tasks_dir: tuple[str, ...], fmt: str,
+        quiet: bool, diagnostics: bool, train_size: int, rule_name: str, search: str,
+        exhaustive: bool, match_params: int | None, executor_kind: str = "local",
+        scheduler: str | None = None) -> None:
+    """Train each architecture at increasing depth; print the minimal depth that solves."""
+    from pathlib import Path
+
+    from toytasks.options import default_out
+    from toytasks.plan import run_job
+    from toytasks.progress import make_progress
+    from toytasks.store import ResultStore
+    from toytasks.table import render
+
+    spec = load_spec(task_name, tasks_dir)
+    spec = spec.with_knobs(parse_assignments(assignments))
+    job = cli_job(spec, arch, seeds, min_depth, max_depth, width, lr_text, steps, batch_size,
+                  device, rule_name, search, exhaustive, match_params,
+                  diagnostics=diagnostics, train_size=train_size)
+    opts = job.opts
+    store = ResultStore(Path(out) if out else default_out(spec.name))
+    say(f"toytasks {__version__}: {spec.name}, archs {','.join(opts.archs)}, depths "
+        f"{opts.min_depth}..{opts.max_depth}, {opts.seeds} seed(s); results in {store.root}")
+    progress = make_progress(quiet)
+    try:
+        rows = execute(store, workers, lambda executor, limit: run_job(
+            job, store, executor, limit, progress), executor_kind, scheduler)
+    finally:
+        progress.close()
+    click.echo(render(rows, fmt))
+    say(f"results: {store.root}")
+
+
+@main.command()
+@click.option("--task", "task_name", required=True, help="Task name or path to a .toml spec.")
+@click.option("--vary", "vary", required=True, metavar="KNOB=V1,V2,...",
+              help="The knob to sweep and its values, e.g. period_samples=4,8,16.")
+@training_options
+@click.option("--set", "assignments", multiple=True, metavar="KNOB=VALUE",
+              help="Override another task knob (repeatable, or comma-separated).")
+@output_options
+@search_options
+@executor_options
+def sweep(task_name: str, vary: str, arch: str | None, seeds: int | None,
+          min_depth: int | None, max_depth: int | None, width: int | None,
+          lr_text: str | None, steps: int | None, batch_size: int | None,
+          assignments: tuple[str, ...], out: str | None, workers: int | None, device: str,
+          tasks_dir: tuple[str, ...], fmt: str, quiet: bool, rule_name: str, search: str,
+          exhaustive: bool, match_params: int | None, executor_kind: str = "local",
+          scheduler: str | None = None) -> None:
+    """Minimal depth at each value of one knob: rows architectures, columns values."""
+    from pathlib import Path
+
+    from toytasks.options import default_out
+    from toytasks.progress import make_progress
+    from toytasks.store import ResultStore
+    from toytasks.sweep import parse_vary, run_sweep, sweep_specs
+    from toytasks.table import render_sweep
+
+    knob, values = parse_vary(vary)
+    spec = load_spec(task_name, tasks_dir)
+    overrides = parse_assignments(assignments)
+    if knob in overrides:
+        raise ToytasksError(f"knob '{knob}' is both varied (--vary) and fixed (--set)")
+    spec = spec.with_knobs(overrides)
+    sweep_specs(spec, knob, values)  # validate every value before training anything
+    job = cli_job(spec, arch, seeds, min_depth, max_depth, width, lr_text, steps, batch_size,
+                  device, rule_name, search, exhaustive, match_params)
+    opts = job.opts
+    store = ResultStore(Path(out) if out else default_out(spec.name, "sweep"))
+    say(f"toytasks {__version__}: sweep {spec.name} over {knob}={','.join(values)}, archs "
+        f"{','.join(opts.archs)}, depths {opts.min_depth}..{opts.max_depth}, {opts.seeds} "
+        f"seed(s), {opts.search} search; results in {store.root}")
+    progress = make_progress(quiet)
+    try:
+        points = execute(store, workers, lambda executor, limit: run_sweep(
+            spec, knob, values, opts, store, executor, limit, progress, job.rule),
+            executor_kind, scheduler)
+    finally:
+        progress.close()
+    click.echo(render_sweep(points, knob, opts.archs, fmt))
+    say(f"results: {store.root}")

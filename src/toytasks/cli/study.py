@@ -1,0 +1,90 @@
+"""`toytasks study` and `toytasks report`: run a study spec's explanations, and write the
+report of a study folder (docs/report.md)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from toytasks import __version__
+from toytasks.cli.common import (
+    csv_list,
+    execute,
+    main,
+    quiet_option,
+    say,
+    tasks_dir_option,
+    workers_option,
+)
+from toytasks.errors import ToytasksError
+
+
+@main.command()
+@click.argument("spec_name", metavar="SPEC")
+@click.option("--profile", default="quick", show_default=True,
+              help="Profile of the study spec (e.g. quick, paper).")
+@click.option("--out", type=click.Path(file_okay=False),
+              help="Study folder (reused: resume); default results/study-NAME-PROFILE.")
+@click.option("--report", "report_dir", type=click.Path(file_okay=False),
+              help="Where to write the report (default: OUT/report).")
+@click.option("--only", help="Comma-separated explanations to run (default: all in the spec).")
+@workers_option
+@tasks_dir_option
+@quiet_option
+def study(spec_name: str, profile: str, out: str | None, report_dir: str | None,
+          only: str | None, workers: int | None, tasks_dir: tuple[str, ...],
+          quiet: bool) -> None:
+    """Run a study spec (experiments/NAME.toml or a path) at a profile, then write its
+    report: one section and one verdict per explanation (a)-(e)."""
+    import time
+
+    from toytasks.executor import default_workers
+    from toytasks.options import default_out
+    from toytasks.plan import run_jobs
+    from toytasks.progress import make_progress
+    from toytasks.report import load_sections, verdict_table, write_report
+    from toytasks.store import ResultStore
+    from toytasks.study import load_study, store_dir, write_manifest
+
+    spec = load_study(spec_name, profile, tasks_dir)
+    letters = csv_list(only, str, "--only") or tuple(e.letter for e in spec.experiments)
+    unknown = [x for x in letters if x not in {e.letter for e in spec.experiments}]
+    if unknown:
+        raise ToytasksError(f"--only: '{unknown[0]}' is not a section of {spec.path} "
+                            f"(valid: {', '.join(e.letter for e in spec.experiments)})")
+    root = Path(out) if out else default_out("study", spec.name, profile, stamp=False)
+    write_manifest(spec, root)
+    n_workers = workers or default_workers()
+    say(f"toytasks {__version__}: study {spec.name}, profile {profile}, explanations "
+        f"{','.join(letters)}, {n_workers} worker(s); results in {root}")
+    start = time.perf_counter()
+    progress = make_progress(quiet)
+    try:
+        for exp in spec.experiments:
+            if exp.letter in letters:
+                store = ResultStore(store_dir(root, exp.letter))
+                progress(f"({exp.letter}) {exp.spec.name}, archs {','.join(exp.opts.archs)}")
+                execute(store, n_workers, lambda executor, limit, e=exp, s=store:
+                        run_jobs(e.jobs(), s, executor, limit, progress))
+    finally:
+        progress.close()
+    path = write_report(root, Path(report_dir) if report_dir else root / "report")
+    click.echo(verdict_table(load_sections(root)[1], "simple"))
+    say(f"study {spec.name} ({profile}): {time.perf_counter() - start:.0f}s; results: {root}; "
+        f"report: {path}")
+
+
+@main.command()
+@click.argument("study_dir", type=click.Path(file_okay=False))
+@click.option("--out", type=click.Path(file_okay=False),
+              help="Folder for report.md and figures/ (default: STUDY_DIR/report).")
+@click.option("--no-figures", is_flag=True, help="Tables and verdicts only.")
+def report(study_dir: str, out: str | None, no_figures: bool) -> None:
+    """Write the Markdown report of a study folder (verdicts computed from its results)."""
+    from toytasks.report import load_sections, verdict_table, write_report
+
+    path = write_report(study_dir, Path(out) if out else Path(study_dir) / "report",
+                        figures=not no_figures)
+    click.echo(verdict_table(load_sections(Path(study_dir))[1], "simple"))
+    say(f"report: {path}")

@@ -1,0 +1,60 @@
+"""`toytasks suite PROFILE`: every entry of a profile, one job each, into one results folder."""
+
+from __future__ import annotations
+
+import click
+
+from toytasks import __version__
+from toytasks.cli.common import (
+    TABLE_FORMATS,
+    execute,
+    executor_options,
+    main,
+    quiet_option,
+    say,
+    tasks_dir_option,
+    workers_option,
+)
+
+
+@main.command()
+@click.argument("profile")
+@click.option("--out", type=click.Path(file_okay=False), help="Results folder (reused: resume).")
+@workers_option
+@tasks_dir_option
+@click.option("--format", "fmt", type=click.Choice(TABLE_FORMATS), default="simple",
+              show_default=True, help="Table format.")
+@click.option("--by", type=click.Choice(("task", "arch")), default="task", show_default=True,
+              help="One table per task configuration, or one per architecture.")
+@quiet_option
+@executor_options
+def suite(profile: str, out: str | None, workers: int | None, tasks_dir: tuple[str, ...],
+          fmt: str, by: str, quiet: bool, executor_kind: str = "local",
+          scheduler: str | None = None) -> None:
+    """Run every entry of a profile (profiles/NAME.toml or a path) into one results folder."""
+    import time
+    from pathlib import Path
+
+    from toytasks.executor import default_workers
+    from toytasks.options import default_out
+    from toytasks.plan import run_jobs
+    from toytasks.progress import make_progress
+    from toytasks.store import ResultStore
+    from toytasks.suite import load_profile
+    from toytasks.summary import summarise
+    from toytasks.table import render
+
+    prof = load_profile(profile, tasks_dir)
+    store = ResultStore(Path(out) if out else default_out("suite", prof.name))
+    where = f"{workers or default_workers()} worker(s)" if executor_kind == "local" else "dask"
+    say(f"toytasks {__version__}: profile {prof.name} ({len(prof.runs)} run(s), "
+        f"{where}); results in {store.root}")
+    start = time.perf_counter()
+    progress = make_progress(quiet)
+    try:
+        execute(store, workers, lambda executor, limit: run_jobs(
+            prof.jobs(), store, executor, limit, progress), executor_kind, scheduler)
+    finally:
+        progress.close()
+    click.echo(render(summarise(store.records()), fmt, by))
+    say(f"profile {prof.name}: {time.perf_counter() - start:.0f}s; results: {store.root}")

@@ -1,0 +1,156 @@
+"""(a) Receptive field vs state: a CNN must stack layers until its receptive field spans the
+pattern, while an LSTM carries it in its state. Tested by a sweep of one knob that grows
+the span: the conv arch's minimal depth should follow its receptive-field bound while the
+recurrent arch stays at depth 1.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import TYPE_CHECKING, Any
+
+from toytasks.errors import ToytasksError
+from toytasks.explanations.base import Explanation, Parts, conv_and_recurrent
+from toytasks.explanations.evidence import (
+    INCONCLUSIVE,
+    NOT_SUPPORTED,
+    SUPPORTED,
+    Verdict,
+    cell,
+    find_rows,
+    pool,
+    separated,
+)
+from toytasks.stats import interval_text
+from toytasks.summary import Row
+
+if TYPE_CHECKING:
+    from toytasks.explanations.base import Figure
+    from toytasks.plan import Job
+    from toytasks.records import TrialRecord
+    from toytasks.report import Section
+    from toytasks.spec import TaskSpec
+    from toytasks.study import Experiment
+
+RULE = ("supported if, at every value of the swept knob, the recurrent arch solves at depth "
+        "1 and the conv arch solves no shallower than its receptive-field bound, the conv "
+        "arch's minimal depth is larger at the longest span than at the shortest, and the "
+        "recurrent arch at depth 1 (pooled over values) succeeds clearly more often than "
+        "the conv arch at the depths below its minimal depth (pooled); not supported if the "
+        "recurrent arch fails at depth 1 at some value, the conv arch solves below its "
+        "bound, or its minimal depth does not grow although its bound does; else "
+        "inconclusive (also when the swept values leave the bound unchanged).")
+
+
+class ReceptiveField(Explanation):
+    letter = "a"
+    title = "receptive field vs state"
+    claim = ("a CNN must stack layers until its receptive field spans the pattern, while an "
+             "LSTM carries it in its state")
+    keys = ("conv", "recurrent", "vary", "values")
+    rule = RULE
+    varies = "vary"
+
+    def parse(self, values: dict[str, Any], spec: TaskSpec,
+              where: str) -> tuple[dict[str, Any], tuple[str, ...]]:
+        params = conv_and_recurrent(values, where)
+        knob = values["vary"]
+        if not isinstance(knob, str) or knob not in spec.knobs:
+            raise ToytasksError(f"{where}: 'vary' must be a knob of '{spec.name}' "
+                                f"(valid: {', '.join(spec.knobs)}), got {knob!r}")
+        items = values["values"]
+        if not isinstance(items, list) or len(items) < 2:
+            raise ToytasksError(f"{where}: 'values' must list at least two values of "
+                                f"'{knob}'")
+        try:
+            checked = [spec.with_knobs({knob: v}).knobs[knob] for v in items]
+        except ToytasksError as exc:
+            raise ToytasksError(f"{where}: {exc}") from None
+        if len(set(map(repr, checked))) != len(checked):
+            raise ToytasksError(f"{where}: 'values' lists a value twice")
+        params.update(vary=knob, values=checked)
+        return params, (params["recurrent"], params["conv"])
+
+    def jobs(self, exp: Experiment) -> list[Job]:
+        knob = exp.params["vary"]
+        return [replace(self.job(exp, f"(a) {knob}={value}"),
+                        spec=exp.spec.with_knobs({knob: value}))
+                for value in exp.params["values"]]
+
+    def judge(self, rows: list[Row], records: list[TrialRecord],
+              exp: dict[str, Any]) -> Verdict:
+        return verdict_a(rows, exp["conv"], exp["recurrent"], exp["vary"])
+
+    def experiment_text(self, exp: dict[str, Any], p: Parts) -> str:
+        values = ", ".join(map(str, exp["values"]))
+        return (f"minimal depth of `{exp['conv']}` and `{exp['recurrent']}` on {p.task} at "
+                f"{exp['vary']} = {values} (the span grows with it), depths "
+                f"{exp['min_depth']}..{exp['max_depth']}; {p.budget}.")
+
+    def commands(self, exp: dict[str, Any], p: Parts) -> list[str]:
+        values = ",".join(map(str, exp["values"]))
+        return [f"toytasks sweep {p.task_option} --vary {exp['vary']}={values} --arch "
+                f"{p.archs} {p.depth} {p.common} --width {exp['width']} {p.search}"]
+
+    def figures(self, section: Section) -> list[Figure]:
+        from toytasks.figures import gradient_vs_lag, min_depth_vs_knob
+
+        knob = section.exp["vary"] if section.exp else ""
+        found = [*super().figures(section),
+                 (f"a-min-depth-vs-{knob}.png",
+                  f"(a) minimal depth vs {knob}, receptive-field bound dashed",
+                  lambda p, s=section, k=knob: min_depth_vs_knob(s.rows, k, p))]
+        if any(r.result.diagnostics for r in section.records):
+            found.append(("a-gradient-vs-lag.png", "(a) input gradient by lag after training",
+                          lambda p, s=section: gradient_vs_lag(s.records, p)))
+        return found
+
+
+def verdict_a(rows: list[Row], conv: str, recurrent: str, knob: str) -> Verdict:
+    values = sorted({repr(r.config["knobs"].get(knob)): r.config["knobs"].get(knob)
+                     for r in rows if knob in r.config["knobs"]}.values(), key=repr)
+    pairs = []
+    for value in values:
+        c, r = find_rows(rows, conv, **{knob: value}), find_rows(rows, recurrent, **{knob: value})
+        if c and r:
+            pairs.append((value, c[0], r[0]))
+    if len(pairs) < 2:
+        return Verdict("a", INCONCLUSIVE, f"needs {conv} and {recurrent} at >= 2 values of "
+                                          f"{knob}; found {len(pairs)}")
+    pairs.sort(key=lambda p: (p[1].span_samples, repr(p[0])))
+    depths = ", ".join(f"{knob}={v}: {conv} {c.depth_text()} (bound {c.rf_bound}), "
+                       f"{recurrent} {r.depth_text()}" for v, c, r in pairs)
+    for value, _, r in pairs:
+        if r.minimal_depth != 1 and 1 in r.depths and r.depths[1].decided:
+            return Verdict("a", NOT_SUPPORTED, f"{recurrent} does not solve at depth 1 at "
+                           f"{knob}={value} ({interval_text(*cell(r, 1))}); {depths}")
+    for value, c, _ in pairs:
+        if c.minimal_depth is not None and c.rf_bound and c.minimal_depth < c.rf_bound:
+            return Verdict("a", NOT_SUPPORTED, f"{conv} solves below its receptive-field "
+                           f"bound at {knob}={value} (the task leaks); {depths}")
+    first, last = pairs[0][1], pairs[-1][1]
+    if not (first.rf_bound or 0) < (last.rf_bound or 0):
+        return Verdict("a", INCONCLUSIVE, f"the swept values do not move {conv}'s receptive-"
+                       f"field bound, so no growth is predicted; {depths}")
+    if first.minimal_depth is None:
+        return Verdict("a", INCONCLUSIVE, f"{conv} unsolved at the shortest span; {depths}")
+    if last.minimal_depth is not None and last.minimal_depth <= first.minimal_depth:
+        return Verdict("a", NOT_SUPPORTED, f"{conv}'s minimal depth does not grow with the "
+                       f"span although its bound does; {depths}")
+    if last.minimal_depth is None and last.max_depth_tried < first.minimal_depth:
+        return Verdict("a", INCONCLUSIVE, f"{conv} not searched deep enough at the longest "
+                       f"span; {depths}")
+    if any(r.minimal_depth != 1 for _, _, r in pairs):
+        return Verdict("a", INCONCLUSIVE, f"{recurrent} at depth 1 undecided; {depths}")
+    rec = pool([cell(r, 1) for _, _, r in pairs])
+    below = pool([cell(c, d) for _, c, _ in pairs for d in c.depths
+                  if c.minimal_depth is None or d < c.minimal_depth])
+    sep = separated(rec, below)
+    evidence = (f"{depths}; {recurrent} at depth 1 {interval_text(*rec)} vs {conv} below its "
+                f"minimal depth {interval_text(*below)}")
+    if sep:
+        return Verdict("a", SUPPORTED, evidence)
+    return Verdict("a", INCONCLUSIVE, f"{evidence}: intervals overlap")
+
+
+EXPLANATION = ReceptiveField()

@@ -1,0 +1,93 @@
+"""(e) RNN layers are fully connected and simply have more parameters. Tested by the same
+minimal-depth comparison at a fixed width and with widths matched to one parameter count.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from toytasks.explanations.base import Explanation, Parts, conv_and_recurrent
+from toytasks.explanations.evidence import (
+    INCONCLUSIVE,
+    NOT_SUPPORTED,
+    SUPPORTED,
+    Verdict,
+    compare_depths,
+    find_rows,
+)
+from toytasks.options import check_int
+from toytasks.summary import Row
+
+if TYPE_CHECKING:
+    from toytasks.plan import Job
+    from toytasks.records import TrialRecord
+    from toytasks.spec import TaskSpec
+    from toytasks.study import Experiment
+
+RULE = ("with widths matched to the same parameter count: not supported if the recurrent "
+        "arch still needs fewer layers than the conv arch with separated intervals; "
+        "supported if it no longer needs fewer while it did at the fixed width; else "
+        "inconclusive.")
+
+
+class ParameterCount(Explanation):
+    letter = "e"
+    title = "parameter count"
+    claim = "RNN layers are fully connected and simply have more parameters"
+    keys = ("conv", "recurrent", "match_params")
+    rule = RULE
+
+    def parse(self, values: dict[str, Any], spec: TaskSpec,
+              where: str) -> tuple[dict[str, Any], tuple[str, ...]]:
+        params = conv_and_recurrent(values, where)
+        params["match_params"] = check_int(values["match_params"], "match_params", where)
+        return params, (params["recurrent"], params["conv"])
+
+    def jobs(self, exp: Experiment) -> list[Job]:
+        matched = exp.params["match_params"]
+        return [self.job(exp, "(e) at the spec's width"),
+                self.job(exp, f"(e) width matched to ~{matched:,} parameters",
+                         match_params=matched)]
+
+    def judge(self, rows: list[Row], records: list[TrialRecord],
+              exp: dict[str, Any]) -> Verdict:
+        return verdict_e(rows, exp["recurrent"], exp["conv"], exp["match_params"])
+
+    def experiment_text(self, exp: dict[str, Any], p: Parts) -> str:
+        return (f"minimal depth of `{exp['recurrent']}` and `{exp['conv']}` on {p.task}, at "
+                f"the fixed width and with the width chosen per depth for "
+                f"~{exp['match_params']:,} parameters (--match-params); {p.budget}.")
+
+    def commands(self, exp: dict[str, Any], p: Parts) -> list[str]:
+        return [*super().commands(exp, p),
+                f"toytasks run {p.task_option} --arch {p.archs} {p.depth} {p.common} "
+                f"--match-params {exp['match_params']} {p.search}"]
+
+    def figure_rows(self, rows: list[Row]) -> list[Row]:
+        return [r for r in rows if r.match_params]
+
+
+def verdict_e(rows: list[Row], recurrent: str, conv: str, match_params: int) -> Verdict:
+    def pick(arch: str, matched: int) -> Row | None:
+        found = [r for r in find_rows(rows, arch) if r.match_params == matched]
+        return found[0] if found else None
+
+    fixed = (pick(recurrent, 0), pick(conv, 0))
+    matched = (pick(recurrent, match_params), pick(conv, match_params))
+    if None in matched:
+        return Verdict("e", INCONCLUSIVE, f"needs {recurrent} and {conv} at ~{match_params:,} "
+                                          "parameters")
+    mt = compare_depths(*matched)
+    params = ", ".join(f"{r.arch} {r.evidence.params:,} params" for r in matched)
+    line = f"at ~{match_params:,} params: {mt.text} ({params})"
+    if mt.relation == "fewer" and mt.separated:
+        return Verdict("e", NOT_SUPPORTED, f"{line}: the depth ordering stays")
+    if None not in fixed:
+        fx = compare_depths(*fixed)
+        line += f"; at the fixed width: {fx.text}"
+        if mt.relation in ("same", "more") and fx.relation == "fewer":
+            return Verdict("e", SUPPORTED, f"{line}: the gap closes when sizes match")
+    return Verdict("e", INCONCLUSIVE, line)
+
+
+EXPLANATION = ParameterCount()

@@ -1,0 +1,88 @@
+"""The plan layer: every command expands into jobs, and one function runs them.
+
+A ``Job`` is a task spec plus fully resolved run options and the solve rule: everything
+the runner needs. ``toytasks run`` is one job, ``sweep`` one per knob value, ``suite`` one
+per profile entry, and each study section the jobs its explanation asks for
+(``toytasks.explanations``). ``run_jobs`` is the only loop over runs: it runs each job,
+*confirms* it when asked (trains every seed at the depths that decide each row, so that
+intervals rest on every seed asked for; the decisions do not change, since the rule reads
+seeds in order) and summarises what each job touched.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from concurrent.futures import Executor
+from dataclasses import dataclass, field, replace
+
+from toytasks.options import RunOptions
+from toytasks.progress import Event
+from toytasks.records import cell_key
+from toytasks.runner import run as run_trials
+from toytasks.solve import SolveRule
+from toytasks.spec import TaskSpec
+from toytasks.store import ResultStore
+from toytasks.summary import Row, summarise
+
+Progress = Callable[[Event], None]
+Workers = int | Callable[[], int]
+
+
+@dataclass(frozen=True)
+class Job:
+    """One run: a task spec (knobs applied) and everything about how to train it."""
+
+    spec: TaskSpec
+    opts: RunOptions
+    rule: SolveRule = field(default_factory=SolveRule)
+    announce: str = ""  # a progress line printed before the job starts
+    confirm: bool = False  # afterwards, train every seed at each row's decisive depths
+
+    def describe(self) -> str:
+        return (f"{self.spec.name}, archs {','.join(self.opts.archs)}, depths "
+                f"{self.opts.min_depth}..{self.opts.max_depth}, {self.opts.seeds} seed(s), "
+                f"{self.opts.max_steps} steps")
+
+
+def run_job(job: Job, store: ResultStore, executor: Executor, workers: Workers,
+            progress: Progress = lambda _: None) -> list[Row]:
+    """Run one job (and its confirmation); the summary rows of the cells it touched."""
+    if job.announce:
+        progress(job.announce)
+    keys = run_trials(job.spec, job.opts, job.rule, store, executor, workers, progress)
+    rows = _rows(store, job, keys)
+    if job.confirm and job.opts.search != "exhaustive":
+        for check in confirm_jobs(job, rows):
+            run_job(check, store, executor, workers, progress)
+    return rows
+
+
+def run_jobs(jobs: Sequence[Job], store: ResultStore, executor: Executor, workers: Workers,
+             progress: Progress = lambda _: None) -> list[list[Row]]:
+    """Run ``jobs`` in order into one store; per job, the rows it touched."""
+    return [run_job(job, store, executor, workers, progress) for job in jobs]
+
+
+def _rows(store: ResultStore, job: Job, keys: set[str]) -> list[Row]:
+    return [row for row in summarise(store.records(), job.rule, seeds=job.opts.seeds)
+            if cell_key(row.config, row.match_params) in keys]
+
+
+def decisive_depths(row: Row) -> list[int]:
+    """The cells that decide a row's minimal depth: that depth and the one below it (when
+    trained), or the deepest depth tried when unsolved."""
+    if row.minimal_depth is None:
+        return [row.max_depth_tried]
+    return [d for d in (row.minimal_depth - 1, row.minimal_depth) if d in row.depths]
+
+
+def confirm_jobs(job: Job, rows: list[Row]) -> list[Job]:
+    """Exhaustive one-depth jobs that train every seed asked for at each row's decisive
+    depths: the evidence then counts all seeds, the decision is unchanged."""
+    return [
+        replace(job, opts=replace(job.opts, archs=(row.arch,), min_depth=depth,
+                                  max_depth=depth, search="exhaustive"), confirm=False,
+                announce=f"confirm {row.arch} depth {depth}: all {job.opts.seeds} seeds")
+        for row in rows for depth in decisive_depths(row)
+        if row.depths[depth].seeds < job.opts.seeds
+    ]

@@ -1,0 +1,101 @@
+"""Tables from a fixed store: golden files per format, determinism, CSV/LaTeX structure.
+
+Regenerate the golden files after an intended change with
+``TOYTASKS_UPDATE_GOLDEN=1 python -m pytest tests/reading/test_table.py`` and review the diff.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import os
+import random
+from pathlib import Path
+
+import pytest
+
+from toytasks.store import ResultStore
+from toytasks.summary import summarise
+from toytasks.table import latex_escape, render
+
+CASES = [("latex", "task", "table.tex"), ("markdown", "task", "table.md"),
+         ("csv", "task", "table.csv"), ("simple", "task", "table.txt"),
+         ("github", "arch", "table-by-arch.md")]
+
+DATA = Path(__file__).resolve().parents[1] / "data"
+FIXTURE_STORE = DATA / "store"  # 24 real trial records (cycle-pattern, xor-products)
+GOLDEN = Path(__file__).resolve().parents[1] / "golden"
+
+
+
+def fixture_rows() -> list:
+    return summarise(ResultStore(FIXTURE_STORE, create=False).records())
+
+
+@pytest.mark.parametrize(("fmt", "by", "name"), CASES)
+def test_table_matches_its_golden_file(fmt: str, by: str, name: str, cli_in_process) -> None:
+    code, out, err = cli_in_process("table", str(FIXTURE_STORE), "--format", fmt, "--by", by)
+    assert code == 0, err
+    golden = GOLDEN / name
+    if os.environ.get("TOYTASKS_UPDATE_GOLDEN"):
+        golden.write_text(out)
+    assert out == golden.read_text(), f"{name} changed; see the module docstring"
+
+
+def test_same_records_in_any_order_give_byte_identical_tables() -> None:
+    records = ResultStore(FIXTURE_STORE, create=False).records()
+    expected = {fmt: render(summarise(records), fmt) for fmt in ("latex", "csv", "markdown")}
+    shuffled = records[:]
+    for seed in range(3):
+        random.Random(seed).shuffle(shuffled)
+        for fmt, text in expected.items():
+            assert render(summarise(shuffled), fmt) == text
+
+
+def test_csv_is_one_rectangular_table_with_the_caption_on_every_row() -> None:
+    rows = list(csv.reader(io.StringIO(render(fixture_rows(), "csv"))))
+    header, body = rows[0], rows[1:]
+    assert header[:3] == ["task", "knobs", "arch"] and header[-1] == "caption"
+    assert len(body) == 6 and all(len(r) == len(header) for r in body)
+    cells = {r[header.index("arch")] + "/" + r[0]: r for r in body}
+    tcn = cells["tcn/cycle-pattern"]
+    assert tcn[header.index("min depth")] == "4" and tcn[header.index("params")] == "9506"
+    assert cells["cnn/xor-products"][header.index("min depth")] == "> 2"
+    assert "seeds 3 per depth" in tcn[-1] and "toytasks 0.1.0" in tcn[-1]
+
+
+def test_latex_is_a_booktabs_float_with_escaped_text() -> None:
+    text = render(fixture_rows(), "latex")
+    assert text.count("\\begin{table}") == 3 == text.count("\\end{table}")
+    for rule in ("\\toprule", "\\midrule", "\\bottomrule"):
+        assert text.count(rule) == 3
+    assert "\\hline" not in text
+    caption = next(line for line in text.splitlines() if line.startswith("\\caption{"))
+    assert "n\\_positive" in caption and "n_positive" not in caption
+    assert "$\\geq$ 4" in text  # "RF bound >= 4"
+    assert latex_escape("50% of a_b & {c} > d") == r"50\% of a\_b \& \{c\} $>$ d"
+
+
+def test_caption_states_budget_seeds_rule_and_version() -> None:
+    text = render(fixture_rows(), "plain")
+    captions = [line for line in text.splitlines() if line.startswith(("cycle", "xor"))]
+    assert len(captions) == 3
+    for line in captions:
+        for part in ("reaches 0.95 within", "steps (batch 32", "seeds", "rule majority",
+                     "toytasks 0.1.0 @"):
+            assert part in line, (part, line)
+    assert any("within 200 steps" in c and "seeds 1 per depth" in c for c in captions)
+
+
+def test_by_arch_gives_one_table_per_architecture_with_rows_labelled_by_config() -> None:
+    text = render(fixture_rows(), "plain", by="arch")
+    blocks = text.split("\n\n")
+    assert len(blocks) == 4  # cnn, tcn, lstm, gru, in registry order
+    assert blocks[0].startswith("task") and "cnn: minimal depth per task" in blocks[0]
+    assert "cycle-pattern (n_positive=2, period_samples=4" in blocks[0]
+
+
+def test_empty_store_renders_nothing(tmp_path: Path, cli_in_process) -> None:
+    (tmp_path / "trials.jsonl").write_text("")
+    code, out, _ = cli_in_process("table", str(tmp_path))
+    assert code == 0 and out.strip() == ""

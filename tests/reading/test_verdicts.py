@@ -1,0 +1,228 @@
+"""Verdict rules on synthetic results whose answer is known: for each explanation (a)-(e),
+one store where it is supported, one where it is not, one where the evidence is too thin."""
+
+from __future__ import annotations
+
+import pytest
+from tests.search_fakes import fake_result
+
+from toytasks.explanations.a_receptive_field import verdict_a
+from toytasks.explanations.b_deep_stacks import verdict_b
+from toytasks.explanations.c_overfitting import verdict_c
+from toytasks.explanations.d_multiplication import verdict_d
+from toytasks.explanations.e_parameter_count import verdict_e
+from toytasks.explanations.evidence import (
+    INCONCLUSIVE,
+    NOT_SUPPORTED,
+    SUPPORTED,
+    compare_depths,
+    separated,
+)
+from toytasks.records import TrialRecord
+from toytasks.summary import summarise
+from toytasks.trial import Trial
+
+
+def records(arch: str, outcomes: dict[int, str], generator: str = "cycle-pattern",
+            match_params: int = 0, diagnostics: dict | None = None, seed: int = 0,
+            seeds: int | None = None, **knobs) -> list[TrialRecord]:
+    """Stored records: ``outcomes[depth]`` is one character per seed, '1' solved, '0' not
+    (seeds from ``seed`` on); every seed counted (exhaustive). ``diagnostics`` is attached
+    to every result; ``seeds`` is what the run asked for (default: the longest outcome)."""
+    seeds = seeds or max(len(text) for text in outcomes.values())
+    out = []
+    for depth, text in outcomes.items():
+        for offset, char in enumerate(text):
+            trial = Trial(task=generator, generator=generator, knobs=tuple(sorted(knobs.items())),
+                          arch=arch, depth=depth, width=16 + depth * (match_params > 0),
+                          seed=seed + offset, lr=3e-3, max_steps=600, batch_size=32, eval_every=100,
+                          patience=5, test_size=512, threshold=0.95)
+            result = fake_result(trial, char == "1")
+            result.diagnostics = dict(diagnostics or {})
+            out.append(TrialRecord.from_dict({
+                "key": trial.key, "trial": trial.config(), "result": result.to_dict(),
+                "search": {"seeds": seeds, "rule": "majority", "search": "exhaustive",
+                           "lrs": [3e-3], "match_params": match_params}}))
+    return out
+
+
+def cp(arch: str, outcomes: dict[int, str], period: int, **kw) -> list[TrialRecord]:
+    return records(arch, outcomes, n_positive=1, period_samples=period, **kw)
+
+
+# --- shared comparison -----------------------------------------------------------------
+def test_separated_needs_non_overlapping_intervals():
+    assert separated((6, 6), (0, 6))  # [0.54, 1] vs [0, 0.46]
+    assert not separated((5, 5), (0, 5))  # [0.48, 1] vs [0, 0.52]
+    assert not separated((3, 3), (0, 0))  # no evidence on one side
+
+
+def test_compare_depths_pools_the_cells_between_the_minimal_depths():
+    cnn_cells = {1: "000", 2: "000", 3: "111"}
+    for lstm_cell, sep in (("111", False), ("111111", True)):  # 3/3 [0.29-1], 6/6 [0.54-1]
+        rows = summarise(cp("lstm", {1: lstm_cell}, 8) + cp("cnn", cnn_cells, 8))
+        lstm, cnn = (next(r for r in rows if r.arch == a) for a in ("lstm", "cnn"))
+        order = compare_depths(lstm, cnn)  # cnn: 0/6 [0-0.46] at depths 1-2
+        assert (order.relation, order.depths, order.b) == ("fewer", (1, 2), (0, 6))
+        assert order.separated is sep, order.text
+    assert compare_depths(cnn, lstm).relation == "more"
+    unsolved = summarise(cp("rnn", {1: "000"}, 8) + cp("gru", {1: "000"}, 8))
+    assert compare_depths(*unsolved).relation == "unknown"
+
+
+# --- (a) ---------------------------------------------------------------------------------
+def a_store(lstm8: dict[int, str], cnn8: dict[int, str], seeds: int = 3) -> list:
+    ok = "1" * seeds
+    return summarise(cp("lstm", {1: ok}, 4) + cp("cnn", {1: "0" * seeds, 2: ok}, 4)
+                     + cp("lstm", lstm8, 8) + cp("cnn", cnn8, 8))
+
+
+def test_a_supported_when_cnn_grows_with_span_and_lstm_stays_at_one():
+    fail = {d: "000" for d in range(1, 5)}
+    verdict = verdict_a(a_store({1: "111"}, {**fail, 5: "111"}), "cnn", "lstm", "period_samples")
+    assert verdict.outcome == SUPPORTED, verdict.line
+    assert "lstm at depth 1 6/6" in verdict.line
+
+
+@pytest.mark.parametrize("lstm8, cnn8, why", [
+    ({1: "000", 2: "111"}, {**{d: "000" for d in range(1, 5)}, 5: "111"},
+     "does not solve at depth 1"),
+    ({1: "111"}, {1: "000", 2: "111"}, "below its receptive-field bound"),
+])
+def test_a_not_supported(lstm8, cnn8, why):
+    verdict = verdict_a(a_store(lstm8, cnn8), "cnn", "lstm", "period_samples")
+    assert verdict.outcome == NOT_SUPPORTED and why in verdict.line
+
+
+def test_a_not_supported_when_cnn_depth_does_not_grow_with_its_bound():
+    rows = summarise(cp("lstm", {1: "111"}, 4) + cp("cnn", {4: "000", 5: "111"}, 4)
+                     + cp("lstm", {1: "111"}, 8) + cp("cnn", {4: "000", 5: "111"}, 8))
+    verdict = verdict_a(rows, "cnn", "lstm", "period_samples")  # bounds 2 and 4
+    assert verdict.outcome == NOT_SUPPORTED and "does not grow" in verdict.line
+
+
+def test_a_inconclusive_when_the_sweep_leaves_the_bound_unchanged():
+    rows = summarise(cp("lstm", {1: "111"}, 3) + cp("cnn", {1: "000", 2: "111"}, 3)
+                     + cp("lstm", {1: "111"}, 4) + cp("cnn", {1: "000", 2: "111"}, 4))
+    verdict = verdict_a(rows, "cnn", "lstm", "period_samples")  # bound 2 at both
+    assert verdict.outcome == INCONCLUSIVE and "do not move" in verdict.line
+
+
+@pytest.mark.parametrize("rows", [
+    a_store({1: "1"}, {1: "0", 2: "0", 3: "0", 4: "0", 5: "1"}, seeds=1),  # 2/2 vs 0/5 overlap
+    summarise(cp("lstm", {1: "111"}, 4) + cp("cnn", {1: "000", 2: "111"}, 4)),  # one value
+    a_store({1: "111"}, {d: "000" for d in range(1, 2)}),  # cnn not searched deep enough
+])
+def test_a_inconclusive(rows):
+    assert verdict_a(rows, "cnn", "lstm", "period_samples").outcome == INCONCLUSIVE
+
+
+# --- (b) ---------------------------------------------------------------------------------
+GRAD_PLAIN = {"grad_norm_init": [1e-4, 1e-2, 1e-1, 1.0]}  # layers 1..3 and the readout
+GRAD_RES = {"grad_norm_init": [0.5, 0.5, 0.5, 1.0]}
+
+
+def b_store(deep: str, shallow: str = "111111") -> tuple[list, list]:
+    recs = (cp("lstm", {1: shallow, 8: deep}, 4, diagnostics=GRAD_PLAIN)
+            + cp("res-lstm", {1: shallow, 8: "111111"}, 4, diagnostics=GRAD_RES))
+    return summarise(recs), recs
+
+
+def test_b_supported_when_the_deep_stack_fails_where_the_shallow_one_solves():
+    verdict = verdict_b(*b_store("000000"), "lstm", "res-lstm")
+    assert verdict.outcome == SUPPORTED, verdict.line
+    assert "first/last-layer gradient at init 0.001 (collapsed)" in verdict.line
+    assert "res-lstm at depth 8: 6/6" in verdict.line and "gradient ratio 1" in verdict.line
+
+
+def test_b_not_supported_when_the_deep_stack_still_trains():
+    verdict = verdict_b(*b_store("111111"), "lstm", "res-lstm")
+    assert verdict.outcome == NOT_SUPPORTED and "still trains" in verdict.line
+
+
+def test_b_inconclusive_with_too_few_seeds_or_one_depth():
+    assert verdict_b(*b_store("000", "111"), "lstm", "res-lstm").outcome == INCONCLUSIVE
+    one = cp("lstm", {1: "111111"}, 4)
+    assert verdict_b(summarise(one), one, "lstm", "res-lstm").outcome == INCONCLUSIVE
+
+
+# --- (c) ---------------------------------------------------------------------------------
+def c_store(lstm_gaps: list[float], cnn_gap: float = 0.0) -> tuple[list, list]:
+    recs = cp("cnn", {1: "000000", 2: "111111"}, 4, diagnostics={"gap": cnn_gap})
+    for seed, gap in enumerate(lstm_gaps):
+        (one,) = cp("lstm", {1: "1"}, 4, diagnostics={"gap": gap}, seed=seed,
+                    seeds=len(lstm_gaps))  # distinct seeds of one row
+        recs.append(one)
+    return summarise(recs), recs
+
+
+def test_c_supported_when_the_lstm_overfits_clearly_more_often():
+    verdict = verdict_c(*c_store([0.2] * 6), "lstm", "cnn")
+    assert verdict.outcome == SUPPORTED, verdict.line
+    assert "lstm at depth 1 (minimal): overfits 6/6" in verdict.line
+
+
+def test_c_not_supported_when_the_lstm_overfits_no_more_often():
+    verdict = verdict_c(*c_store([0.0] * 6, cnn_gap=0.1), "lstm", "cnn")
+    assert verdict.outcome == NOT_SUPPORTED
+
+
+def test_c_inconclusive_when_intervals_overlap_or_gaps_are_missing():
+    assert verdict_c(*c_store([0.2, 0.0, 0.2, 0.0, 0.0, 0.0]), "lstm", "cnn").outcome \
+        == INCONCLUSIVE
+    rows = summarise(cp("lstm", {1: "111"}, 4) + cp("cnn", {1: "111"}, 4))
+    assert verdict_c(rows, [], "lstm", "cnn").outcome == INCONCLUSIVE
+
+
+# --- (d) ---------------------------------------------------------------------------------
+def xor(arch: str, outcomes: dict[int, str]) -> list[dict]:
+    return records(arch, outcomes, generator="xor-products", n_products=1, seq_len_samples=4)
+
+
+PAIRS = [["gated-cnn", "cnn"], ["lstm", "rnn"]]
+
+
+def test_d_supported_when_gating_saves_layers_clearly():
+    rows = summarise(xor("gated-cnn", {1: "000000", 2: "111111"})
+                     + xor("cnn", {1: "000000", 2: "000000", 3: "000000", 4: "111111"})
+                     + xor("lstm", {1: "111111"}) + xor("rnn", {1: "000000", 2: "000000"}))
+    verdict = verdict_d(rows, PAIRS)
+    assert verdict.outcome == SUPPORTED, verdict.line
+    assert "cnn needs 2 layer(s) beyond its receptive-field bound 2" in verdict.line
+
+
+def test_d_not_supported_when_gating_does_not_reduce_the_depth():
+    rows = summarise(xor("gated-cnn", {1: "000", 2: "111"}) + xor("cnn", {1: "000", 2: "111"}))
+    verdict = verdict_d(rows, PAIRS)
+    assert verdict.outcome == NOT_SUPPORTED and "gating does not reduce" in verdict.line
+
+
+def test_d_inconclusive_when_one_layer_rests_on_three_seeds():
+    rows = summarise(xor("gated-cnn", {1: "000", 2: "111"})
+                     + xor("cnn", {1: "000", 2: "000", 3: "111"}))
+    assert verdict_d(rows, PAIRS).outcome == INCONCLUSIVE
+
+
+# --- (e) ---------------------------------------------------------------------------------
+FIXED = cp("lstm", {1: "111111"}, 6) + cp("cnn", {1: "000000", 2: "000000", 3: "111111"}, 6)
+
+
+def test_e_not_supported_when_the_ordering_stays_at_matched_parameters():
+    matched = (cp("lstm", {1: "111111"}, 6, match_params=3000)
+               + cp("cnn", {1: "000000", 2: "000000", 3: "111111"}, 6, match_params=3000))
+    verdict = verdict_e(summarise(FIXED + matched), "lstm", "cnn", 3000)
+    assert verdict.outcome == NOT_SUPPORTED and "ordering stays" in verdict.line
+
+
+def test_e_supported_when_the_gap_closes_at_matched_parameters():
+    matched = (cp("lstm", {1: "000000", 2: "000000", 3: "111111"}, 6, match_params=3000)
+               + cp("cnn", {1: "000000", 2: "000000", 3: "111111"}, 6, match_params=3000))
+    verdict = verdict_e(summarise(FIXED + matched), "lstm", "cnn", 3000)
+    assert verdict.outcome == SUPPORTED and "gap closes" in verdict.line
+
+
+def test_e_inconclusive_with_overlapping_intervals_or_no_matched_runs():
+    matched = (cp("lstm", {1: "1"}, 6, match_params=3000)
+               + cp("cnn", {1: "0", 2: "1"}, 6, match_params=3000))
+    assert verdict_e(summarise(FIXED + matched), "lstm", "cnn", 3000).outcome == INCONCLUSIVE
+    assert verdict_e(summarise(FIXED), "lstm", "cnn", 3000).outcome == INCONCLUSIVE
