@@ -108,14 +108,28 @@ class Row:
 
 
 def rf_bound(arch: str, blind_samples: int, limit: int = 4096) -> int | None:
-    """Smallest depth whose receptive field exceeds the blind window (below it: chance)."""
+    """Smallest depth whose receptive field exceeds the blind window (below it: chance).
+
+    None when the architecture's receptive field is unbounded, and when the task has no
+    blind window (``blind_samples`` 0: no window is provably at chance, so no depth is
+    ruled out; a bound of 1 would claim a theory that does not exist)."""
     cls = ARCHITECTURES.get(arch)
-    if cls is None or cls.receptive_field(1) is None:
+    if cls is None or cls.receptive_field(1) is None or blind_samples <= 0:
         return None
     depth = 1
     while cls.receptive_field(depth) <= blind_samples and depth < limit:
         depth += 1
     return depth
+
+
+def rf_bound_text(arch: str, blind_samples: int, prefix: str = ">= ") -> str:
+    """The RF-bound column: '>= N'; 'n/a' for a convolution on a task without a blind
+    window (the bound does not apply); '-' for an architecture without a finite RF."""
+    bound = rf_bound(arch, blind_samples)
+    if bound is not None:
+        return f"{prefix}{bound}"
+    cls = ARCHITECTURES.get(arch)
+    return "n/a" if cls is not None and cls.receptive_field(1) is not None else "-"
 
 
 def summarise(records: Sequence[TrialRecord], rule: SolveRule | None = None,
