@@ -23,6 +23,9 @@ from toytasks.solve import SolveRule, counted_lrs, first_solved, get_rule, seed_
 from toytasks.tasks import get_generator
 from toytasks.trial import DIVERGED, ERROR, SOLVED, TrialResult
 
+# identity fields a configuration leaves out at their default (``Trial.config``)
+IDENTITY_DEFAULTS = {"device": "cpu"}
+
 
 @dataclass
 class DepthStats:
@@ -104,7 +107,8 @@ class Row:
         """``knob=value`` for the given knobs, then ``field=value`` for the given config
         fields: what tells this row apart from the others in its table."""
         return ", ".join([*(f"{k}={self.config['knobs'][k]}" for k in knobs),
-                          *(f"{f}={self.config.get(f)}" for f in fields)])
+                          *(f"{f}={self.config.get(f, IDENTITY_DEFAULTS.get(f))}"
+                        for f in fields)])
 
 
 def rf_bound(arch: str, blind_samples: int, limit: int = 4096) -> int | None:

@@ -84,6 +84,7 @@ def caption(rows: list[Row], rule: SolveRule | None = None) -> str:
          else f"width {c['width']}" if "width" in same else "width per row"),
         f"gate bias {c['gate_bias']:g}" if "gate_bias" in same else "gate bias per row",
         f"{c['test_size']} held-out samples" if "test_size" in same else "held-out set per row",
+        *([f"device {c['device']}"] if "device" in same and c.get("device") else []),
     ]
     parts.append(f"solved: held-out {metric} {threshold} within {steps} steps "
                  f"({', '.join(budget)})")
@@ -109,7 +110,7 @@ def _threshold_text(row: Row, threshold: float) -> str:
 
 # config fields that a row label names when they differ between the rows of one table
 _LABEL_FIELDS = ("max_steps", "threshold", "batch_size", "width", "gate_bias", "test_size",
-                 "eval_every", "patience", "clip", "train_size", "diagnostics")
+                 "eval_every", "patience", "clip", "train_size", "diagnostics", "device")
 
 
 def _shared_fields(rows: list[Row]) -> set[str]:
