@@ -115,3 +115,14 @@ def error_result(key: str, reason: str, wall_s: float = 0.0) -> TrialResult:
         baseline=math.nan, steps=0, steps_to_solve=None, train_loss=math.nan,
         test_loss=math.nan, params=0, flops=0.0, wall_s=wall_s, reason=reason,
     )
+
+
+# An ``error`` with one of these reasons says nothing about the trial, only that its worker
+# was lost (killed, out of memory, a cluster worker gone): a later run retries it (runner)
+# and the new result supersedes the error, which stays in the store's history (store).
+LOST_WORKER_REASONS = ("worker process died", "executor failed the trial")
+
+
+def lost_worker(result: TrialResult) -> bool:
+    """The trial never finished because its worker was lost: worth retrying later."""
+    return result.status == ERROR and result.reason.startswith(LOST_WORKER_REASONS)
