@@ -1,10 +1,12 @@
 """train(trial) -> TrialResult: one pure, seeded training run; no file I/O, no globals.
 
-Cost facts that shaped it (2 cores, width 64): evaluating 2,048 held-out samples costs
-about 5 training steps, and most compute goes to configurations that never solve. So the
-loop checks the cheap signal (accuracy on the batch it just trained on) every step, runs
-the held-out evaluation only when that signal says "maybe solved" or on a fixed cadence,
-and gives up when the held-out loss has not improved for ``patience`` evaluations.
+Cost facts that shaped it: one held-out evaluation of 1,024 samples costs about 3-19
+training steps of batch 32, depending on the architecture and width (measured with
+``python -m benchmarks.eval_cost``, docs/performance.md), and most compute goes to
+configurations that never solve. So the loop checks the cheap signal (accuracy on the batch
+it just trained on) every step, runs the held-out evaluation only when that signal says
+"maybe solved" or on a fixed cadence, and gives up when the held-out loss has not improved
+for ``patience`` evaluations.
 """
 
 from __future__ import annotations
