@@ -21,13 +21,14 @@ from toytasks.summary import summarise
 from toytasks.table import render
 from toytasks.trial import ERROR, config_hash
 
-FIXTURE_STORE = Path(__file__).resolve().parents[1] / "data" / "store"
+DATA = Path(__file__).resolve().parents[1] / "data"
+STORES = sorted(path.parent for path in DATA.rglob("trials.jsonl"))  # store, study/a..e
 
 
-def test_cpu_trials_keep_the_keys_stored_before_the_device_joined_the_identity() -> None:
-    from toytasks.store import ResultStore
-
-    records = ResultStore(FIXTURE_STORE, create=False).records()
+@pytest.mark.parametrize("folder", STORES, ids=lambda p: str(p.relative_to(DATA)))
+def test_cpu_trials_keep_the_keys_stored_before_the_device_joined_the_identity(
+        folder: Path) -> None:
+    records = ResultStore(folder, create=False).records()
     assert records and all(r.trial.device == "cpu" for r in records)
     for record in records:
         assert "device" not in record.config
