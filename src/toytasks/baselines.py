@@ -3,11 +3,14 @@
 
 A baseline is a small, reviewable JSON file: per task configuration, per architecture, the
 finding (minimal depth, or the deepest depth tried when unsolved) and its evidence
-(successes/seeds at that depth). It is derived from the store by the same ``summarise``
-that prints tables, so "the check passes" means "the table's findings are unchanged".
-Cells are matched by their full configuration (task, knobs, budget, width, ...); a cell
-whose configuration changed is reported as such, paired with its old self by task and
-architecture, so the diff stays readable.
+(successes/seeds at that depth), and the solve rule that decided it. The rule is read from
+the rows (each run records its rule with its trials): the top-level ``"rule"`` is the rule
+most cells used, and a cell decided by another rule carries its own ``"rule"``, so a folder
+with a single rule writes the same file as before the per-cell rule existed. It is
+derived from the store by the same ``summarise`` that prints tables, so "the check passes"
+means "the table's findings are unchanged". Cells are matched by their full configuration
+(task, knobs, budget, width, ...); a cell whose configuration changed is reported as such,
+paired with its old self by task and architecture, so the diff stays readable.
 """
 
 from __future__ import annotations
@@ -19,11 +22,11 @@ from typing import Any
 
 from toytasks import __version__
 from toytasks.errors import ToytasksError
-from toytasks.solve import SolveRule
 from toytasks.summary import Row
 
 FORMAT = "toytasks-baseline/1"
 CELL_KEYS = ("minimal_depth", "max_depth_tried", "successes", "seeds")
+DEFAULT_RULE = "majority"  # the only rule before baselines recorded one
 
 
 def cell(row: Row) -> dict[str, Any]:
@@ -37,18 +40,34 @@ def _config(row: Row) -> dict[str, Any]:
     return {k: v for k, v in sorted(row.config.items()) if k != "arch"}
 
 
-def build_baseline(rows: list[Row], rule: SolveRule | None = None) -> dict[str, Any]:
-    """Baseline data for ``rows`` (one entry per task configuration, a cell per arch)."""
-    rule = rule or SolveRule()
+def _main_rule(rows: list[Row]) -> str:
+    """The rule most rows were decided by (ties: alphabetical), the file's top-level rule."""
+    counts: dict[str, int] = {}
+    for row in rows:
+        counts[row.rule] = counts.get(row.rule, 0) + 1
+    return min(counts, key=lambda name: (-counts[name], name)) if counts else DEFAULT_RULE
+
+
+def cell_rule(baseline: dict[str, Any], values: dict[str, Any]) -> str:
+    """The rule that decided one baseline cell: its own, else the file's."""
+    return values.get("rule") or baseline.get("rule") or DEFAULT_RULE
+
+
+def build_baseline(rows: list[Row]) -> dict[str, Any]:
+    """Baseline data for ``rows`` (one entry per task configuration, a cell per arch), each
+    cell with the solve rule its row was decided by (``Row.rule``, as the run recorded it)."""
+    rule = _main_rule(rows)
     entries: dict[str, dict[str, Any]] = {}
     for row in rows:
         config = _config(row)
         key = json.dumps(config, sort_keys=True)
         entry = entries.setdefault(key, {"task": row.task, "config": config, "cells": {}})
         entry["cells"][row.arch] = cell(row)
+        if row.rule != rule:
+            entry["cells"][row.arch]["rule"] = row.rule
     return {
         "format": FORMAT,
-        "rule": rule.name,
+        "rule": rule,
         "made_with": sorted({v for r in rows for v in r.versions}) or [__version__],
         "tables": list(entries.values()),
     }
@@ -112,15 +131,20 @@ def _label(task: str, config: dict[str, Any], arch: str) -> str:
 
 
 def compare_cell(old: dict[str, Any], new: dict[str, Any], depth_tolerance: int = 0,
-                 success_tolerance: int = 0) -> list[str]:
+                 success_tolerance: int = 0, rules: tuple[str, str] | None = None
+                 ) -> list[str]:
     """What changed in one cell beyond the tolerances (empty list: unchanged).
 
     Solved vs unsolved always counts as a change; so does the same unsolved cell searched
-    to a different depth ("> 4" vs "> 6" is a different table). ``success_tolerance`` bounds
-    the change in successes and in failures among the counted seeds (the sequential rule
-    counts seeds until the verdict is decided, so one more failure shows as 2/2 -> 2/3).
+    to a different depth ("> 4" vs "> 6" is a different table), and a different solve rule
+    (``rules``: old, new), whatever the tolerances: the same counts mean another claim.
+    ``success_tolerance`` bounds the change in successes and in failures among the counted
+    seeds (the sequential rule counts seeds until the verdict is decided, so one more
+    failure shows as 2/2 -> 2/3).
     """
     changes = []
+    if rules is not None and rules[0] != rules[1]:
+        changes.append(f"solve rule {rules[0]} -> {rules[1]}")
     a, b = old["minimal_depth"], new["minimal_depth"]
     if (a is None) != (b is None) or (a is None and old["max_depth_tried"]
                                       != new["max_depth_tried"]) \
@@ -151,9 +175,11 @@ def compare(baseline: dict[str, Any], rows: list[Row], depth_tolerance: int = 0,
     current = build_baseline(rows)
     now = {json.dumps(t["config"], sort_keys=True): t for t in current["tables"]}
     findings: list[Finding] = []
-    if baseline.get("rule") != current["rule"]:
-        findings.append(Finding("solve rule", f"{baseline.get('rule')} -> {current['rule']}"))
     matched = 0
+
+    def rules(old: dict[str, Any], new: dict[str, Any]) -> tuple[str, str]:
+        return cell_rule(baseline, old), cell_rule(current, new)
+
     unpaired_old: list[tuple[dict[str, Any], str]] = []
     seen: set[tuple[str, str]] = set()
     for table in baseline["tables"]:
@@ -165,8 +191,9 @@ def compare(baseline: dict[str, Any], rows: list[Row], depth_tolerance: int = 0,
                 continue
             seen.add((key, arch))
             label = _label(table["task"], table["config"], arch)
-            changes = compare_cell(old, new_table["cells"][arch], depth_tolerance,
-                                   success_tolerance)
+            new = new_table["cells"][arch]
+            changes = compare_cell(old, new, depth_tolerance, success_tolerance,
+                                   rules(old, new))
             if changes:
                 findings.append(Finding(label, "; ".join(changes)))
             else:
@@ -187,7 +214,7 @@ def compare(baseline: dict[str, Any], rows: list[Row], depth_tolerance: int = 0,
         unpaired_new.remove(partner)
         new_table, _ = partner
         new = new_table["cells"][arch]
-        changes = compare_cell(old, new, depth_tolerance, success_tolerance)
+        changes = compare_cell(old, new, depth_tolerance, success_tolerance, rules(old, new))
         what = _config_diff(table["config"], new_table["config"])
         findings.append(Finding(label, f"configuration changed ({what}); "
                                 + ("; ".join(changes) if changes else "finding unchanged")))

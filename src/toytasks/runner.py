@@ -31,7 +31,8 @@ from toytasks.trial import Trial, TrialResult, error_result
 
 Progress = Callable[[Event], None]
 
-MAX_CRASH_RETRIES = 2
+MAX_CRASH_RETRIES = 2  # within a run: a trial whose worker dies is resubmitted this often
+MAX_STORED_ERRORS = 3  # across runs: resume retries a lost-worker error until it has this many
 
 
 def trial_factory(spec: TaskSpec, arch: str, opts: RunOptions) -> TrialFactory:
@@ -84,7 +85,7 @@ def _take_stored(searches: list[DepthSearch], store: ResultStore, keys: set[str]
         for search in searches:
             for trial in search.candidates():
                 keys.add(cell_key(trial.config(), match_params))
-                if trial.key in store:
+                if trial.key in store and not store.retry_due(trial.key, MAX_STORED_ERRORS):
                     search.started(trial)
                     search.record(trial, store.result(trial.key))
                     reused += 1

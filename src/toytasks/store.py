@@ -3,7 +3,10 @@
 One line per finished trial, written with flush + fsync, so a record is complete or
 absent. A torn last line (the process died mid-write) is ignored with a warning; a broken
 line anywhere else means someone edited the file, and is an error naming the line.
-Everything downstream (tables, regression check, plots, report) reads only this file.
+A trial's first record is its result, with one exception: an ``error`` whose worker was
+lost (``trial.lost_worker``) is retried by a later run, and the retry's record supersedes
+it while the error stays in the file and in ``history``. Everything downstream (tables,
+regression check, plots, report) reads only this file.
 """
 
 from __future__ import annotations
@@ -26,7 +29,7 @@ from typing import Any
 from toytasks import __version__
 from toytasks.errors import ToytasksError
 from toytasks.records import TrialRecord
-from toytasks.trial import Trial, TrialResult, config_hash
+from toytasks.trial import Trial, TrialResult, config_hash, lost_worker
 
 TRIALS_FILE = "trials.jsonl"
 RUNS_FILE = "runs.jsonl"
@@ -145,6 +148,10 @@ def _fsync_dir(directory: Path) -> None:
         os.close(fd)
 
 
+def _lost_worker(record: dict[str, Any]) -> bool:
+    return lost_worker(TrialResult.from_dict(record["result"]))
+
+
 def _parse(line: str) -> dict[str, Any] | None:
     try:
         record = json.loads(line)
@@ -227,6 +234,8 @@ class ResultStore:
             raise ToytasksError(f"'{self.root}' holds no results ({TRIALS_FILE} not found)")
         self.trials_path = self.root / TRIALS_FILE
         self.runs_path = self.root / RUNS_FILE
+        self._history: dict[str, list[dict[str, Any]]] = {}
+        self._written: set[str] = set()  # keys this store object appended (this run)
         self._cache = self._load()
         if create:
             for path in (self.trials_path, self.runs_path):
@@ -243,7 +252,13 @@ class ResultStore:
                     "configuration (edited by hand?): restore or delete that line, or resume and "
                     "tables would trust a wrong result"
                 )
-            records.setdefault(record["key"], record)
+            earlier = records.get(record["key"])
+            if earlier is None:
+                records[record["key"]] = record
+            elif _lost_worker(earlier):  # a later run retried it: the retry is the result
+                self._history.setdefault(record["key"], []).append(earlier)
+                records[record["key"]] = record
+            # else a second record of a settled trial (two writers raced): the first counts
         return records
 
     def __contains__(self, key: str) -> bool:
@@ -255,6 +270,19 @@ class ResultStore:
     def result(self, key: str) -> TrialResult:
         return TrialResult.from_dict(self._cache[key]["result"])
 
+    def history(self, key: str) -> list[TrialResult]:
+        """Earlier results of ``key`` that a retry superseded (lost-worker errors), oldest
+        first; the file keeps every one of them."""
+        return [TrialResult.from_dict(r["result"]) for r in self._history.get(key, [])]
+
+    def retry_due(self, key: str, max_errors: int) -> bool:
+        """Whether a run should train ``key`` again although it is stored: its result is a
+        lost-worker error stored by an earlier run, and fewer than ``max_errors`` such
+        errors are stored for it (a trial that keeps killing its worker is given up)."""
+        record = self._cache.get(key)
+        return (record is not None and key not in self._written and _lost_worker(record)
+                and len(self._history.get(key, ())) + 1 < max_errors)
+
     def records(self) -> list[TrialRecord]:
         """Every stored trial, in the order first stored, as typed records."""
         return [TrialRecord.from_dict(record) for record in self._cache.values()]
@@ -263,7 +291,8 @@ class ResultStore:
                search: dict[str, Any] | None = None) -> None:
         """Store one finished trial; ``search`` records how the run that asked for it decides
         (seeds requested, rule), so a table read back later applies the same rule."""
-        if trial.key in self._cache:
+        earlier = self._cache.get(trial.key)
+        if earlier is not None and not _lost_worker(earlier):
             return
         record = {
             "key": trial.key,
@@ -273,7 +302,10 @@ class ResultStore:
             "provenance": {**prov, "date": dt.datetime.now(dt.UTC).isoformat()},
         }
         self._write(self.trials_path, record)
+        if earlier is not None:
+            self._history.setdefault(trial.key, []).append(earlier)
         self._cache[trial.key] = json.loads(json.dumps(_finite(record)))
+        self._written.add(trial.key)
 
     def log_run(self, manifest: dict[str, Any]) -> None:
         self._write(self.runs_path, manifest)

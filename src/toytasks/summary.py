@@ -23,6 +23,9 @@ from toytasks.solve import SolveRule, counted_lrs, first_solved, get_rule, seed_
 from toytasks.tasks import get_generator
 from toytasks.trial import DIVERGED, ERROR, SOLVED, TrialResult
 
+# identity fields a configuration leaves out at their default (``Trial.config``)
+IDENTITY_DEFAULTS = {"device": "cpu"}
+
 
 @dataclass
 class DepthStats:
@@ -104,18 +107,33 @@ class Row:
         """``knob=value`` for the given knobs, then ``field=value`` for the given config
         fields: what tells this row apart from the others in its table."""
         return ", ".join([*(f"{k}={self.config['knobs'][k]}" for k in knobs),
-                          *(f"{f}={self.config.get(f)}" for f in fields)])
+                          *(f"{f}={self.config.get(f, IDENTITY_DEFAULTS.get(f))}"
+                        for f in fields)])
 
 
 def rf_bound(arch: str, blind_samples: int, limit: int = 4096) -> int | None:
-    """Smallest depth whose receptive field exceeds the blind window (below it: chance)."""
+    """Smallest depth whose receptive field exceeds the blind window (below it: chance).
+
+    None when the architecture's receptive field is unbounded, and when the task has no
+    blind window (``blind_samples`` 0: no window is provably at chance, so no depth is
+    ruled out; a bound of 1 would claim a theory that does not exist)."""
     cls = ARCHITECTURES.get(arch)
-    if cls is None or cls.receptive_field(1) is None:
+    if cls is None or cls.receptive_field(1) is None or blind_samples <= 0:
         return None
     depth = 1
     while cls.receptive_field(depth) <= blind_samples and depth < limit:
         depth += 1
     return depth
+
+
+def rf_bound_text(arch: str, blind_samples: int, prefix: str = ">= ") -> str:
+    """The RF-bound column: '>= N'; 'n/a' for a convolution on a task without a blind
+    window (the bound does not apply); '-' for an architecture without a finite RF."""
+    bound = rf_bound(arch, blind_samples)
+    if bound is not None:
+        return f"{prefix}{bound}"
+    cls = ARCHITECTURES.get(arch)
+    return "n/a" if cls is not None and cls.receptive_field(1) is not None else "-"
 
 
 def summarise(records: Sequence[TrialRecord], rule: SolveRule | None = None,

@@ -19,7 +19,7 @@ from toytasks.errors import ToytasksError
 from toytasks.models import ARCHITECTURES
 from toytasks.solve import SolveRule, get_rule
 from toytasks.stats import interval_text
-from toytasks.summary import Row, rf_bound
+from toytasks.summary import Row, rf_bound_text
 
 if TYPE_CHECKING:
     from toytasks.sweep import SweepPoint
@@ -46,7 +46,7 @@ def format_row(row: Row) -> list[str]:
         f"{ev.best_metric:.3g}" if ev.best_metric is not None else "-",
         params,
         steps, str(row.receptive_field) if row.receptive_field else "-",
-        f">= {row.rf_bound}" if row.rf_bound else "-", f"{row.trials}{faults}",
+        rf_bound_text(row.arch, row.blind_samples), f"{row.trials}{faults}",
     ]
 
 
@@ -84,6 +84,7 @@ def caption(rows: list[Row], rule: SolveRule | None = None) -> str:
          else f"width {c['width']}" if "width" in same else "width per row"),
         f"gate bias {c['gate_bias']:g}" if "gate_bias" in same else "gate bias per row",
         f"{c['test_size']} held-out samples" if "test_size" in same else "held-out set per row",
+        *([f"device {c['device']}"] if "device" in same and c.get("device") else []),
     ]
     parts.append(f"solved: held-out {metric} {threshold} within {steps} steps "
                  f"({', '.join(budget)})")
@@ -109,7 +110,7 @@ def _threshold_text(row: Row, threshold: float) -> str:
 
 # config fields that a row label names when they differ between the rows of one table
 _LABEL_FIELDS = ("max_steps", "threshold", "batch_size", "width", "gate_bias", "test_size",
-                 "eval_every", "patience", "clip", "train_size", "diagnostics")
+                 "eval_every", "patience", "clip", "train_size", "diagnostics", "device")
 
 
 def _shared_fields(rows: list[Row]) -> set[str]:
@@ -279,8 +280,8 @@ def render_sweep(points: list[SweepPoint], knob: str, archs: tuple[str, ...],
         table.append([arch, *(_sweep_cell(c) for c in cells)])
     for arch, cls in ARCHITECTURES.items():
         if cls.receptive_field(1) is not None:
-            bounds = [rf_bound(arch, p.spec.make_task().blind_samples) for p in points]
-            table.append([f"RF bound {arch}", *(f">= {b}" for b in bounds)])
+            table.append([f"RF bound {arch}", *(rf_bound_text(
+                arch, p.spec.make_task().blind_samples) for p in points)])
     tasks = [p.spec.make_task() for p in points]
     table.append(["span (samples)", *(str(t.span_samples) for t in tasks)])
     table.append(["blind window", *(str(t.blind_samples) for t in tasks)])
@@ -325,7 +326,7 @@ def render_evidence(rows: list[Row]) -> str:
             mark = "?" if not stats.decided else ("✓" if stats.solved else "✗")
             cells.append(f"{depth}: {interval_text(stats.successes, stats.seeds)} {mark}")
         body.append([row.arch, label or "-", row.depth_text(),
-                     str(row.rf_bound) if row.rf_bound is not None else "-",
+                     rf_bound_text(row.arch, row.blind_samples, prefix=""),
                      f"{row.evidence.params:,}", "; ".join(cells)])
     return grid(["arch", "configuration", "minimal depth", "RF bound", "params", "per depth"],
                 body, "github")

@@ -1,15 +1,18 @@
 """train(trial) -> TrialResult: one pure, seeded training run; no file I/O, no globals.
 
-Cost facts that shaped it (2 cores, width 64): evaluating 2,048 held-out samples costs
-about 5 training steps, and most compute goes to configurations that never solve. So the
-loop checks the cheap signal (accuracy on the batch it just trained on) every step, runs
-the held-out evaluation only when that signal says "maybe solved" or on a fixed cadence,
-and gives up when the held-out loss has not improved for ``patience`` evaluations.
+Cost facts that shaped it: one held-out evaluation of 1,024 samples costs about 3-19
+training steps of batch 32, depending on the architecture and width (measured with
+``python -m benchmarks.eval_cost``, docs/performance.md), and most compute goes to
+configurations that never solve. So the loop checks the cheap signal (accuracy on the batch
+it just trained on) every step, runs the held-out evaluation only when that signal says
+"maybe solved" or on a fixed cadence, and gives up when the held-out loss has not improved
+for ``patience`` evaluations.
 """
 
 from __future__ import annotations
 
 import math
+import os
 import threading
 import time
 from collections import deque
@@ -32,6 +35,9 @@ TRIAL_THREADS = 1  # torch threads per trial: LSTM results differ bit for bit be
 # Weights are drawn from torch's global RNG: trials that run in threads of one process (a
 # Dask worker with --nthreads > 1) must not interleave seeding and initialisation.
 INIT_LOCK = threading.Lock()
+# cuBLAS's fixed workspace: without it cuBLAS matmuls are not deterministic on CUDA >= 10.2
+# (and torch.use_deterministic_algorithms refuses them). cuBLAS reads it when it starts.
+CUBLAS_WORKSPACE = ":4096:8"
 
 
 def make_task(trial: Trial) -> Task:
@@ -50,6 +56,18 @@ def held_out_set(task: Task, size: int) -> tuple[np.ndarray, np.ndarray]:
     return task.sample(size, test_rng())
 
 
+def deterministic_cuda() -> None:
+    """Make CUDA reruns bit-identical: deterministic algorithms everywhere (an op without
+    one raises, and the trial is stored as an error that names it), cuBLAS's fixed
+    workspace (the command line sets it before any CUDA call; ``setdefault`` here covers
+    library use, where this is the first CUDA call of a worker), and no cuDNN autotuning
+    (its fastest convolution kernels are not deterministic)."""
+    os.environ.setdefault("CUBLAS_WORKSPACE_CONFIG", CUBLAS_WORKSPACE)
+    torch.use_deterministic_algorithms(True)
+    torch.backends.cudnn.deterministic = True
+    torch.backends.cudnn.benchmark = False
+
+
 def train(trial: Trial) -> TrialResult:
     """Train one trial; faults (NaN loss, exceptions) become a status, never a crash."""
     torch.set_num_threads(TRIAL_THREADS)
@@ -65,9 +83,7 @@ def _train(trial: Trial, start: float) -> TrialResult:
     task = make_task(trial)
     device = torch.device(trial.device)
     if device.type == "cuda":
-        # cuDNN's fastest convolution kernels are not deterministic: reruns would differ.
-        torch.backends.cudnn.deterministic = True
-        torch.backends.cudnn.benchmark = False
+        deterministic_cuda()
     objective = Objective(task)
     with INIT_LOCK:
         torch.manual_seed(trial.seed)

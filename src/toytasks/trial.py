@@ -2,7 +2,11 @@
 
 A trial's hash (``key``) is the identity of a result: the store, resume and the regression
 check address results by it. Everything that can change a trained model's numbers is a
-field here; where the trial runs (``device``) is provenance, not identity.
+field here. That includes the kind of device: CPU and CUDA kernels give results that differ
+bit for bit, so a trial on ``cuda`` (any ``cuda:N``) has its own identity, and resuming a
+CPU folder with ``--device cuda`` trains and reports its own trials beside the CPU ones
+instead of mixing them. The device joins the identity only when it is not the CPU, so every
+CPU result stored before keeps its key. Which card, and which CPU model, is provenance.
 """
 
 from __future__ import annotations
@@ -15,7 +19,12 @@ from typing import Any
 
 SOLVED, UNSOLVED, DIVERGED, ERROR = "solved", "unsolved", "diverged", "error"
 STATUSES = (SOLVED, UNSOLVED, DIVERGED, ERROR)
-NOT_IDENTITY = ("device",)
+NOT_IDENTITY = ("device",)  # in the identity as ``device_kind``, and only when not cpu
+
+
+def device_kind(device: str) -> str:
+    """'cuda' for 'cuda' and 'cuda:N': the part of a device that is a result's identity."""
+    return device.split(":", 1)[0]
 
 
 def config_hash(config: dict[str, Any]) -> str:
@@ -54,6 +63,8 @@ class Trial:
         """Everything that determines the result, as plain JSON-able data."""
         data = {f.name: getattr(self, f.name) for f in fields(self) if f.name not in NOT_IDENTITY}
         data["knobs"] = dict(self.knobs)
+        if device_kind(self.device) != "cpu":
+            data["device"] = device_kind(self.device)
         return data
 
     @property
@@ -104,3 +115,14 @@ def error_result(key: str, reason: str, wall_s: float = 0.0) -> TrialResult:
         baseline=math.nan, steps=0, steps_to_solve=None, train_loss=math.nan,
         test_loss=math.nan, params=0, flops=0.0, wall_s=wall_s, reason=reason,
     )
+
+
+# An ``error`` with one of these reasons says nothing about the trial, only that its worker
+# was lost (killed, out of memory, a cluster worker gone): a later run retries it (runner)
+# and the new result supersedes the error, which stays in the store's history (store).
+LOST_WORKER_REASONS = ("worker process died", "executor failed the trial")
+
+
+def lost_worker(result: TrialResult) -> bool:
+    """The trial never finished because its worker was lost: worth retrying later."""
+    return result.status == ERROR and result.reason.startswith(LOST_WORKER_REASONS)

@@ -19,6 +19,39 @@ def test_interface_shape_and_param_count(arch):
     assert model.forward_flops(20) > model.forward_flops(10) > 0
 
 
+# Formulas that torch's counter does not confirm (measured at width 16, depth 1 and 3: the
+# formula / torch's count): s4d 0.69-0.77 (the formula counts less matmul work than the
+# model does), mamba 1.8 and linear-attention 1.08 (the formula counts more; part of it may
+# be elementwise scan work the counter does not see). Open: each needs its formula checked
+# op by op; strict, so a fixed formula fails here until it is taken off this list.
+FLOPS_NOT_CONFIRMED = {"s4d", "mamba", "linear-attention"}
+
+
+@pytest.mark.filterwarnings("ignore:TF32 acceleration")
+@pytest.mark.parametrize("arch", [
+    pytest.param(arch, marks=pytest.mark.xfail(
+        strict=True, reason="FLOPs formula differs from torch's count (see above)"))
+    if arch in FLOPS_NOT_CONFIRMED else arch
+    for arch in ARCHITECTURES])
+@pytest.mark.parametrize(("depth", "seq_len", "output_steps"), [(1, 20, 1), (3, 12, 4)])
+def test_forward_flops_equal_what_torchs_flop_counter_sees(arch, depth, seq_len,
+                                                           output_steps):
+    """``forward_flops`` (what tables and cost estimates report) is torch's own count of
+    one sequence's forward pass, exactly. FlopCounterMode does not see oneDNN's fused RNN
+    kernels nor the fused attention kernel, so those run as their composite versions
+    (mm/addmm/bmm, the same maths) while counting."""
+    from torch.nn.attention import SDPBackend, sdpa_kernel
+    from torch.utils.flop_counter import FlopCounterMode
+
+    torch.manual_seed(0)
+    model = build_model(arch, n_inputs=3, n_outputs=5, depth=depth, width=16,
+                        output_steps=output_steps).train()
+    with torch.backends.mkldnn.flags(enabled=False), sdpa_kernel(SDPBackend.MATH), \
+            FlopCounterMode(display=False) as counter:
+        model(torch.randn(1, seq_len, 3))
+    assert model.forward_flops(seq_len) == counter.get_total_flops() > 0
+
+
 @pytest.mark.parametrize("arch", list(ARCHITECTURES))
 def test_models_are_causal(arch):
     """Changing inputs after step t never changes the features at step t."""

@@ -35,6 +35,7 @@ def test_baseline_is_small_sorted_json_and_the_store_matches_it(tmp_path: Path,
                                                                 cli_in_process) -> None:
     path = write_fixture_baseline(tmp_path, cli_in_process)
     data = json.loads(path.read_text())
+    # the fixture's runs recorded rule majority (see the cp95 tests below for another rule)
     assert data["format"] == "toytasks-baseline/1" and data["rule"] == "majority"
     assert path.read_text() == json.dumps(data, indent=2, sort_keys=True) + "\n"
     cells = {(t["task"], arch): c for t in data["tables"] for arch, c in t["cells"].items()}
@@ -123,3 +124,56 @@ def test_check_of_a_folder_without_results_exits_2(tmp_path: Path, cli_in_proces
     path = write_fixture_baseline(tmp_path, cli_in_process)
     code, _, err = cli_in_process("check", str(tmp_path / "none"), "--baseline", str(path))
     assert code == 2 and "holds no results" in err
+
+
+def store_with_rule(tmp_path: Path, rule: str, task: str | None = None) -> Path:
+    """The fixture store with the recorded solve rule changed (for ``task`` only, if given)."""
+    folder = tmp_path / f"store-{rule}-{task}"
+    folder.mkdir()
+    lines = []
+    for line in (FIXTURE_STORE / "trials.jsonl").read_text().splitlines():
+        record = json.loads(line)
+        if task is None or record["trial"]["task"] == task:
+            record["search"]["rule"] = rule
+        lines.append(json.dumps(record, sort_keys=True))
+    (folder / "trials.jsonl").write_text("\n".join(lines) + "\n")
+    return folder
+
+
+def test_the_baseline_records_the_rule_the_results_were_decided_by(tmp_path: Path,
+                                                                  cli_in_process) -> None:
+    cp95 = store_with_rule(tmp_path, "cp95")
+    path = tmp_path / "cp95.json"
+    assert cli_in_process("baseline", str(cp95), "--write", str(path))[0] == 0
+    data = json.loads(path.read_text())
+    assert data["rule"] == "cp95"
+    assert all("rule" not in c for t in data["tables"] for c in t["cells"].values())
+    code, out, _ = cli_in_process("check", str(cp95), "--baseline", str(path))
+    assert code == 0 and "all 6 cell(s) match" in out
+
+
+def test_cp95_results_checked_against_a_majority_baseline_are_flagged(tmp_path: Path,
+                                                                     cli_in_process) -> None:
+    path = write_fixture_baseline(tmp_path, cli_in_process)  # majority
+    cp95 = store_with_rule(tmp_path, "cp95")
+    code, out, _ = cli_in_process("check", str(cp95), "--baseline", str(path),
+                                  "--depth-tolerance", "256", "--success-tolerance", "1000")
+    assert code == 1 and "6 finding(s) changed" in out
+    assert out.count("solve rule majority -> cp95") == 6
+    assert ("cycle-pattern (jitter=0.1, n_positive=3, noise_std=0.1, period_samples=6, "
+            "prefix_cycles=1) tcn: solve rule majority -> cp95") in out
+
+
+def test_a_folder_with_two_rules_keeps_each_cells_rule(tmp_path: Path, cli_in_process) -> None:
+    mixed = store_with_rule(tmp_path, "cp95", task="xor-products")
+    path = tmp_path / "mixed.json"
+    assert cli_in_process("baseline", str(mixed), "--write", str(path))[0] == 0
+    data = json.loads(path.read_text())
+    rules = {(t["task"], arch): c.get("rule") for t in data["tables"]
+             for arch, c in t["cells"].items()}
+    assert data["rule"] == "majority"  # 4 of 6 cells
+    assert {k: v for k, v in rules.items() if v} == {("xor-products", "cnn"): "cp95",
+                                                     ("xor-products", "lstm"): "cp95"}
+    assert cli_in_process("check", str(mixed), "--baseline", str(path))[0] == 0
+    code, out, _ = cli_in_process("check", str(FIXTURE_STORE), "--baseline", str(path))
+    assert code == 1 and out.count("solve rule cp95 -> majority") == 2

@@ -99,3 +99,50 @@ def test_empty_store_renders_nothing(tmp_path: Path, cli_in_process) -> None:
     (tmp_path / "trials.jsonl").write_text("")
     code, out, _ = cli_in_process("table", str(tmp_path))
     assert code == 0 and out.strip() == ""
+
+
+@pytest.mark.parametrize(("generator", "knobs"), [
+    ("xor-products", {"n_products": 2}),
+    ("xor-products", {"n_products": 3}),
+    ("adding", {"marks_anywhere": True}),
+    ("multiplication", {"marks_anywhere": True}),
+])
+def test_rf_bound_does_not_apply_without_a_blind_window(generator: str, knobs: dict) -> None:
+    from toytasks.summary import rf_bound, rf_bound_text
+    from toytasks.tasks import get_generator
+
+    blind = get_generator(generator)(**knobs).blind_samples
+    assert blind == 0  # the task declares no provably blind window
+    for conv in ("cnn", "tcn"):
+        assert rf_bound(conv, blind) is None and rf_bound_text(conv, blind) == "n/a"
+    assert rf_bound_text("lstm", blind) == "-"  # no finite receptive field at all
+    default = get_generator(generator)().blind_samples  # one product / fixed marks: a bound
+    assert default > 0 and rf_bound_text("cnn", default).startswith(">= ")
+
+
+def test_table_says_n_a_for_the_rf_bound_of_a_task_without_a_blind_window(
+        tmp_path: Path) -> None:
+    import json
+
+    from toytasks.trial import config_hash
+
+    lines = []
+    for line in (FIXTURE_STORE / "trials.jsonl").read_text().splitlines():
+        record = json.loads(line)
+        if record["trial"]["task"] == "xor-products":
+            record["trial"]["knobs"]["n_products"] = 2
+            record["key"] = record["result"]["key"] = config_hash(record["trial"])
+        lines.append(json.dumps(record))
+    (tmp_path / "trials.jsonl").write_text("\n".join(lines) + "\n")
+    rows = [r for r in summarise(ResultStore(tmp_path, create=False).records())
+            if r.task == "xor-products"]
+    assert {r.arch: r.rf_bound for r in rows} == {"cnn": None, "lstm": None}
+    text = render(rows, "github")
+    header = [c.strip() for c in text.splitlines()[0].strip("|").split("|")]
+    cells = {cols[0]: cols[header.index("RF bound")] for cols in
+             ([c.strip() for c in line.strip("|").split("|")]
+              for line in text.splitlines()[2:] if line.startswith("|"))}
+    assert cells == {"cnn": "n/a", "lstm": "-"}
+    from toytasks.table import render_evidence
+    evidence = render_evidence(rows)
+    assert "| cnn " in evidence and "| n/a " in evidence and ">= 1" not in text + evidence

@@ -73,7 +73,8 @@ def test_scheduler_without_dask_executor_is_an_error(cli_in_process: Callable, t
     code, _, err = cli_in_process(*command, "--scheduler", "tcp://127.0.0.1:1",
                                   "--out", str(tmp_path / "o"))
     assert code == 2
-    assert err.strip().splitlines()[-1] == "toytasks: error: --scheduler needs --executor dask"
+    assert err.strip() == "toytasks: error: --scheduler needs --executor dask"
+    assert not (tmp_path / "o").exists()  # refused before the results folder is made
 
 
 

@@ -161,3 +161,52 @@ def test_a_nearly_full_disk_is_refused_before_training(tmp_path, monkeypatch, cl
     monkeypatch.setattr(shutil, "disk_usage", lambda _: usage._replace(free=4096))
     code, out, err = cli_in_process("run", *TINY, "--out", str(tmp_path / "res"))
     assert code == 2 and "KiB free" in err and out == ""
+
+
+def lines_of(store: ResultStore, key: str) -> list[dict]:
+    return [json.loads(line) for line in store.trials_path.read_text().splitlines()
+            if json.loads(line)["key"] == key]
+
+
+def test_a_trial_stored_as_error_after_a_worker_death_is_retried_on_resume(tmp_path):
+    _, store = tiny_run(tmp_path, FlakyExecutor({("tcn", 2): 99}))
+    (error,) = [r for r in store.records() if r.result.status == ERROR]
+    rows, resumed = tiny_run(tmp_path, FlakyExecutor({}))  # resume: the worker lives now
+    assert resumed.result(error.key).status != ERROR
+    assert all(r.result.status != ERROR for r in resumed.records())
+    assert rows[0].faults == {}
+    # the error stays in the trial's history, in the file and when read back
+    (old,) = resumed.history(error.key)
+    assert old.status == ERROR and "worker process died 3 times" in old.reason
+    assert [line["result"]["status"] for line in lines_of(resumed, error.key)] == [
+        ERROR, resumed.result(error.key).status]
+    reread = ResultStore(tmp_path, create=False)
+    assert reread.result(error.key).status != ERROR and len(reread.history(error.key)) == 1
+    assert len(reread.records()) == len(resumed.records())  # one record per trial
+
+
+def test_a_trial_that_keeps_killing_workers_is_retried_up_to_a_limit(tmp_path):
+    from toytasks.runner import MAX_STORED_ERRORS
+
+    for _ in range(MAX_STORED_ERRORS + 2):
+        _, store = tiny_run(tmp_path, FlakyExecutor({("tcn", 2): 99}))
+    (error,) = [r for r in store.records() if r.result.status == ERROR]
+    assert len(lines_of(store, error.key)) == MAX_STORED_ERRORS  # then it is given up
+    assert len(store.history(error.key)) == MAX_STORED_ERRORS - 1
+
+
+def test_other_errors_and_results_are_never_retried(tmp_path):
+    from toytasks.trial import error_result
+
+    trial = make_trial("tcn", depth=1, max_steps=10)
+    store = ResultStore(tmp_path)
+    store.append(trial, error_result(trial.key, "RuntimeError: a bug in the model"), {})
+    assert not store.retry_due(trial.key, 3)  # deterministic: the same error again
+    store.append(trial, train(trial), {})  # a second writer: the first record stays
+    assert store.result(trial.key).status == ERROR and store.history(trial.key) == []
+    lost = make_trial("tcn", depth=2, max_steps=10)
+    store.append(lost, error_result(lost.key, "worker process died 3 times on this trial"), {})
+    assert not store.retry_due(lost.key, 3)  # not again in the run that stored it
+    assert ResultStore(tmp_path).retry_due(lost.key, 3)  # but in a later one
+    from toytasks.trial import lost_worker  # the runner's other lost-worker reason (Dask)
+    assert lost_worker(error_result("k", "executor failed the trial: KilledWorker: w1"))

@@ -49,6 +49,19 @@ def test_sweep_table(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     assert "cycle-pattern sweep over period_samples" in result.output
 
 
+def test_sweep_rf_bound_row_says_n_a_where_the_task_has_no_blind_window(
+        monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.setattr(runner_module, "train", fake_train_from(by_receptive_field))
+    result = invoke(["sweep", "--task", "xor-products", "--vary", "n_products=1,2",
+                     "--arch", "cnn,lstm", "--seeds", "1", "--workers", "1", "--max-depth",
+                     "6", "--out", str(tmp_path), "-q"])
+    assert result.exception is None, result.output
+    lines = result.stdout.splitlines()
+    rows = {line[:16].strip(): line[16:].split() for line in lines[2:]}
+    assert rows["blind window"] == ["7", "0"]  # seq_len_samples 8: one product, then none
+    assert rows["RF bound cnn"] == [">=", "4", "n/a"]
+
+
 @pytest.mark.parametrize(("args", "message"), [
     (["--vary", "period_samples"], "--vary expects KNOB=v1,v2"),
     (["--vary", "periods=4,8"], "unknown knob 'periods'"),

@@ -157,15 +157,33 @@ def cli_job(spec: TaskSpec, arch: str | None, seeds: int | None, min_depth: int 
 
 
 def check_device(device: str) -> str:
+    """``device`` if this machine has it; else one line, before any folder is made. For
+    CUDA, also cuBLAS's fixed workspace, which cuBLAS reads when it starts: set here, before
+    any CUDA call, worker processes inherit it (``train`` sets it too, for library use)."""
     if device == "cpu":
         return device
-    if not device.startswith("cuda"):
+    if device != "cuda" and not (device.startswith("cuda:") and device[5:].isdigit()):
         raise ToytasksError(f"unknown device '{device}' (valid: cpu, cuda, cuda:N)")
+    import os
+
     import torch
 
     if not torch.cuda.is_available():
         raise ToytasksError(f"--device {device}: no CUDA GPU is available here")
+    count = torch.cuda.device_count()
+    if device != "cuda" and int(device[5:]) >= count:
+        raise ToytasksError(f"--device {device}: this machine has {count} CUDA GPU(s) "
+                            f"(valid: cuda, cuda:0 to cuda:{count - 1})")
+    from toytasks.train import CUBLAS_WORKSPACE
+
+    os.environ.setdefault("CUBLAS_WORKSPACE_CONFIG", CUBLAS_WORKSPACE)
     return device
+
+
+def check_executor(kind: str, scheduler: str | None) -> None:
+    """Refuse an executor combination before the results folder is made."""
+    if scheduler and kind != "dask":
+        raise ToytasksError("--scheduler needs --executor dask")
 
 
 def open_executor(kind: str, scheduler: str | None,
@@ -173,9 +191,8 @@ def open_executor(kind: str, scheduler: str | None,
     """The executor and how many trials to keep in flight (a callable: asked each time)."""
     from toytasks.executor import default_workers, make_executor
 
+    check_executor(kind, scheduler)
     if kind == "local":
-        if scheduler:
-            raise ToytasksError("--scheduler needs --executor dask")
         n_workers = workers or default_workers()
         return make_executor(n_workers), n_workers
     from toytasks import cluster

@@ -7,6 +7,7 @@ import click
 from toytasks import __version__
 from toytasks.cli.common import (
     bounded,
+    check_executor,
     cli_job,
     execute,
     executor_options,
@@ -49,6 +50,7 @@ def run(task_name: str, arch: str | None, seeds: int | None, min_depth: int | No
     from toytasks.store import ResultStore
     from toytasks.table import render
 
+    check_executor(executor_kind, scheduler)
     spec = load_spec(task_name, tasks_dir)
     spec = spec.with_knobs(parse_assignments(assignments))
     job = cli_job(spec, arch, seeds, min_depth, max_depth, width, lr_text, steps, batch_size,
@@ -94,6 +96,7 @@ def sweep(task_name: str, vary: str, arch: str | None, seeds: int | None,
     from toytasks.sweep import parse_vary, run_sweep, sweep_specs
     from toytasks.table import render_sweep
 
+    check_executor(executor_kind, scheduler)
     knob, values = parse_vary(vary)
     spec = load_spec(task_name, tasks_dir)
     overrides = parse_assignments(assignments)

@@ -7,6 +7,7 @@ import click
 from toytasks import __version__
 from toytasks.cli.common import (
     TABLE_FORMATS,
+    check_executor,
     execute,
     executor_options,
     main,
@@ -44,6 +45,7 @@ def suite(profile: str, out: str | None, workers: int | None, tasks_dir: tuple[s
     from toytasks.summary import summarise
     from toytasks.table import render
 
+    check_executor(executor_kind, scheduler)
     prof = load_profile(profile, tasks_dir)
     store = ResultStore(Path(out) if out else default_out("suite", prof.name))
     where = f"{workers or default_workers()} worker(s)" if executor_kind == "local" else "dask"
