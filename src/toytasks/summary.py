@@ -65,7 +65,8 @@ class Row:
     seeds_asked: int | None = None  # seeds per depth the run asked for (the rule's n)
     versions: tuple[str, ...] = ()  # "toytasks X @commit" of the code that made the results
     rule: str = "majority"
-    search: str = "linear"
+    search: str = "linear"  # the search that proposed the depths
+    confirmed: tuple[int, ...] = ()  # depths where an exhaustive run also trained every seed
     match_params: int = 0  # 0: fixed width; P: width chosen per depth for ~P parameters
     non_monotonic: tuple[int, ...] = ()  # failed depths deeper than a solved one
     steps: int = 0
@@ -153,15 +154,20 @@ def _row(items: list[TrialRecord], rule: SolveRule | None, seeds: int | None) ->
     rule = rule or get_rule(_latest(items, "rule") or "majority")
     grid = _latest(items, "lrs")
     lrs = sorted(grid) if grid else sorted({r.lr for r in items})
-    searches = {r.run.search for r in items}
-    search = "exhaustive" if "exhaustive" in searches else _latest(items, "search") or "linear"
+    # the row's search is what proposed its depths; exhaustive one-depth runs beside it (a
+    # study's confirmation) train every seed at their depths only, which then count all
+    # seeds: the rest of the row keeps its sequential counting and its search's name
+    searched = [r for r in items if r.run.search != "exhaustive"]
+    search = (_latest(searched, "search") or "linear") if searched else "exhaustive"
+    every_seed = {r.depth for r in items if r.run.search == "exhaustive"}
     if seeds is None:
         asked = [r.run.seeds for r in items]
         seeds = max((n for n in asked if isinstance(n, int)), default=None)
     by_depth: dict[int, list[TrialRecord]] = defaultdict(list)
     for record in items:
         by_depth[record.depth].append(record)
-    depths = {d: _depth_stats(d, recs, lrs, rule, seeds, early=search != "exhaustive")
+    depths = {d: _depth_stats(d, recs, lrs, rule, seeds,
+                              early=search != "exhaustive" and d not in every_seed)
               for d, recs in sorted(by_depth.items())}
     verdicts = {d: s.solved for d, s in depths.items() if s.decided}
     minimal = first_solved(verdicts, min(depths))
@@ -185,6 +191,7 @@ def _row(items: list[TrialRecord], rule: SolveRule | None, seeds: int | None) ->
         trials=sum(s.trials for s in depths.values()), lrs=tuple(lrs), faults=dict(faults),
         seeds_asked=seeds, versions=_versions(items),
         rule=rule.name, search=search, match_params=items[0].run.match_params,
+        confirmed=tuple(sorted(every_seed)) if search != "exhaustive" else (),
         non_monotonic=non_monotonic, steps=sum(s.steps for s in depths.values()),
         spent_flops=sum(s.spent_flops for s in depths.values()),
         spent_steps=sum(s.spent_steps for s in depths.values()),
