@@ -134,13 +134,30 @@ def summarise(records: Sequence[TrialRecord], rule: SolveRule | None = None,
         groups[record.cell].append(record)
     rows = [_row(items, rule, seeds) for items in groups.values()]
     order = {name: i for i, name in enumerate(ARCHITECTURES)}
-    return sorted(rows, key=lambda r: (r.task, _config_text(r.config, r.match_params),
+    return sorted(rows, key=lambda r: (r.task, r.match_params,
+                                       _config_order(r.config, r.match_params),
                                        order.get(r.arch, len(order)), r.arch))
 
 
-def _config_text(config: dict[str, Any], match_params: int = 0) -> str:
+def _config_order(config: dict[str, Any], match_params: int = 0) -> tuple:
+    """Rows sort by their configuration with numbers in numeric order (period 4, 6, 8, 12,
+    16; not 12, 16, 4, 6, 8 as their text would)."""
     drop = ("arch", "width") if match_params else ("arch",)
-    return json.dumps({k: v for k, v in config.items() if k not in drop}, sort_keys=True)
+    return _natural({k: v for k, v in config.items() if k not in drop})
+
+
+def _natural(value: Any) -> tuple:
+    if isinstance(value, bool) or value is None:
+        return (0, str(value))
+    if isinstance(value, int | float):
+        return (1, float(value))
+    if isinstance(value, str):
+        return (2, value)
+    if isinstance(value, dict):
+        return (3, tuple((k, _natural(v)) for k, v in sorted(value.items())))
+    if isinstance(value, list | tuple):
+        return (4, tuple(_natural(v) for v in value))
+    return (5, json.dumps(value, sort_keys=True))
 
 
 def _latest(items: list[TrialRecord], key: str) -> Any:

@@ -165,3 +165,11 @@ def test_sweep_caption_states_mse_thresholds_and_the_recorded_versions():
     text = sweep_caption([point], "marks")
     assert "reaches" not in text and "held-out mse <= 0.002" in text
     assert "toytasks 0.1.0 @abc1234" in text
+
+
+def test_the_caption_example_in_docs_is_what_the_command_prints(cli_in_process):
+    docs = (Path(__file__).resolve().parents[2] / "docs" / "results.md").read_text()
+    block = docs.split("the command prints):\n\n```\n", 1)[1].split("\n```", 1)[0]
+    code, out, err = cli_in_process("table", str(FIXTURE_STORE))
+    assert code == 0, err
+    assert block in out.splitlines()

@@ -313,3 +313,14 @@ def test_e_inconclusive_with_overlapping_intervals_or_no_matched_runs():
                + cp("cnn", {1: "0", 2: "1"}, 6, match_params=3000))
     assert verdict_e(summarise(FIXED + matched), "lstm", "cnn", 3000).outcome == INCONCLUSIVE
     assert verdict_e(summarise(FIXED), "lstm", "cnn", 3000).outcome == INCONCLUSIVE
+
+
+def test_evidence_rows_sort_knob_values_in_numeric_order():
+    from toytasks.table import render_evidence
+
+    periods = [12, 16, 4, 6, 8]
+    rows = summarise([r for p in periods for r in cp("cnn", {4: "1"}, p)])
+    assert [r.config["knobs"]["period_samples"] for r in rows] == [4, 6, 8, 12, 16]
+    text = render_evidence(rows)
+    assert [text.index(f"period_samples={p} ") for p in (4, 6, 8, 12, 16)] == \
+        sorted(text.index(f"period_samples={p} ") for p in periods)
