@@ -15,7 +15,13 @@ from toytasks.sweep import parse_vary
 
 
 def by_receptive_field(t) -> bool:
-    """Solved once the model sees past the blind window (what the theory predicts)."""
+    """Solved once the model sees past the blind window (what the theory predicts).
+
+    This fake trainer *encodes* the receptive-field theory, so the sweep table below shows
+    that theory by construction: these tests check the plumbing (values, columns, bounds,
+    caption), not the claim. The claim is measured with real training in
+    tests/running/test_findings.py (test_a_span_sweep_moves_the_cnn_depth_with_its_bound_
+    and_not_the_lstm, and the flagship test there)."""
     from toytasks.models import ARCHITECTURES
     from toytasks.train import make_task
 
