@@ -134,7 +134,10 @@ def load_study(name: str, profile: str, tasks_dir: tuple[str, ...] = ()) -> Stud
         letters = list(EXPLANATIONS)
         raise ToytasksError(f"{path}: names no explanation to test (sections "
                             f"[{letters[0]}] .. [{letters[-1]}])")
-    return Study(path.stem, str(path), data.get("question", ""), data.get("description", ""),
+    # a built-in study is cited by its name, which works from any folder (not the path of
+    # this installation, which the report's "Rerun" line would otherwise print)
+    cited = name if not (name.endswith(".toml") or "/" in name) else str(path)
+    return Study(path.stem, cited, data.get("question", ""), data.get("description", ""),
                  profile, names, tuple(experiments))
 
 

@@ -99,3 +99,9 @@ def test_tiny_study_end_to_end(cli, tmp_path):
     assert again.returncode == 0, again.stderr
     assert {p: p.stat().st_size for p in out.glob("*/trials.jsonl")} == sizes
     assert (tmp_path / "again" / "report.md").read_text() == report
+
+
+def test_a_built_in_study_is_cited_by_its_name_in_the_manifest():
+    """The report's "Rerun" line then works from any folder, not only this installation's."""
+    assert load_study("ecg-question", "quick").manifest()["spec"] == "ecg-question"
+    assert load_study(str(TINY), "tiny").manifest()["spec"] == str(TINY)
