@@ -81,7 +81,8 @@ def test_run_exhaustive_and_rule_options(monkeypatch: pytest.MonkeyPatch,
                      "--arch", "cnn", "--seeds", "10", "--rule", "cp95", "--exhaustive",
                      "--max-depth", "4", "--workers", "1", "--out", str(tmp_path), "-q"])
     assert result.exception is None, result.output
-    assert "rule cp95 (sequential" in result.output and "exhaustive search" in result.output
+    # every seed of an exhaustive grid is counted, and the caption says so (issue 14)
+    assert "rule cp95 (every seed trained and counted), exhaustive search" in result.output
     assert "10/10 [0.69-1.00]" in result.output
     table = invoke(["table", str(tmp_path)])
     assert table.stdout == result.stdout
