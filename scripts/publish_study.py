@@ -91,9 +91,10 @@ def render(out: Path, doc: Path, info: dict, figures: bool) -> None:
                f"`{info['commit']}`).")
     else:
         how = "Runtime: to be measured (rendered with --no-run from a folder with no record)."
-    head = (f"{title}\n\n{how} Regenerate this page with `make ecg-question` "
-            f"(`python scripts/publish_study.py`); re-render it from the same results with "
-            f"`python scripts/publish_study.py --no-run --out {out}`.\n")
+    head = (f"{title}\n\n{how} Regenerate this page with `python scripts/publish_study.py` "
+            f"and the same options (`make ecg-question` for the paper profile); re-render it "
+            f"from the same results with `python scripts/publish_study.py --no-run --out "
+            f"{out}`.\n")
     doc.write_text(head + body)
 
 

@@ -103,6 +103,7 @@ def test_a_inconclusive_when_the_growth_of_the_cnn_depth_is_not_separated():
     verdict = verdict_a(a_store({1: "111"}, {**fail, 5: "111"}, seeds=3), "cnn", "lstm",
                         "period_samples")
     assert verdict.outcome == INCONCLUSIVE, verdict.line
+    assert verdict.line.endswith(": the growth of cnn's depth is not separated")
 
 
 @pytest.mark.parametrize("n", [6, 1])

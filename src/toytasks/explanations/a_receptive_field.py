@@ -173,7 +173,9 @@ def verdict_a(rows: list[Row], conv: str, recurrent: str, knob: str) -> Verdict:
                 f"minimal depth {interval_text(*below)}; growth: {growth.text}")
     if sep and grows == SUPPORTED:
         return Verdict("a", SUPPORTED, evidence)
-    return Verdict("a", INCONCLUSIVE, f"{evidence}: intervals overlap")
+    why = [*([] if grows == SUPPORTED else [f"the growth of {conv}'s depth is not separated"]),
+           *([] if sep else [f"{recurrent} at depth 1 vs {conv} below: intervals overlap"])]
+    return Verdict("a", INCONCLUSIVE, f"{evidence}: {'; '.join(why)}")
 
 
 EXPLANATION = ReceptiveField()
