@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import replace
 
 import torch
@@ -21,6 +22,18 @@ def best_of(fn, repeats: int = 3) -> float:
         fn()
         times.append(time.perf_counter() - start)
     return min(times)
+
+
+def fastest_interleaved(fns: dict[str, Callable[[], None]], repeats: int) -> dict[str, float]:
+    """Best time of each function over ``repeats`` rounds, the functions interleaved within
+    a round, so a load that comes and goes on a shared machine hits them alike."""
+    best = {name: float("inf") for name in fns}
+    for _ in range(repeats):
+        for name, fn in fns.items():
+            start = time.perf_counter()
+            fn()
+            best[name] = min(best[name], time.perf_counter() - start)
+    return best
 
 
 def matmul_peak_gflops(size: int = 512, iterations: int = 40) -> float:

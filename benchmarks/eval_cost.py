@@ -9,10 +9,9 @@ other load on a shared machine.
 
 from __future__ import annotations
 
-import time
-
 import torch
 
+from benchmarks.common import fastest_interleaved
 from toytasks.models import build_model
 from toytasks.objective import Objective, evaluate
 from toytasks.tasks import get_generator
@@ -23,15 +22,6 @@ WIDTHS = (32, 64)
 SIZES = (1024, 2048)
 BATCH, STEPS, REPEATS = 32, 20, 5
 
-
-def _fastest(fns: dict[str, callable], repeats: int) -> dict[str, float]:
-    best = {name: float("inf") for name in fns}
-    for _ in range(repeats):
-        for name, fn in fns.items():
-            start = time.perf_counter()
-            fn()
-            best[name] = min(best[name], time.perf_counter() - start)
-    return best
 
 
 def measure(arch: str, depth: int, width: int) -> dict[int, float]:
@@ -55,8 +45,8 @@ def measure(arch: str, depth: int, width: int) -> dict[int, float]:
 
     fns = {"steps": steps, **{str(n): (lambda n=n: evaluate(model, objective, *held[n]))
                              for n in SIZES}}
-    _fastest(fns, 1)  # warm-up
-    best = _fastest(fns, REPEATS)
+    fastest_interleaved(fns, 1)  # warm-up
+    best = fastest_interleaved(fns, REPEATS)
     step = best["steps"] / STEPS
     return {n: best[str(n)] / step for n in SIZES}
 

@@ -27,6 +27,7 @@ import torch
 from torch.func import functional_call, grad, stack_module_state, vmap
 from torch.nn import functional as F
 
+from benchmarks.common import fastest_interleaved
 from toytasks.models import build_model
 from toytasks.tasks import get_generator
 from toytasks.train import train_rng
@@ -36,15 +37,6 @@ CASES = [("cnn", 4), ("lstm", 1)]
 WIDTHS = (16, 32, 64)
 COMPILE_WIDTHS = (32, 64)
 
-
-def _fastest(fns: dict[str, Callable[[], None]], repeats: int) -> dict[str, float]:
-    best = {name: float("inf") for name in fns}
-    for _ in range(repeats):
-        for name, fn in fns.items():
-            start = time.perf_counter()
-            fn()
-            best[name] = min(best[name], time.perf_counter() - start)
-    return best
 
 
 def _loss(out: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
@@ -108,8 +100,8 @@ def measure(arch: str, depth: int, width: int, compiled: bool) -> dict[str, floa
         start = time.perf_counter()
         fns["compiled"]()  # compiles (forward and backward) on the first steps
         figures["compile_s"] = time.perf_counter() - start
-    _fastest(fns, 1)  # warm-up
-    best = _fastest(fns, REPEATS)
+    fastest_interleaved(fns, 1)  # warm-up
+    best = fastest_interleaved(fns, REPEATS)
     figures.update({name: best["eager"] / best[name] for name in fns if name != "eager"})
     figures["eager_ms_per_model_step"] = 1000 * best["eager"] / (STEPS * K)
     return figures
