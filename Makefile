@@ -4,7 +4,7 @@ VENV   ?= .venv
 BIN     = $(VENV)/bin
 STAMP   = $(VENV)/.installed
 
-.PHONY: setup demo test lint bench clean
+.PHONY: setup demo test lint bench clean ecg-question
 
 setup: $(STAMP)
 
@@ -27,6 +27,10 @@ lint: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python -m benchmarks
+
+# The headline result: the paper-profile study, timed, published as docs/ecg-question.md
+ecg-question: $(STAMP)
+	$(BIN)/python scripts/publish_study.py --profile paper --workers 2 --out results/ecg-paper
 
 clean:
 	rm -rf $(VENV) results .pytest_cache

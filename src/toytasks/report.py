@@ -18,7 +18,7 @@ from toytasks.errors import ToytasksError
 from toytasks.explanations import EXPLANATIONS, GENERAL_RULE, INCONCLUSIVE, Parts, Verdict
 from toytasks.records import TrialRecord
 from toytasks.store import ResultStore
-from toytasks.study import read_manifest, store_dir
+from toytasks.study import MANIFEST, read_manifest, store_dir
 from toytasks.summary import Row, summarise
 from toytasks.table import grid, render, render_evidence
 
@@ -69,6 +69,16 @@ def write_report(root: str | Path, out: str | Path, figures: bool = True) -> Pat
     """Render DIR's report into ``out``/report.md (and ``out``/figures/ when matplotlib is
     installed and ``figures``); returns the Markdown file's path."""
     root, out = Path(root), Path(out)
+    try:
+        return _write_report(root, out, figures)
+    except (KeyError, TypeError, ValueError, AttributeError, IndexError) as exc:
+        # a hand-edited study.json whose values have the wrong shape: one line, no traceback
+        raise ToytasksError(f"{root / MANIFEST}: a value has the wrong type or shape "
+                            f"({type(exc).__name__}: {exc}; hand-edited? rerun toytasks "
+                            "study to rewrite it)") from None
+
+
+def _write_report(root: Path, out: Path, figures: bool) -> Path:
     manifest, sections = load_sections(root)
     drawn: dict[str, list[tuple[str, str]]] = {}
     figure_note = ""

@@ -237,12 +237,15 @@ def read_toml(path: str | Path) -> dict[str, Any]:
 def find_toml(name: str, dirs: list[Path], noun: str, file_noun: str) -> Path:
     """A TOML file by path, or by name (file stem) in the first of ``dirs`` that exists:
     how task specs' siblings (suite profiles, study specs) are found."""
+    found = {p.stem: p for d in dirs[:1] for p in sorted(d.glob("*.toml"))}
     if name.endswith(".toml") or "/" in name:
         path = Path(name)
         if not path.is_file():
-            raise ToytasksError(f"{file_noun} '{name}' not found")
+            stem = path.stem if path.suffix == ".toml" else path.name
+            hint = (f" (paths are relative to the current folder; the installed {noun} of "
+                    f"that name is '{stem}': give it without the path)") if stem in found else ""
+            raise ToytasksError(f"{file_noun} '{name}' not found{hint}")
         return path
-    found = {p.stem: p for d in dirs[:1] for p in sorted(d.glob("*.toml"))}
     if name not in found:
         valid = ", ".join(sorted(found)) or "none found"
         raise ToytasksError(f"unknown {noun} '{name}' (valid: {valid}; or a path to .toml)")

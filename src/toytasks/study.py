@@ -134,7 +134,10 @@ def load_study(name: str, profile: str, tasks_dir: tuple[str, ...] = ()) -> Stud
         letters = list(EXPLANATIONS)
         raise ToytasksError(f"{path}: names no explanation to test (sections "
                             f"[{letters[0]}] .. [{letters[-1]}])")
-    return Study(path.stem, str(path), data.get("question", ""), data.get("description", ""),
+    # a built-in study is cited by its name, which works from any folder (not the path of
+    # this installation, which the report's "Rerun" line would otherwise print)
+    cited = name if not (name.endswith(".toml") or "/" in name) else str(path)
+    return Study(path.stem, cited, data.get("question", ""), data.get("description", ""),
                  profile, names, tuple(experiments))
 
 
@@ -217,7 +220,22 @@ def read_manifest(root: Path) -> dict[str, Any]:
         raise ToytasksError(f"{path}: cannot read ({exc})") from None
     if not isinstance(data, dict) or not isinstance(data.get("experiments"), dict):
         raise ToytasksError(f"{path}: not a study manifest (no 'experiments')")
+    for letter, exp in data["experiments"].items():
+        if letter not in EXPLANATIONS:
+            continue
+        if not isinstance(exp, dict):
+            raise ToytasksError(f"{path}: experiment '{letter}' is not an object "
+                                f"(hand-edited? rerun toytasks study to rewrite it)")
+        missing = [k for k in (*MANIFEST_KEYS, *EXPLANATIONS[letter].keys) if k not in exp]
+        if missing:
+            raise ToytasksError(f"{path}: experiment '{letter}' lacks '{missing[0]}' "
+                                f"(hand-edited? rerun toytasks study to rewrite it)")
     return data
+
+
+# what every experiment of a manifest holds (``Experiment.manifest``), besides its own keys
+MANIFEST_KEYS = ("task", "knobs", "rule", "seeds", "search", "min_depth", "max_depth",
+                 "width", "steps", "batch_size", "lr", "archs")
 
 
 __all__ = ["Experiment", "Study", "load_study", "read_manifest", "write_manifest"]

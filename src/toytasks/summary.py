@@ -65,7 +65,8 @@ class Row:
     seeds_asked: int | None = None  # seeds per depth the run asked for (the rule's n)
     versions: tuple[str, ...] = ()  # "toytasks X @commit" of the code that made the results
     rule: str = "majority"
-    search: str = "linear"
+    search: str = "linear"  # the search that proposed the depths
+    confirmed: tuple[int, ...] = ()  # depths where an exhaustive run also trained every seed
     match_params: int = 0  # 0: fixed width; P: width chosen per depth for ~P parameters
     non_monotonic: tuple[int, ...] = ()  # failed depths deeper than a solved one
     steps: int = 0
@@ -133,13 +134,30 @@ def summarise(records: Sequence[TrialRecord], rule: SolveRule | None = None,
         groups[record.cell].append(record)
     rows = [_row(items, rule, seeds) for items in groups.values()]
     order = {name: i for i, name in enumerate(ARCHITECTURES)}
-    return sorted(rows, key=lambda r: (r.task, _config_text(r.config, r.match_params),
+    return sorted(rows, key=lambda r: (r.task, r.match_params,
+                                       _config_order(r.config, r.match_params),
                                        order.get(r.arch, len(order)), r.arch))
 
 
-def _config_text(config: dict[str, Any], match_params: int = 0) -> str:
+def _config_order(config: dict[str, Any], match_params: int = 0) -> tuple:
+    """Rows sort by their configuration with numbers in numeric order (period 4, 6, 8, 12,
+    16; not 12, 16, 4, 6, 8 as their text would)."""
     drop = ("arch", "width") if match_params else ("arch",)
-    return json.dumps({k: v for k, v in config.items() if k not in drop}, sort_keys=True)
+    return _natural({k: v for k, v in config.items() if k not in drop})
+
+
+def _natural(value: Any) -> tuple:
+    if isinstance(value, bool) or value is None:
+        return (0, str(value))
+    if isinstance(value, int | float):
+        return (1, float(value))
+    if isinstance(value, str):
+        return (2, value)
+    if isinstance(value, dict):
+        return (3, tuple((k, _natural(v)) for k, v in sorted(value.items())))
+    if isinstance(value, list | tuple):
+        return (4, tuple(_natural(v) for v in value))
+    return (5, json.dumps(value, sort_keys=True))
 
 
 def _latest(items: list[TrialRecord], key: str) -> Any:
@@ -153,15 +171,20 @@ def _row(items: list[TrialRecord], rule: SolveRule | None, seeds: int | None) ->
     rule = rule or get_rule(_latest(items, "rule") or "majority")
     grid = _latest(items, "lrs")
     lrs = sorted(grid) if grid else sorted({r.lr for r in items})
-    searches = {r.run.search for r in items}
-    search = "exhaustive" if "exhaustive" in searches else _latest(items, "search") or "linear"
+    # the row's search is what proposed its depths; exhaustive one-depth runs beside it (a
+    # study's confirmation) train every seed at their depths only, which then count all
+    # seeds: the rest of the row keeps its sequential counting and its search's name
+    searched = [r for r in items if r.run.search != "exhaustive"]
+    search = (_latest(searched, "search") or "linear") if searched else "exhaustive"
+    every_seed = {r.depth for r in items if r.run.search == "exhaustive"}
     if seeds is None:
         asked = [r.run.seeds for r in items]
         seeds = max((n for n in asked if isinstance(n, int)), default=None)
     by_depth: dict[int, list[TrialRecord]] = defaultdict(list)
     for record in items:
         by_depth[record.depth].append(record)
-    depths = {d: _depth_stats(d, recs, lrs, rule, seeds, early=search != "exhaustive")
+    depths = {d: _depth_stats(d, recs, lrs, rule, seeds,
+                              early=search != "exhaustive" and d not in every_seed)
               for d, recs in sorted(by_depth.items())}
     verdicts = {d: s.solved for d, s in depths.items() if s.decided}
     minimal = first_solved(verdicts, min(depths))
@@ -185,6 +208,7 @@ def _row(items: list[TrialRecord], rule: SolveRule | None, seeds: int | None) ->
         trials=sum(s.trials for s in depths.values()), lrs=tuple(lrs), faults=dict(faults),
         seeds_asked=seeds, versions=_versions(items),
         rule=rule.name, search=search, match_params=items[0].run.match_params,
+        confirmed=tuple(sorted(every_seed)) if search != "exhaustive" else (),
         non_monotonic=non_monotonic, steps=sum(s.steps for s in depths.values()),
         spent_flops=sum(s.spent_flops for s in depths.values()),
         spent_steps=sum(s.spent_steps for s in depths.values()),

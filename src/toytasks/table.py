@@ -90,13 +90,37 @@ def caption(rows: list[Row], rule: SolveRule | None = None) -> str:
     asked = {r.seeds_asked for r in rows if r.seeds_asked}
     seeds = (f"{max(asked)}" if len(asked) == 1 else "/".join(str(n) for n in sorted(asked))) \
         if asked else f"{max(r.evidence.seeds for r in rows)}"
-    parts.append(f"seeds {seeds} per depth, rule {rule.name} (sequential; successes/seeds "
-                 f"counted until decided), {first.search} search")
+    parts.append(f"seeds {seeds} per depth, rule {rule.name} {search_text(rows)}")
     parts.append(f"compute {sum(r.trials for r in rows)} trials, "
                  f"{sum(r.steps for r in rows):,} steps, {sum(r.flops for r in rows):.3g} FLOPs")
-    versions = sorted({v for r in rows for v in r.versions})
-    parts.append(f"toytasks {', '.join(versions) if versions else __version__}")
+    parts.append(f"toytasks {_versions(rows)}")
     return "; ".join(parts)
+
+
+def _versions(rows: list[Row]) -> str:
+    """The versions and commits recorded in the rows' trials (the running version only
+    when no trial recorded one)."""
+    versions = sorted({v for r in rows for v in r.versions})
+    return ", ".join(versions) if versions else __version__
+
+
+def search_text(rows: list[Row]) -> str:
+    """How the rows' seeds were counted and which search ran, exactly: 'adaptive search,
+    every seed trained at depths 3-4 (cnn), 1 (lstm)' when a study confirmed some depths."""
+    counting = {
+        "exhaustive": "(every seed trained and counted)",
+        "sequential": "(sequential; successes/seeds counted until decided)",
+    }
+    kinds = {"exhaustive" if r.search == "exhaustive" else "sequential" for r in rows}
+    searches = sorted({r.search for r in rows})
+    text = (f"{counting[kinds.pop()]}" if len(kinds) == 1 else
+            "(exhaustive rows: every seed counted; others: sequential, counted until decided)")
+    text += f", {'/'.join(searches)} search"
+    confirmed = [f"{r.arch} depth {','.join(map(str, r.confirmed))}" for r in rows
+                 if r.confirmed]
+    if confirmed:
+        text += f", confirmed: every seed trained and counted at {', '.join(confirmed)}"
+    return text
 
 
 def _threshold_text(row: Row, threshold: float) -> str:
@@ -303,12 +327,13 @@ def sweep_caption(points: list[SweepPoint], knob: str) -> str:
         f"{c['task']} sweep over {knob} ({fixed}); cell: minimal depth (successes/seeds "
         f"[95% Clopper-Pearson interval] at that depth; '>N': unsolved up to N"
         f"{'; !: non-monotonic in depth' if flagged else ''}); RF bound: smallest depth whose "
-        f"receptive field exceeds the blind window; solved: held-out {rows[0].metric} reaches "
-        f"{c['threshold']:g} within {c['max_steps']} steps (batch {c['batch_size']}, lr {lrs}, "
-        f"{width}, gate bias {c['gate_bias']:g}); rule {rows[0].rule}, {rows[0].search} "
-        f"search; compute {sum(r.trials for r in rows)} trials, "
+        f"receptive field exceeds the blind window; solved: held-out {rows[0].metric} "
+        f"{_threshold_text(rows[0], c['threshold'])} within {c['max_steps']} steps "
+        f"(batch {c['batch_size']}, lr {lrs}, "
+        f"{width}, gate bias {c['gate_bias']:g}); rule {rows[0].rule} {search_text(rows)}; "
+        f"compute {sum(r.trials for r in rows)} trials, "
         f"{sum(r.steps for r in rows):,} steps, {sum(r.flops for r in rows):.3g} FLOPs; "
-        f"toytasks {__version__}"
+        f"toytasks {_versions(rows)}"
     )
 
 

@@ -470,3 +470,32 @@ def test_real_study_folder_errors_read_as_the_page_shows_them(cli_in_process, tm
     code, _, err = cli_in_process("study", "ecg-question", "--out", str(blocker / "s"))
     assert code == 2, err
     _assert_documented(err, "cannot write study folder")
+
+
+@pytest.mark.parametrize(("edit", "fragment"), [
+    (lambda m: m["experiments"]["a"].pop("conv"), "experiment 'a' lacks 'conv'"),
+    (lambda m: m["experiments"].__setitem__("b", [1]), "experiment 'b' is not an object"),
+    (lambda m: m["experiments"]["a"].__setitem__("values", 5), "wrong type or shape"),
+    (lambda m: m["experiments"]["b"].__setitem__("lr", 0.003), "wrong type or shape"),
+])
+def test_a_hand_edited_study_json_gives_one_line(cli_in_process, tmp_path, edit, fragment):
+    import json
+    import shutil
+
+    folder = tmp_path / "study"
+    shutil.copytree(Path(__file__).resolve().parents[1] / "data" / "study", folder)
+    manifest = json.loads((folder / "study.json").read_text())
+    edit(manifest)
+    (folder / "study.json").write_text(json.dumps(manifest))
+    code, _, err = cli_in_process("report", str(folder), "--no-figures")
+    assert code == 2, err
+    assert "Traceback" not in err
+    _assert_documented(err, fragment)
+
+
+def test_a_study_path_outside_the_repository_points_to_the_installed_name(
+        cli_in_process, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    code, _, err = cli_in_process("study", "experiments/ecg-question.toml")
+    assert code == 2, err
+    _assert_documented(err, "the installed study of that name is 'ecg-question'")

@@ -102,3 +102,97 @@ def test_plot_command_without_matplotlib_is_a_one_line_error(cli, tmp_path):
     assert proc.returncode == 2
     assert proc.stderr.strip() == ("toytasks: error: plots need matplotlib: "
                                    "pip install 'toytasks[plots]'")
+
+
+@pytest.fixture
+def drawn(monkeypatch):
+    """The matplotlib figures handed to ``save`` (what is drawn, not only the file)."""
+    import toytasks.diagnostic_figures
+    import toytasks.figures
+
+    figures = []
+    original = toytasks.figures.save
+
+    def keep(fig, path):
+        figures.append(fig)
+        return original(fig, path)
+
+    monkeypatch.setattr(toytasks.figures, "save", keep)
+    monkeypatch.setattr(toytasks.diagnostic_figures, "save", keep)
+    return figures
+
+
+def solved_rows():
+    """Rows with solved and unsolved cells (fake results): cnn at period 4 solves at depth
+    2 (also trained at 3), at period 5 at depth 3 (1/2 at depth 2); lstm at depth 1; gru
+    unsolved at depths 1-2."""
+    from tests.search_fakes import fake_result
+
+    from toytasks.records import TrialRecord
+
+    cells = {4: {"cnn": {1: "00", 2: "11", 3: "11"}, "lstm": {1: "11"},
+                 "gru": {1: "00", 2: "00"}},
+             5: {"cnn": {1: "00", 2: "10", 3: "11"}, "lstm": {1: "11"},
+                 "gru": {1: "00", 2: "00"}}}
+    out = []
+    for period, archs in cells.items():
+        for arch, depths in archs.items():
+            for depth, text in depths.items():
+                for seed, char in enumerate(text):
+                    trial = make_trial(arch, depth, seed, knobs={"period_samples": period,
+                                                                 "prefix_cycles": 0})
+                    out.append(TrialRecord.from_dict({
+                        "key": trial.key, "trial": trial.config(),
+                        "result": fake_result(trial, char == "1").to_dict(),
+                        "search": {"seeds": 2, "search": "exhaustive"}}))
+    return summarise(out)
+
+
+def _line(ax, label):
+    (line,) = [ln for ln in ax.get_lines() if ln.get_label() == label]
+    return list(line.get_xdata()), list(line.get_ydata())
+
+
+def test_success_vs_depth_plots_each_rows_success_rates_and_minimal_depth(tmp_path, drawn):
+    rows = solved_rows()
+    success_vs_depth(rows, tmp_path / "s.png")
+    axes = drawn[0].axes
+    assert len(axes) == 2  # one panel per period
+    for ax, period in zip(axes, (4, 5), strict=True):
+        assert f"period_samples={period}" in ax.get_title()
+        for row in (r for r in rows if r.config["knobs"]["period_samples"] == period):
+            xs, ys = _line(ax, row.arch)
+            depths = sorted(row.depths)
+            assert [round(x) for x in xs] == depths
+            assert ys == pytest.approx([row.depths[d].successes / row.depths[d].seeds
+                                        for d in depths])
+        circles = {(round(ln.get_xdata()[0]), ln.get_ydata()[0]) for ln in ax.get_lines()
+                   if ln.get_markersize() == 10}
+        solved = {(r.minimal_depth, r.depths[r.minimal_depth].successes
+                   / r.depths[r.minimal_depth].seeds) for r in rows
+                  if r.config["knobs"]["period_samples"] == period and r.minimal_depth}
+        assert circles == solved  # the minimal depths circled, nothing else
+
+
+def test_min_depth_vs_knob_plots_minimal_depths_and_the_bound(tmp_path, drawn):
+    rows = solved_rows()
+    min_depth_vs_knob(rows, "period_samples", tmp_path / "k.png")
+    (ax,) = drawn[0].axes
+    assert [r.minimal_depth for r in rows if r.arch == "cnn"] == [2, 3]
+    for arch in ("cnn", "lstm", "gru"):
+        group = sorted((r for r in rows if r.arch == arch),
+                       key=lambda r: r.config["knobs"]["period_samples"])
+        solved = [(r.config["knobs"]["period_samples"], r.minimal_depth) for r in group
+                  if r.minimal_depth is not None]
+        unsolved = [(r.config["knobs"]["period_samples"], r.max_depth_tried) for r in group
+                    if r.minimal_depth is None]
+        if solved:
+            assert list(zip(*_line(ax, arch), strict=True)) == solved
+        if unsolved:
+            assert list(zip(*_line(ax, f"{arch}: unsolved up to this depth"),
+                            strict=True)) == unsolved
+    bound = _line(ax, "cnn: receptive-field bound")
+    assert bound[1] == [r.rf_bound for r in sorted((r for r in rows if r.arch == "cnn"),
+                                                   key=lambda r: r.config["knobs"]
+                                                   ["period_samples"])]
+    assert not [ln for ln in ax.get_lines() if ln.get_label() == "lstm: receptive-field bound"]

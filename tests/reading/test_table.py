@@ -99,3 +99,77 @@ def test_empty_store_renders_nothing(tmp_path: Path, cli_in_process) -> None:
     (tmp_path / "trials.jsonl").write_text("")
     code, out, _ = cli_in_process("table", str(tmp_path))
     assert code == 0 and out.strip() == ""
+
+
+# --- captions say exactly what ran (issue 14, items 4 and 5) ------------------------------
+def _record(depth: int, seed: int, solved: bool, search: str, metric: str = "accuracy",
+            commit: str = "abc1234def"):
+    from tests.search_fakes import fake_result
+
+    from toytasks.records import TrialRecord
+    from toytasks.trial import Trial
+
+    generator, knobs = (("adding", ()) if metric == "mse" else
+                        ("cycle-pattern", (("n_positive", 1), ("period_samples", 4))))
+    trial = Trial(task=generator, generator=generator, knobs=knobs, arch="cnn", depth=depth,
+                  width=16, seed=seed, lr=3e-3, max_steps=600, batch_size=32, eval_every=100,
+                  patience=5, test_size=512, threshold=0.002 if metric == "mse" else 0.95)
+    result = fake_result(trial, solved)
+    return TrialRecord.from_dict({
+        "key": trial.key, "trial": trial.config(), "result": result.to_dict(),
+        "search": {"seeds": 4, "rule": "majority", "search": search, "lrs": [3e-3]},
+        "provenance": {"toytasks": "0.1.0", "git_commit": commit, "git_dirty": False}})
+
+
+def confirmed_study_row():
+    """An adaptive search (4 seeds asked): depth 1 fails on seeds 0, 1 (decided) plus a
+    speculative seed 2; depth 2 fails on 0, 1; depth 3 solves 0, 1, 2. Then a study's
+    confirmation trains every seed at depths 2 and 3 (exhaustive one-depth runs)."""
+    recs = [_record(1, s, False, "adaptive") for s in range(3)]
+    recs += [_record(2, s, False, "adaptive") for s in range(2)]
+    recs += [_record(3, s, True, "adaptive") for s in range(3)]
+    recs += [_record(2, s, False, "exhaustive") for s in (2, 3)]
+    recs += [_record(3, 3, True, "exhaustive")]
+    (row,) = summarise(recs)
+    return row
+
+
+def test_a_confirmation_does_not_relabel_the_row_or_its_seed_counting():
+    from toytasks.table import caption
+
+    row = confirmed_study_row()
+    assert row.search == "adaptive" and row.confirmed == (2, 3)
+    # depth 1 keeps its sequential count (decided after 2 failures); confirmed depths count all
+    assert [(d.successes, d.seeds) for d in row.depths.values()] == [(0, 2), (0, 4), (4, 4)]
+    text = caption([row])
+    assert "adaptive search" in text and "exhaustive search" not in text
+    assert "confirmed: every seed trained and counted at cnn depth 2,3" in text
+
+
+def test_an_exhaustive_caption_says_every_seed_is_counted():
+    from toytasks.table import caption
+
+    (row,) = summarise([_record(1, s, s < 2, "exhaustive") for s in range(4)])
+    text = caption([row])
+    assert "(every seed trained and counted), exhaustive search" in text
+    assert "until decided" not in text
+
+
+def test_sweep_caption_states_mse_thresholds_and_the_recorded_versions():
+    from toytasks.spec import load_spec
+    from toytasks.sweep import SweepPoint
+    from toytasks.table import sweep_caption
+
+    (row,) = summarise([_record(1, s, True, "linear", metric="mse") for s in range(3)])
+    point = SweepPoint(1, load_spec("adding"), [row])
+    text = sweep_caption([point], "marks")
+    assert "reaches" not in text and "held-out mse <= 0.002" in text
+    assert "toytasks 0.1.0 @abc1234" in text
+
+
+def test_the_caption_example_in_docs_is_what_the_command_prints(cli_in_process):
+    docs = (Path(__file__).resolve().parents[2] / "docs" / "results.md").read_text()
+    block = docs.split("the command prints):\n\n```\n", 1)[1].split("\n```", 1)[0]
+    code, out, err = cli_in_process("table", str(FIXTURE_STORE))
+    assert code == 0, err
+    assert block in out.splitlines()

@@ -12,11 +12,14 @@ from typing import TYPE_CHECKING, Any
 from toytasks.errors import ToytasksError
 from toytasks.explanations.base import Explanation, Parts, conv_and_recurrent
 from toytasks.explanations.evidence import (
+    EQUIVALENCE_MARGIN,
     INCONCLUSIVE,
     NOT_SUPPORTED,
     SUPPORTED,
     Verdict,
     cell,
+    compare_depths,
+    fewer_layers,
     find_rows,
     pool,
     separated,
@@ -33,12 +36,17 @@ if TYPE_CHECKING:
     from toytasks.study import Experiment
 
 RULE = ("supported if, at every value of the swept knob, the recurrent arch solves at depth "
-        "1 and the conv arch solves no shallower than its receptive-field bound, the conv "
-        "arch's minimal depth is larger at the longest span than at the shortest, and the "
+        "1 and the conv arch solves no shallower than its receptive-field bound; the conv "
+        "arch needs fewer layers at the shortest span than at the longest (separated "
+        "intervals, pooled over the depths between the two minimal depths); and the "
         "recurrent arch at depth 1 (pooled over values) succeeds clearly more often than "
-        "the conv arch at the depths below its minimal depth (pooled); not supported if the "
-        "recurrent arch fails at depth 1 at some value, the conv arch solves below its "
-        "bound, or its minimal depth does not grow although its bound does; else "
+        "the conv arch at the depths below its minimal depth (pooled, separated). Not "
+        "supported if the recurrent arch at depth 1 succeeds clearly less often than the "
+        "conv arch at its minimal depth at some value (separated); the conv arch solves "
+        "below its bound with a success rate separated from the 0/n of a model blind to "
+        "part of the span; or its minimal depth does not grow although its bound does: "
+        "the longest span needs fewer layers (separated) or the same depth with equivalent "
+        f"cells (within {EQUIVALENCE_MARGIN:g}) at that depth and the one below. Else "
         "inconclusive (also when the swept values leave the bound unchanged).")
 
 
@@ -120,35 +128,50 @@ def verdict_a(rows: list[Row], conv: str, recurrent: str, knob: str) -> Verdict:
     pairs.sort(key=lambda p: (p[1].span_samples, repr(p[0])))
     depths = ", ".join(f"{knob}={v}: {conv} {c.depth_text()} (bound {c.rf_bound}), "
                        f"{recurrent} {r.depth_text()}" for v, c, r in pairs)
-    for value, _, r in pairs:
-        if r.minimal_depth != 1 and 1 in r.depths and r.depths[1].decided:
-            return Verdict("a", NOT_SUPPORTED, f"{recurrent} does not solve at depth 1 at "
-                           f"{knob}={value} ({interval_text(*cell(r, 1))}); {depths}")
+    for value, c, r in pairs:
+        if r.minimal_depth != 1 and 1 in r.depths and r.depths[1].decided \
+                and c.minimal_depth is not None:
+            rec, conv_at = cell(r, 1), cell(c, c.minimal_depth)
+            if separated(conv_at, rec):
+                return Verdict("a", NOT_SUPPORTED, f"{recurrent} does not solve at depth 1 at "
+                               f"{knob}={value} ({interval_text(*rec)}; {conv} at depth "
+                               f"{c.minimal_depth}: {interval_text(*conv_at)}); {depths}")
     for value, c, _ in pairs:
         if c.minimal_depth is not None and c.rf_bound and c.minimal_depth < c.rf_bound:
-            return Verdict("a", NOT_SUPPORTED, f"{conv} solves below its receptive-field "
-                           f"bound at {knob}={value} (the task leaks); {depths}")
+            leak = pool([cell(c, d) for d in range(c.minimal_depth, c.rf_bound)
+                         if d in c.depths])
+            if separated(leak, (0, leak[1])):
+                return Verdict("a", NOT_SUPPORTED, f"{conv} solves below its receptive-field "
+                               f"bound at {knob}={value}: {interval_text(*leak)} at depths "
+                               f"{c.minimal_depth}-{c.rf_bound - 1} (the task leaks); "
+                               f"{depths}")
+            return Verdict("a", INCONCLUSIVE, f"{conv} solves below its receptive-field bound "
+                           f"at {knob}={value} ({interval_text(*leak)}), on too few seeds to "
+                           f"separate it from 0; {depths}")
     first, last = pairs[0][1], pairs[-1][1]
     if not (first.rf_bound or 0) < (last.rf_bound or 0):
         return Verdict("a", INCONCLUSIVE, f"the swept values do not move {conv}'s receptive-"
                        f"field bound, so no growth is predicted; {depths}")
     if first.minimal_depth is None:
         return Verdict("a", INCONCLUSIVE, f"{conv} unsolved at the shortest span; {depths}")
-    if last.minimal_depth is not None and last.minimal_depth <= first.minimal_depth:
+    growth = compare_depths(first, last)
+    grows = fewer_layers(growth)
+    if grows == NOT_SUPPORTED:
         return Verdict("a", NOT_SUPPORTED, f"{conv}'s minimal depth does not grow with the "
-                       f"span although its bound does; {depths}")
+                       f"span although its bound does ({growth.text}); {depths}")
     if last.minimal_depth is None and last.max_depth_tried < first.minimal_depth:
         return Verdict("a", INCONCLUSIVE, f"{conv} not searched deep enough at the longest "
                        f"span; {depths}")
     if any(r.minimal_depth != 1 for _, _, r in pairs):
-        return Verdict("a", INCONCLUSIVE, f"{recurrent} at depth 1 undecided; {depths}")
+        return Verdict("a", INCONCLUSIVE, f"{recurrent} at depth 1 undecided or unsolved; "
+                       f"{depths}")
     rec = pool([cell(r, 1) for _, _, r in pairs])
     below = pool([cell(c, d) for _, c, _ in pairs for d in c.depths
                   if c.minimal_depth is None or d < c.minimal_depth])
     sep = separated(rec, below)
     evidence = (f"{depths}; {recurrent} at depth 1 {interval_text(*rec)} vs {conv} below its "
-                f"minimal depth {interval_text(*below)}")
-    if sep:
+                f"minimal depth {interval_text(*below)}; growth: {growth.text}")
+    if sep and grows == SUPPORTED:
         return Verdict("a", SUPPORTED, evidence)
     return Verdict("a", INCONCLUSIVE, f"{evidence}: intervals overlap")
 

@@ -11,14 +11,16 @@ from typing import TYPE_CHECKING, Any
 from toytasks.errors import ToytasksError
 from toytasks.explanations.base import Explanation, Parts, check_arch
 from toytasks.explanations.evidence import (
+    EQUIVALENCE_MARGIN,
     INCONCLUSIVE,
     NOT_SUPPORTED,
     SUPPORTED,
     Verdict,
     cell,
+    equivalent,
     find_rows,
+    higher_rate,
     row_records,
-    separated,
 )
 from toytasks.options import check_int
 from toytasks.stats import interval_text
@@ -35,8 +37,10 @@ if TYPE_CHECKING:
 COLLAPSE_RATIO = 0.1  # first-layer gradient below this share of the last layer's
 
 RULE = ("supported if the plain stack succeeds clearly less often at the deepest depth than "
-        "at the shallowest (separated intervals); not supported if it is still solved (by "
-        "the study's rule) at the deepest depth; else inconclusive. The gradient at "
+        "at the shallowest (separated intervals); not supported if it succeeds clearly more "
+        "often at the deepest (separated), or as often: both intervals within "
+        f"{EQUIVALENCE_MARGIN:g} of each other (equivalence); else inconclusive. The "
+        "gradient at "
         "initialisation (median over seeds of the first layer's gradient norm over the "
         f"last layer's; 'collapsed' below {COLLAPSE_RATIO:g}) and the residual stack's "
         "success are reported beside as the mechanism, not used for the verdict.")
@@ -129,11 +133,11 @@ def verdict_b(rows: list[Row], records: list[TrialRecord], arch: str,
     head = (f"{arch} at depth {shallow}: {interval_text(*s)}{_steps(row, shallow)}, at depth "
             f"{deep}: {interval_text(*d)}{_steps(row, deep)}")
     line = "; ".join([head, *notes])
-    if separated(s, d):
-        return Verdict("b", SUPPORTED, line)
-    if row.depths[deep].solved:
-        return Verdict("b", NOT_SUPPORTED, f"{line}: the deep stack still trains")
-    return Verdict("b", INCONCLUSIVE, f"{line}: intervals overlap")
+    outcome = higher_rate(s, d)
+    why = {SUPPORTED: "", NOT_SUPPORTED: ": the deep stack still trains (intervals "
+           + ("equivalent)" if equivalent(s, d) else "separated, deeper is better)"),
+           INCONCLUSIVE: ": intervals overlap without showing equivalence"}[outcome]
+    return Verdict("b", outcome, line + why)
 
 
 EXPLANATION = DeepStacks()

@@ -10,13 +10,15 @@ from typing import TYPE_CHECKING, Any
 
 from toytasks.explanations.base import Explanation, Parts, conv_and_recurrent
 from toytasks.explanations.evidence import (
+    EQUIVALENCE_MARGIN,
     INCONCLUSIVE,
     NOT_SUPPORTED,
     SUPPORTED,
     Verdict,
+    equivalent,
     find_rows,
+    higher_rate,
     row_records,
-    separated,
 )
 from toytasks.options import check_int
 from toytasks.stats import interval_text
@@ -33,8 +35,9 @@ OVERFIT_MARGIN = 0.05  # a trial overfits when its train metric beats held-out b
 RULE = ("each trial at an architecture's minimal depth (its deepest tried if unsolved) "
         f"overfits when its training-set metric beats its held-out metric by >= "
         f"{OVERFIT_MARGIN:g}; supported if the recurrent arch overfits clearly more often "
-        "than the conv arch (separated intervals), not supported if it overfits no more "
-        "often (point estimates), else inconclusive.")
+        "than the conv arch (separated intervals); not supported if the conv arch overfits "
+        "clearly more often (separated) or both as often: intervals within "
+        f"{EQUIVALENCE_MARGIN:g} of each other (equivalence); else inconclusive.")
 
 
 class Overfitting(Explanation):
@@ -102,11 +105,11 @@ def verdict_c(rows: list[Row], records: list[TrialRecord], recurrent: str,
                      f"median gap {statistics.median(gaps):.3f}")
     line = "; ".join(parts)
     r, c = found[recurrent][3], found[conv][3]
-    if separated(r, c):
-        return Verdict("c", SUPPORTED, line)
-    if r[0] / r[1] <= c[0] / c[1]:
-        return Verdict("c", NOT_SUPPORTED, f"{line}: {recurrent} overfits no more often")
-    return Verdict("c", INCONCLUSIVE, f"{line}: intervals overlap")
+    outcome = higher_rate(r, c)
+    why = {SUPPORTED: "", INCONCLUSIVE: ": intervals overlap without showing equivalence",
+           NOT_SUPPORTED: f": {recurrent} overfits no more often (intervals "
+           + ("equivalent)" if equivalent(r, c) else "separated)")}[outcome]
+    return Verdict("c", outcome, line + why)
 
 
 EXPLANATION = Overfitting()

@@ -10,11 +10,12 @@ from typing import TYPE_CHECKING, Any
 from toytasks.errors import ToytasksError
 from toytasks.explanations.base import Explanation, Parts, check_arch
 from toytasks.explanations.evidence import (
+    EQUIVALENCE_MARGIN,
     INCONCLUSIVE,
     NOT_SUPPORTED,
-    SUPPORTED,
     Verdict,
     compare_depths,
+    fewer_layers,
     find_rows,
 )
 from toytasks.summary import Row
@@ -24,9 +25,11 @@ if TYPE_CHECKING:
     from toytasks.spec import TaskSpec
 
 RULE = ("decided by the first pair (gated vs plain CNN, same receptive field): supported if "
-        "the gated arch needs fewer layers, with separated intervals; not supported if it "
-        "needs as many or more; else inconclusive. Other pairs (lstm vs rnn) are reported "
-        "beside.")
+        "the gated arch needs fewer layers, with separated intervals (pooled over the depths "
+        "between the two minimal depths); not supported if the plain arch needs fewer with "
+        "separated intervals, or both need the same depth with equivalent cells (within "
+        f"{EQUIVALENCE_MARGIN:g}) at that depth and the one below; else inconclusive. Other "
+        "pairs (lstm vs rnn) are reported beside.")
 
 
 class Multiplication(Explanation):
@@ -73,12 +76,10 @@ def verdict_d(rows: list[Row], pairs: list[list[str]]) -> Verdict:
                      f"its receptive-field bound {p[0].rf_bound})")
         orderings.append((order, extra))
     line = "; ".join(o.text + extra for o, extra in orderings)
-    first = orderings[0][0]
-    if first.relation == "fewer" and first.separated:
-        return Verdict("d", SUPPORTED, line)
-    if first.relation in ("same", "more"):
-        return Verdict("d", NOT_SUPPORTED, f"{line}: gating does not reduce the CNN's depth")
-    return Verdict("d", INCONCLUSIVE, line)
+    outcome = fewer_layers(orderings[0][0])
+    if outcome == NOT_SUPPORTED:
+        return Verdict("d", outcome, f"{line}: gating does not reduce the CNN's depth")
+    return Verdict("d", outcome, line)
 
 
 EXPLANATION = Multiplication()

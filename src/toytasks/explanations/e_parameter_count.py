@@ -8,11 +8,13 @@ from typing import TYPE_CHECKING, Any
 
 from toytasks.explanations.base import Explanation, Parts, conv_and_recurrent
 from toytasks.explanations.evidence import (
+    EQUIVALENCE_MARGIN,
     INCONCLUSIVE,
     NOT_SUPPORTED,
     SUPPORTED,
     Verdict,
     compare_depths,
+    fewer_layers,
     find_rows,
 )
 from toytasks.options import check_int
@@ -26,8 +28,10 @@ if TYPE_CHECKING:
 
 RULE = ("with widths matched to the same parameter count: not supported if the recurrent "
         "arch still needs fewer layers than the conv arch with separated intervals; "
-        "supported if it no longer needs fewer while it did at the fixed width; else "
-        "inconclusive.")
+        "supported if it needed fewer at the fixed width with separated intervals and, at "
+        "matched parameters, no longer does: the conv arch needs fewer with separated "
+        "intervals, or both the same depth with equivalent cells (within "
+        f"{EQUIVALENCE_MARGIN:g}) at that depth and the one below; else inconclusive.")
 
 
 class ParameterCount(Explanation):
@@ -80,12 +84,13 @@ def verdict_e(rows: list[Row], recurrent: str, conv: str, match_params: int) -> 
     mt = compare_depths(*matched)
     params = ", ".join(f"{r.arch} {r.evidence.params:,} params" for r in matched)
     line = f"at ~{match_params:,} params: {mt.text} ({params})"
-    if mt.relation == "fewer" and mt.separated:
+    at_matched = fewer_layers(mt)
+    if at_matched == SUPPORTED:
         return Verdict("e", NOT_SUPPORTED, f"{line}: the depth ordering stays")
     if None not in fixed:
         fx = compare_depths(*fixed)
         line += f"; at the fixed width: {fx.text}"
-        if mt.relation in ("same", "more") and fx.relation == "fewer":
+        if at_matched == NOT_SUPPORTED and fewer_layers(fx) == SUPPORTED:
             return Verdict("e", SUPPORTED, f"{line}: the gap closes when sizes match")
     return Verdict("e", INCONCLUSIVE, line)
 

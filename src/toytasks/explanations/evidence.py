@@ -7,11 +7,16 @@ experiment that tests the explanation, never from anything else:
     decisions (the study's rule: majority or cp95) *and* the 95% Clopper–Pearson intervals
     of the success rates that show it are separated (the lower bound of the higher one
     above the upper bound of the lower one);
-  * **not supported**: the cells needed are there and the decisions show the predicted
-    difference absent or reversed (for (e), which predicts that a difference vanishes: the
-    difference persists, with separated intervals);
+  * **not supported**: the *opposite* difference is there with separated intervals, or an
+    absence of effect is shown by the equivalence criterion (``equivalent``: every rate in
+    one 95% interval lies within ``EQUIVALENCE_MARGIN`` of every rate in the other). A
+    point estimate (0/1 vs 0/1, "the same minimal depth" from one seed) is never enough;
   * **inconclusive**: anything else: a cell missing, a minimal depth not found within the
-    depths searched where one is needed, or a predicted difference whose intervals overlap.
+    depths searched where one is needed, or intervals that neither separate nor show
+    equivalence.
+
+``fewer_layers`` applies this to "A needs fewer layers than B", so that every explanation
+that compares depths ((d), (e), and those added later) decides the same way.
 
 "A needs fewer layers than B" (``compare_depths``) pools, over the depths from A's minimal
 depth up to (not including) B's, the seeds counted for A and for B at the depths each
@@ -29,11 +34,17 @@ from toytasks.summary import Row
 
 SUPPORTED, NOT_SUPPORTED, INCONCLUSIVE = "supported", "not supported", "inconclusive"
 
+EQUIVALENCE_MARGIN = 0.5  # two success rates are "the same" when shown within this
+
 GENERAL_RULE = (
     "supported: the predicted difference is in the cells' solve decisions and the 95% "
-    "Clopper-Pearson intervals that show it are separated; not supported: the decisions "
-    "show it absent or reversed; inconclusive: a needed cell is missing, a needed minimal "
-    "depth was not found within the depths searched, or the intervals overlap."
+    "Clopper-Pearson intervals that show it are separated; not supported: the opposite "
+    "difference with separated intervals, or no effect shown by equivalence (every rate in "
+    f"one interval within {EQUIVALENCE_MARGIN:g} of every rate in the other, so that the "
+    "rates differ by less than that with 95% confidence each); inconclusive: anything else "
+    "(a needed cell missing, a needed minimal depth not found within the depths searched, "
+    "intervals that overlap without showing equivalence). A point estimate alone never "
+    "decides."
 )
 
 Count = tuple[int, int]  # (successes, seeds)
@@ -51,6 +62,26 @@ def separated(high: Count, low: Count) -> bool:
     if not high[1] or not low[1]:
         return False
     return clopper_pearson(*high)[0] > clopper_pearson(*low)[1]
+
+
+def equivalent(a: Count, b: Count, margin: float = EQUIVALENCE_MARGIN) -> bool:
+    """No difference shown: the two 95% intervals fit together inside a window of width
+    ``margin`` (every rate in one lies within ``margin`` of every rate in the other)."""
+    if not a[1] or not b[1]:
+        return False
+    (la, ha), (lb, hb) = clopper_pearson(*a), clopper_pearson(*b)
+    return max(ha, hb) - min(la, lb) <= margin
+
+
+def higher_rate(high: Count, low: Count) -> str:
+    """The verdict on "``high``'s success rate is above ``low``'s": supported when the
+    intervals are separated that way, not supported when separated the other way or
+    equivalent, else inconclusive."""
+    if separated(high, low):
+        return SUPPORTED
+    if separated(low, high) or equivalent(high, low):
+        return NOT_SUPPORTED
+    return INCONCLUSIVE
 
 
 def cell(row: Row, depth: int) -> Count:
@@ -72,6 +103,19 @@ class Ordering:
     depths: tuple[int, ...]
     separated: bool
     text: str
+    equivalent: bool = False  # "same": the cells at that depth and the one below equivalent
+
+
+def fewer_layers(order: Ordering) -> str:
+    """The verdict on "a needs fewer layers than b": supported when it does with separated
+    intervals; not supported when b needs fewer with separated intervals, or both need the
+    same depth with equivalent cells there and at the depth below; else inconclusive."""
+    if order.relation == "fewer" and order.separated:
+        return SUPPORTED
+    if (order.relation == "more" and order.separated) or \
+            (order.relation == "same" and order.equivalent):
+        return NOT_SUPPORTED
+    return INCONCLUSIVE
 
 
 def compare_depths(a: Row, b: Row) -> Ordering:
@@ -87,8 +131,7 @@ def compare_depths(a: Row, b: Row) -> Ordering:
     elif mb is not None and least_a > mb:
         window, relation, high, low = range(mb, least_a), "more", b, a
     elif ma is not None and ma == mb:
-        return Ordering("same", cell(a, ma), cell(b, mb), (ma,), False,
-                        f"{head} layers: the same minimal depth")
+        return _same(a, b, ma, head)
     else:
         return Ordering("unknown", (0, 0), (0, 0), (), False,
                         f"{head} layers: not comparable within the depths searched")
@@ -100,6 +143,20 @@ def compare_depths(a: Row, b: Row) -> Ordering:
     text = (f"{head} layers; at {where}: {a.arch} {interval_text(*ca)}, "
             f"{b.arch} {interval_text(*cb)} ({'separated' if sep else 'intervals overlap'})")
     return Ordering(relation, ca, cb, depths, sep, text)
+
+
+def _same(a: Row, b: Row, depth: int, head: str) -> Ordering:
+    """Both solve first at ``depth``: no difference is shown unless the cells at that depth
+    and at the one below (unless ``depth`` is 1, where fewer layers cannot exist) are
+    equivalent."""
+    depths = (depth - 1, depth) if depth > 1 else (depth,)
+    pairs = [(cell(a, d), cell(b, d)) for d in depths]
+    same = all(equivalent(ca, cb) for ca, cb in pairs)
+    cells = "; ".join(f"at depth {d}: {a.arch} {interval_text(*ca)}, {b.arch} "
+                      f"{interval_text(*cb)}" for d, (ca, cb) in zip(depths, pairs, strict=True))
+    text = (f"{head} layers: the same minimal depth; {cells} "
+            f"({'equivalent' if same else 'no equivalence shown'})")
+    return Ordering("same", cell(a, depth), cell(b, depth), depths, False, text, same)
 
 
 def cell_pool(row: Row, depths: tuple[int, ...]) -> Count:
