@@ -81,8 +81,8 @@ def beside_text(rows: list[Row], archs: list[str], depth: int = 1, **knobs: Any)
 class SamplingRate(Explanation):
     letter = "f"
     title = "sampling rate"
-    claim = ("at clinical sampling rates a downsampling CNN needs double-digit depth while a "
-             "recurrent net with time-scale gate init stays at depth 1")
+    claim = ("at clinical sampling rates a downsampling CNN needs double-digit depth, a "
+             "time-scale-initialised LSTM depth 1")
     keys = ("conv", "shallow", "deep", "recurrent", "beside")
     rule = RULE
 

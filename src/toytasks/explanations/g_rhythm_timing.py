@@ -47,8 +47,8 @@ RATE = "sampling_hz"  # the contrast task runs at the timing task's rate
 class RhythmTiming(Explanation):
     letter = "g"
     title = "rhythm / timing"
-    claim = ("a gated RNN learns a label in a beat's shape but not one carried only by "
-             "timing, which a CNN whose receptive field covers the span learns")
+    claim = ("a gated RNN learns a beat's shape but not timing alone, which a CNN whose "
+             "receptive field covers the span learns")
     keys = ("recurrent", "conv", "conv_depth", "contrast", "beside")
     rule = RULE
 
