@@ -120,3 +120,15 @@ def test_g_reads_each_task_separately_and_is_inconclusive_when_one_is_missing():
                      + records("cnn", {22: "111111"}, generator="ecg-rhythm"))
     verdict = judge_g(rows)  # no lstm result on ecg-ectopy: the rhythm cell does not stand in
     assert verdict.outcome == INCONCLUSIVE and "needs" in verdict.line
+
+
+def test_evidence_of_a_section_over_two_tasks_names_each_row_by_its_task():
+    """(g) stores rows of ecg-rhythm and ecg-ectopy, whose knobs differ: each evidence row
+    says its task (the table once raised KeyError on a knob of the other task)."""
+    from toytasks.table import render_evidence
+
+    text = render_evidence(g_store("000000", "111111", "111111"))
+    lines = [line for line in text.splitlines() if line.startswith("| lstm")]
+    assert len(lines) == 2
+    assert any("ecg-rhythm" in line and "0/6" in line for line in lines)
+    assert any("ecg-ectopy" in line and "6/6" in line for line in lines)
