@@ -340,10 +340,15 @@ def sweep_caption(points: list[SweepPoint], knob: str) -> str:
 
 # --- the report's evidence tables: every depth's cell of each row -------------------------
 def render_evidence(rows: list[Row]) -> str:
-    varying = varying_knobs(rows)
+    """One line per row; rows of several tasks (e.g. study section (g)) are told apart by
+    the task name, then by the knobs that vary among the rows of the same task."""
+    tasks = list(dict.fromkeys(r.task for r in rows))
+    varying = {t: varying_knobs([r for r in rows if r.task == t]) for t in tasks}
     body = []
     for row in rows:
-        label = row.label(varying)
+        label = row.label(varying[row.task])
+        if len(tasks) > 1:
+            label = ", ".join(filter(None, [row.task, label]))
         if row.match_params:
             label = ", ".join(filter(None, [label, f"~{row.match_params:,} params"]))
         cells = []

@@ -18,67 +18,67 @@ NEW_MODULE = '''
 from toytasks.explanations.d_multiplication import Multiplication
 
 
-class SamplingRate(Multiplication):
-    letter = "f"
-    title = "sampling rate"
-    claim = "a CNN's depth grows with the sampling rate, a recurrent net's does not"
+class Products(Multiplication):
+    letter = "h"
+    title = "products again"
+    claim = "gated archs need fewer layers on products (a copy of (d) as a new letter)"
     keys = ("pairs",)
     rule = "supported when the test module says so"
 
 
-EXPLANATION = SamplingRate()
+EXPLANATION = Products()
 '''
 
 
-def test_the_registry_holds_a_to_e_in_letter_order_each_complete():
-    assert list(EXPLANATIONS) == ["a", "b", "c", "d", "e"]
+def test_the_registry_holds_a_to_g_in_letter_order_each_complete():
+    assert list(EXPLANATIONS) == ["a", "b", "c", "d", "e", "f", "g"]
     for letter, explanation in EXPLANATIONS.items():
         assert isinstance(explanation, Explanation) and explanation.letter == letter
         assert explanation.title and explanation.claim and explanation.rule and explanation.keys
 
 
 @pytest.fixture
-def explanation_f(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Explanation:
-    """A new explanation (f) as one new file in a folder of the package's search path."""
-    (tmp_path / "f_sampling_rate.py").write_text(NEW_MODULE)
+def explanation_h(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Explanation:
+    """A new explanation (h) as one new file in a folder of the package's search path."""
+    (tmp_path / "h_products.py").write_text(NEW_MODULE)
     (tmp_path / "notes.py").write_text("raise AssertionError('not an explanation module')\n")
     monkeypatch.setattr(registry, "__path__", [*registry.__path__, str(tmp_path)])
-    monkeypatch.delitem(sys.modules, "toytasks.explanations.f_sampling_rate", raising=False)
+    monkeypatch.delitem(sys.modules, "toytasks.explanations.h_products", raising=False)
     found = registry._discover()
-    assert list(found) == ["a", "b", "c", "d", "e", "f"]
-    monkeypatch.setitem(EXPLANATIONS, "f", found["f"])
-    yield found["f"]
-    sys.modules.pop("toytasks.explanations.f_sampling_rate", None)
+    assert list(found) == ["a", "b", "c", "d", "e", "f", "g", "h"]
+    monkeypatch.setitem(EXPLANATIONS, "h", found["h"])
+    yield found["h"]
+    sys.modules.pop("toytasks.explanations.h_products", None)
 
 
-def test_a_new_explanation_is_one_file_that_studies_and_reports_pick_up(explanation_f,
+def test_a_new_explanation_is_one_file_that_studies_and_reports_pick_up(explanation_h,
                                                                         tmp_path: Path):
     spec = tmp_path / "study.toml"
-    spec.write_text('[profile.q]\nseeds = 1\n\n[f]\ntask = "xor-products"\n'
+    spec.write_text('[profile.q]\nseeds = 1\n\n[h]\ntask = "xor-products"\n'
                     'pairs = [["gated-cnn", "cnn"]]\n')
     study = load_study(str(spec), "q")
     (exp,) = study.experiments
-    assert exp.letter == "f" and exp.opts.archs == ("gated-cnn", "cnn")
+    assert exp.letter == "h" and exp.opts.archs == ("gated-cnn", "cnn")
     (job,) = exp.jobs()
     assert job.confirm and job.spec.name == "xor-products"
-    assert judge("f", None, [], []).line == "not tested by this study"
+    assert judge("h", None, [], []).line == "not tested by this study"
 
 
 def test_a_section_for_an_unknown_letter_is_refused(tmp_path: Path):
     spec = tmp_path / "study.toml"
-    spec.write_text('[profile.q]\nseeds = 1\n\n[f]\ntask = "xor-products"\n')
-    with pytest.raises(ToytasksError, match="unknown key 'f'"):
+    spec.write_text('[profile.q]\nseeds = 1\n\n[h]\ntask = "xor-products"\n')
+    with pytest.raises(ToytasksError, match="unknown key 'h'"):
         load_study(str(spec), "q")
 
 
 def test_a_module_whose_letter_disagrees_with_its_file_name_is_an_error(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
-    (tmp_path / "g_wrong.py").write_text(NEW_MODULE)  # defines letter "f"
+    (tmp_path / "i_wrong.py").write_text(NEW_MODULE)  # defines letter "h"
     monkeypatch.setattr(registry, "__path__", [*registry.__path__, str(tmp_path)])
-    monkeypatch.delitem(sys.modules, "toytasks.explanations.g_wrong", raising=False)
-    with pytest.raises(RuntimeError, match="g_wrong defines letter 'f'"):
+    monkeypatch.delitem(sys.modules, "toytasks.explanations.i_wrong", raising=False)
+    with pytest.raises(RuntimeError, match="i_wrong defines letter 'h'"):
         registry._discover()
-    sys.modules.pop("toytasks.explanations.g_wrong", None)
+    sys.modules.pop("toytasks.explanations.i_wrong", None)
 
 
 def test_jobs_of_each_section_of_the_tiny_study():
@@ -96,3 +96,41 @@ def test_jobs_of_each_section_of_the_tiny_study():
     (d,) = jobs["d"]
     assert d.opts.archs == ("gated-cnn", "cnn", "lstm", "rnn") and d.confirm
     assert [j.opts.match_params for j in jobs["e"]] == [0, 600]
+
+
+def test_jobs_of_the_ecg_question_sections_f_and_g_train_every_seed_at_fixed_depths():
+    """(f) and (g) run no search: each cell the verdict reads is trained with every seed."""
+    for profile, rate, beside in (("quick", 50.0, ("lstm", "s4d")),
+                                  ("paper", 100.0, ("lstm", "s4d", "mamba"))):
+        exps = {e.letter: e for e in load_study("ecg-question", profile).experiments}
+        f, g = exps["f"].jobs(), exps["g"].jobs()
+        assert all(j.opts.search == "exhaustive" and not j.confirm for j in f + g)
+        assert [(j.opts.archs, j.opts.min_depth, j.opts.max_depth) for j in f] == [
+            (("ecg-resnet",), exps["f"].params["shallow"], exps["f"].params["shallow"]),
+            (("ecg-resnet",), exps["f"].params["deep"], exps["f"].params["deep"]),
+            (("chrono-lstm", *beside), 1, 1)]
+        assert {j.spec.knobs["sampling_hz"] for j in f} == {rate}
+        assert [j.spec.name for j in g] == ["ecg-rhythm", "ecg-ectopy", "ecg-rhythm"]
+        # the shape task runs at the timing task's rate
+        assert g[0].spec.knobs["sampling_hz"] == g[1].spec.knobs["sampling_hz"]
+        assert (g[2].opts.archs, g[2].opts.min_depth) == (("cnn",), 22)
+        assert exps["f"].opts.seeds >= 6 and exps["g"].opts.seeds >= 6  # least that separates
+
+
+@pytest.mark.parametrize("section, error", [
+    ('[f]\ntask = "ecg-ectopy"\nconv = "ecg-resnet"\nshallow = 12\ndeep = 3\n'
+     'recurrent = "chrono-lstm"\nbeside = []\n', "'shallow' must be less than 'deep'"),
+    ('[f]\ntask = "ecg-ectopy"\nconv = "ecg-resnet"\nshallow = 3\ndeep = 12\n'
+     'recurrent = "chrono-lstm"\nbeside = "lstm"\n', "'beside' must be a list"),
+    ('[f]\ntask = "ecg-ectopy"\nconv = "ecg-resnet"\nshallow = 3\ndeep = 12\n'
+     'recurrent = "chrono-lstm"\n', "'beside' is required"),
+    ('[g]\ntask = "ecg-rhythm"\nrecurrent = "lstm"\nconv = "cnn"\nconv_depth = 22\n'
+     'contrast = "no-such-task"\nbeside = []\n', "'contrast': unknown task 'no-such-task'"),
+    ('[g]\ntask = "ecg-rhythm"\nrecurrent = "lstm"\nconv = "nope"\nconv_depth = 22\n'
+     'contrast = "ecg-ectopy"\nbeside = []\n', "'conv' must be an architecture"),
+])
+def test_a_broken_f_or_g_section_is_one_clear_error(tmp_path: Path, section: str, error: str):
+    spec = tmp_path / "study.toml"
+    spec.write_text("[profile.q]\nseeds = 1\n\n" + section)
+    with pytest.raises(ToytasksError, match=error):
+        load_study(str(spec), "q")

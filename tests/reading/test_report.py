@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from toytasks.explanations import INCONCLUSIVE, NOT_SUPPORTED, SUPPORTED
+from toytasks.explanations import EXPLANATIONS, INCONCLUSIVE, NOT_SUPPORTED, SUPPORTED
 from toytasks.report import REPORT, load_sections, write_report
 
 HERE = Path(__file__).resolve().parents[1]  # tests/
@@ -35,14 +35,17 @@ def test_report_is_deterministic_and_matches_the_golden_file(tmp_path):
 
 
 def test_report_has_one_section_and_one_verdict_per_explanation(tmp_path):
+    """Every registered explanation has a section and a verdict row; the tiny study tests
+    (a)-(e) only, so (f) and (g) say "not tested by this study" and print no rule."""
     text = write_report(FIXTURE, tmp_path, figures=False).read_text()
-    for letter in "abcde":
+    for letter in EXPLANATIONS:
         assert f"\n## ({letter}) " in text
         assert text.count(f"| ({letter}) |") == 1  # one row of the verdict table
     verdicts = re.findall(r"\*\*Verdict: ([a-z ]+)\.\*\*", text)
-    assert len(verdicts) == 5
+    assert len(verdicts) == len(EXPLANATIONS)
     assert set(verdicts) <= {SUPPORTED, NOT_SUPPORTED, INCONCLUSIVE}
     assert text.count("*Rule:*") == 5
+    assert text.count("not tested by this study") == 2 * (len(EXPLANATIONS) - 5)
     assert "[0." in text  # intervals in the evidence
 
 

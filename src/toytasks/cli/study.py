@@ -36,7 +36,7 @@ def study(spec_name: str, profile: str, out: str | None, report_dir: str | None,
           only: str | None, workers: int | None, tasks_dir: tuple[str, ...],
           quiet: bool) -> None:
     """Run a study spec (experiments/NAME.toml or a path) at a profile, then write its
-    report: one section and one verdict per explanation (a)-(e)."""
+    report: one section and one verdict per explanation (a)-(g)."""
     import time
 
     from toytasks.executor import default_workers

@@ -1,9 +1,9 @@
 """The explanation registry: every module here named ``<letter>_<name>.py`` that defines
 ``EXPLANATION`` is one explanation, keyed by its letter, in letter order.
 
-To add explanation (f): copy the closest module to ``f_<name>.py``, change its letter,
+To add explanation (h): copy the closest module to ``h_<name>.py``, change its letter,
 title, claim, section keys, jobs, verdict rule (``judge`` and ``rule`` together) and
-report text, and add tests. Nothing else changes: study specs may then have an ``[f]``
+report text, and add tests. Nothing else changes: study specs may then have an ``[h]``
 section, and ``toytasks study`` and ``toytasks report`` pick it up (docs/architecture.md).
 """
 

@@ -1,0 +1,134 @@
+"""Verdict rules of (f) sampling rate and (g) rhythm/timing on synthetic stores whose answer
+is known, at their boundaries: one seed (a point estimate, never enough), six seeds (0/6 vs
+6/6 is the least that separates; 6/6 vs 6/6 the least that shows equivalence), opposite
+differences, overlap and missing cells."""
+
+from __future__ import annotations
+
+import pytest
+from tests.reading.test_verdicts import records
+
+from toytasks.explanations.evidence import INCONCLUSIVE, NOT_SUPPORTED, SUPPORTED
+from toytasks.explanations.f_sampling_rate import verdict_f
+from toytasks.explanations.g_rhythm_timing import verdict_g
+from toytasks.summary import summarise
+
+
+# --- (f) ---------------------------------------------------------------------------------
+def f_store(shallow: str, deep: str, chrono: str, beside: dict[str, str] | None = None):
+    out = records("ecg-resnet", {3: shallow, 12: deep}, generator="ecg-ectopy")
+    out += records("chrono-lstm", {1: chrono}, generator="ecg-ectopy")
+    for arch, cells in (beside or {}).items():
+        out += records(arch, {1: cells}, generator="ecg-ectopy")
+    return summarise(out)
+
+
+def judge_f(rows):
+    return verdict_f(rows, "ecg-resnet", 3, 12, "chrono-lstm", ["lstm", "s4d"])
+
+
+def test_f_supported_on_six_seeds_and_the_beside_archs_do_not_decide():
+    for beside in ({"lstm": "000000", "s4d": "111111"}, {"lstm": "111111"}, {}):
+        verdict = judge_f(f_store("000000", "111111", "111111", beside))
+        assert verdict.outcome == SUPPORTED, verdict.line
+    assert "beside at depth 1: lstm 6/6" in verdict.line or "beside" not in verdict.line
+    verdict = judge_f(f_store("000000", "111111", "111111", {"lstm": "000000"}))
+    assert "lstm 0/6" in verdict.line and "chrono-lstm at depth 1: 6/6" in verdict.line
+
+
+@pytest.mark.parametrize("n", [1, 5])
+def test_f_inconclusive_on_too_few_seeds(n):
+    verdict = judge_f(f_store("0" * n, "1" * n, "1" * n))  # 5/5 vs 0/5 overlaps
+    assert verdict.outcome == INCONCLUSIVE, verdict.line
+
+
+@pytest.mark.parametrize("shallow, deep, chrono", [
+    ("111111", "000000", "111111"),  # deep worse than shallow, separated
+    ("111111", "111111", "000000"),  # chrono-lstm worse than the shallow cnn, separated
+])
+def test_f_not_supported_when_an_opposite_difference_is_separated(shallow, deep, chrono):
+    verdict = judge_f(f_store(shallow, deep, chrono))
+    assert verdict.outcome == NOT_SUPPORTED, verdict.line
+
+
+def test_f_not_supported_when_a_pair_is_equivalent():
+    # the shallow cnn solves as often as the deep one: 6/6 vs 6/6, within the margin
+    verdict = judge_f(f_store("111111", "111111", "111111"))
+    assert verdict.outcome == NOT_SUPPORTED and "not supported" in verdict.line
+    # one seed each: 1/1 vs 1/1 shows no equivalence
+    assert judge_f(f_store("1", "1", "1")).outcome == INCONCLUSIVE
+
+
+def test_f_inconclusive_when_one_difference_is_separated_and_the_other_overlaps():
+    verdict = judge_f(f_store("000000", "111111", "111000"))  # 3/6 [0.12-0.88] vs 0/6
+    assert verdict.outcome == INCONCLUSIVE, verdict.line
+
+
+def test_f_inconclusive_when_a_cell_is_missing():
+    rows = summarise(records("ecg-resnet", {3: "000000", 12: "111111"}, generator="ecg-ectopy"))
+    verdict = judge_f(rows)
+    assert verdict.outcome == INCONCLUSIVE and "needs" in verdict.line
+    assert judge_f([]).outcome == INCONCLUSIVE
+
+
+# --- (g) ---------------------------------------------------------------------------------
+def g_store(lstm_rhythm: str, lstm_ectopy: str, cnn_rhythm: str, beside: str = ""):
+    out = records("lstm", {1: lstm_rhythm}, generator="ecg-rhythm")
+    out += records("lstm", {1: lstm_ectopy}, generator="ecg-ectopy")
+    out += records("cnn", {22: cnn_rhythm}, generator="ecg-rhythm")
+    if beside:
+        out += records("gru", {1: beside}, generator="ecg-rhythm")
+        out += records("gru", {1: beside}, generator="ecg-ectopy")
+    return summarise(out)
+
+
+def judge_g(rows):
+    return verdict_g(rows, "ecg-rhythm", "ecg-ectopy", "lstm", "cnn", 22, ["gru"])
+
+
+def test_g_supported_on_six_seeds_and_the_beside_archs_do_not_decide():
+    for beside in ("", "000000", "111111"):
+        verdict = judge_g(g_store("000000", "111111", "111111", beside))
+        assert verdict.outcome == SUPPORTED, verdict.line
+    assert "gru at depth 1: ecg-ectopy 6/6" in verdict.line
+
+
+@pytest.mark.parametrize("n", [1, 5])
+def test_g_inconclusive_on_too_few_seeds(n):
+    assert judge_g(g_store("0" * n, "1" * n, "1" * n)).outcome == INCONCLUSIVE
+
+
+@pytest.mark.parametrize("rhythm, ectopy, cnn", [
+    ("111111", "000000", "111111"),  # lstm better on timing than on shape, separated
+    ("111111", "111111", "000000"),  # cnn worse than lstm on timing, separated
+    ("111111", "111111", "111111"),  # lstm as good on both: equivalent
+    ("000000", "111111", "000000"),  # cnn as bad as lstm on timing: equivalent
+])
+def test_g_not_supported_on_an_opposite_separation_or_an_equivalent_pair(rhythm, ectopy,
+                                                                         cnn):
+    verdict = judge_g(g_store(rhythm, ectopy, cnn))
+    assert verdict.outcome == NOT_SUPPORTED, verdict.line
+
+
+def test_g_inconclusive_when_the_intervals_overlap():
+    # 3/6 [0.12-0.88] on the timing task: neither separated from 6/6 nor equivalent to it
+    assert judge_g(g_store("111000", "111111", "111111")).outcome == INCONCLUSIVE
+
+
+def test_g_reads_each_task_separately_and_is_inconclusive_when_one_is_missing():
+    rows = summarise(records("lstm", {1: "000000"}, generator="ecg-rhythm")
+                     + records("cnn", {22: "111111"}, generator="ecg-rhythm"))
+    verdict = judge_g(rows)  # no lstm result on ecg-ectopy: the rhythm cell does not stand in
+    assert verdict.outcome == INCONCLUSIVE and "needs" in verdict.line
+
+
+def test_evidence_of_a_section_over_two_tasks_names_each_row_by_its_task():
+    """(g) stores rows of ecg-rhythm and ecg-ectopy, whose knobs differ: each evidence row
+    says its task (the table once raised KeyError on a knob of the other task)."""
+    from toytasks.table import render_evidence
+
+    text = render_evidence(g_store("000000", "111111", "111111"))
+    lines = [line for line in text.splitlines() if line.startswith("| lstm")]
+    assert len(lines) == 2
+    assert any("ecg-rhythm" in line and "0/6" in line for line in lines)
+    assert any("ecg-ectopy" in line and "6/6" in line for line in lines)
