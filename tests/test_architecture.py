@@ -17,9 +17,9 @@ MAX_LINES = 400
 # docs/architecture.md, "Modules by layer": a module imports only from its own layer and
 # the layers before it (the command-line entry point ``__main__`` may import anything).
 LAYERS = (
-    ("errors", "stats", "trial"),
+    ("errors", "stats", "trial", "plugins"),
     ("tasks",),
-    ("models", "matching", "honesty"),
+    ("models", "matching", "honesty", "preflight"),
     ("objective", "diagnostics", "train"),
     ("spec", "options", "solve"),
     ("store", "records", "summary", "table", "baselines"),

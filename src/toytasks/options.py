@@ -56,6 +56,11 @@ class RunOptions:
     diagnostics: bool = DEFAULTS["diagnostics"]
     search: str = DEFAULTS["search"]  # adaptive | linear | exhaustive (see search.py)
     match_params: int = DEFAULTS["match_params"]  # 0: fixed width; P: width closest to P params
+    # Architecture knobs as (arch, knob, value), e.g. ("cnn", "kernel", 7): `--set cnn.kernel=7`.
+    arch_knobs: tuple[tuple[str, str, Any], ...] = ()
+
+    def knobs_for(self, arch: str) -> dict[str, Any]:
+        return {knob: value for name, knob, value in self.arch_knobs if name == arch}
 
 
 def default_options(spec: TaskSpec) -> RunOptions:
@@ -86,6 +91,7 @@ def resolve(spec: TaskSpec, values: dict[str, Any]) -> RunOptions:
         train_size=given.get("train_size", opts.train_size),
         diagnostics=given.get("diagnostics", opts.diagnostics),
         match_params=given.get("match_params", opts.match_params),
+        arch_knobs=tuple(given.get("arch_knobs", opts.arch_knobs)),
     )
 
 
@@ -129,4 +135,5 @@ def default_out(*parts: str, stamp: bool = True) -> Path:
     (a study folder has no time stamp: rerunning the study resumes it)."""
     if stamp:
         parts = (*parts, dt.datetime.now().strftime("%Y%m%d-%H%M%S"))
-    return Path("results") / "-".join(parts)
+    # a plugin task's name is an import path: keep the folder name free of ':' and '/'
+    return Path("results") / "-".join(parts).replace(":", "-").replace("/", "-")

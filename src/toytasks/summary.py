@@ -17,7 +17,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from toytasks.models import ARCHITECTURES
+from toytasks.errors import ToytasksError
+from toytasks.models import ARCHITECTURES, get_architecture
 from toytasks.records import PER_TRIAL, TrialRecord
 from toytasks.solve import SolveRule, counted_lrs, first_solved, get_rule, seed_outcomes
 from toytasks.tasks import get_generator
@@ -100,6 +101,10 @@ class Row:
                 f" (non-monotonic: fails at {','.join(map(str, self.non_monotonic))})"
         return text
 
+    @property
+    def arch_label(self) -> str:
+        return arch_label(self.config)
+
     def label(self, knobs: list[str], fields: tuple[str, ...] = ()) -> str:
         """``knob=value`` for the given knobs, then ``field=value`` for the given config
         fields: what tells this row apart from the others in its table."""
@@ -107,15 +112,34 @@ class Row:
                           *(f"{f}={self.config.get(f)}" for f in fields)])
 
 
-def rf_bound(arch: str, blind_samples: int, limit: int = 4096) -> int | None:
+def _arch_class(arch: str) -> Any:
+    """The architecture's class, or None when it no longer loads (a removed plugin)."""
+    try:
+        return get_architecture(arch)
+    except ToytasksError:
+        return None
+
+
+def receptive_field(arch: str, depth: int, knobs: dict[str, Any] | None = None) -> int | None:
+    cls = _arch_class(arch)
+    return cls.receptive_field(depth, **(knobs or {})) if cls else None
+
+
+def rf_bound(arch: str, blind_samples: int, limit: int = 4096,
+             knobs: dict[str, Any] | None = None) -> int | None:
     """Smallest depth whose receptive field exceeds the blind window (below it: chance)."""
-    cls = ARCHITECTURES.get(arch)
-    if cls is None or cls.receptive_field(1) is None:
+    if receptive_field(arch, 1, knobs) is None:
         return None
     depth = 1
-    while cls.receptive_field(depth) <= blind_samples and depth < limit:
+    while receptive_field(arch, depth, knobs) <= blind_samples and depth < limit:
         depth += 1
     return depth
+
+
+def arch_label(config: dict[str, Any]) -> str:
+    """'cnn', or 'cnn kernel=7' when architecture knobs are set away from their defaults."""
+    knobs = config.get("arch_knobs") or {}
+    return " ".join([config["arch"], *(f"{k}={v}" for k, v in sorted(knobs.items()))])
 
 
 def summarise(records: Sequence[TrialRecord], rule: SolveRule | None = None,
@@ -169,7 +193,7 @@ def _row(items: list[TrialRecord], rule: SolveRule | None, seeds: int | None) ->
     non_monotonic = tuple(d for d, ok in sorted(verdicts.items())
                           if first is not None and d > first and not ok)
     task = get_generator(config["generator"])(**config["knobs"])
-    cls = ARCHITECTURES.get(config["arch"])
+    arch_knobs = config.get("arch_knobs") or {}
     faults: dict[str, int] = defaultdict(int)
     for stats in depths.values():
         for status, count in stats.faults.items():
@@ -177,8 +201,9 @@ def _row(items: list[TrialRecord], rule: SolveRule | None, seeds: int | None) ->
     return Row(
         task=config["task"], arch=config["arch"], config=config, minimal_depth=minimal,
         max_depth_tried=max(depths), depths=depths,
-        receptive_field=cls.receptive_field(minimal) if cls and minimal else None,
-        rf_bound=rf_bound(config["arch"], task.blind_samples),
+        receptive_field=receptive_field(config["arch"], minimal, arch_knobs) if minimal
+        else None,
+        rf_bound=rf_bound(config["arch"], task.blind_samples, knobs=arch_knobs),
         span_samples=task.span_samples, blind_samples=task.blind_samples,
         metric=task.metric, baseline=task.baseline,
         flops=sum(s.flops for s in depths.values()),

@@ -42,7 +42,7 @@ def format_row(row: Row) -> list[str]:
     steps = str(int(statistics.median(ev.steps_to_solve))) if ev.steps_to_solve else "-"
     faults = "".join(f" ({n} {status})" for status, n in sorted(row.faults.items()))
     return [
-        row.arch, depth, interval_text(ev.successes, ev.seeds),
+        row.arch_label, depth, interval_text(ev.successes, ev.seeds),
         f"{ev.best_metric:.3g}" if ev.best_metric is not None else "-",
         params,
         steps, str(row.receptive_field) if row.receptive_field else "-",
@@ -279,7 +279,8 @@ def render_sweep(points: list[SweepPoint], knob: str, archs: tuple[str, ...],
         table.append([arch, *(_sweep_cell(c) for c in cells)])
     for arch, cls in ARCHITECTURES.items():
         if cls.receptive_field(1) is not None:
-            bounds = [rf_bound(arch, p.spec.make_task().blind_samples) for p in points]
+            bounds = [next((r.rf_bound for r in p.rows if r.arch == arch),
+                           rf_bound(arch, p.spec.make_task().blind_samples)) for p in points]
             table.append([f"RF bound {arch}", *(f">= {b}" for b in bounds)])
     tasks = [p.spec.make_task() for p in points]
     table.append(["span (samples)", *(str(t.span_samples) for t in tasks)])
@@ -324,7 +325,7 @@ def render_evidence(rows: list[Row]) -> str:
         for depth, stats in sorted(row.depths.items()):
             mark = "?" if not stats.decided else ("✓" if stats.solved else "✗")
             cells.append(f"{depth}: {interval_text(stats.successes, stats.seeds)} {mark}")
-        body.append([row.arch, label or "-", row.depth_text(),
+        body.append([row.arch_label, label or "-", row.depth_text(),
                      str(row.rf_bound) if row.rf_bound is not None else "-",
                      f"{row.evidence.params:,}", "; ".join(cells)])
     return grid(["arch", "configuration", "minimal depth", "RF bound", "params", "per depth"],

@@ -16,6 +16,8 @@ from typing import Any
 SOLVED, UNSOLVED, DIVERGED, ERROR = "solved", "unsolved", "diverged", "error"
 STATUSES = (SOLVED, UNSOLVED, DIVERGED, ERROR)
 NOT_IDENTITY = ("device",)
+# In the identity only when set, so that trials without them keep their existing hashes.
+IDENTITY_WHEN_SET = ("arch_knobs", "plugins")
 
 
 def config_hash(config: dict[str, Any]) -> str:
@@ -45,6 +47,16 @@ class Trial:
     train_size: int = 0  # 0: a fresh batch every step; N: a fixed training set of N examples
     diagnostics: bool = False
     device: str = "cpu"
+    # Architecture knobs set away from their defaults, sorted (e.g. (("kernel", 7),)).
+    arch_knobs: tuple[tuple[str, Any], ...] = ()
+    # 'module:Class dist==version' of each plugin (architecture, generator) it uses.
+    plugins: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:  # records read back from JSON hold a dict and a list
+        if isinstance(self.arch_knobs, dict):
+            object.__setattr__(self, "arch_knobs", tuple(sorted(self.arch_knobs.items())))
+        if isinstance(self.plugins, list):
+            object.__setattr__(self, "plugins", tuple(self.plugins))
 
     @property
     def knob_values(self) -> dict[str, Any]:
@@ -52,8 +64,13 @@ class Trial:
 
     def config(self) -> dict[str, Any]:
         """Everything that determines the result, as plain JSON-able data."""
-        data = {f.name: getattr(self, f.name) for f in fields(self) if f.name not in NOT_IDENTITY}
+        data = {f.name: getattr(self, f.name) for f in fields(self) if f.name not in NOT_IDENTITY
+                and not (f.name in IDENTITY_WHEN_SET and not getattr(self, f.name))}
         data["knobs"] = dict(self.knobs)
+        if self.arch_knobs:
+            data["arch_knobs"] = dict(self.arch_knobs)
+        if self.plugins:
+            data["plugins"] = list(self.plugins)
         return data
 
     @property

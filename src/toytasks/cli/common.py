@@ -18,7 +18,7 @@ import click
 
 from toytasks import __version__
 from toytasks.errors import ToytasksError
-from toytasks.models import ARCHITECTURES
+from toytasks.models import check_arch_knobs, get_architecture
 from toytasks.options import BOUNDS, LR_MAX, resolve
 
 if TYPE_CHECKING:
@@ -59,10 +59,28 @@ def csv_list(value: str | None, kind: type, option: str) -> tuple:
 
 def check_archs(archs: tuple[str, ...]) -> None:
     for arch in archs:
-        if arch not in ARCHITECTURES:
-            raise ToytasksError(
-                f"unknown architecture '{arch}' (valid: {', '.join(ARCHITECTURES)})"
-            )
+        get_architecture(arch)  # a built-in, or a plugin that imports and has the protocol
+
+
+def arch_knob_triples(values: dict[str, str], archs: tuple[str, ...],
+                      where: str = "--set") -> tuple[tuple[str, str, object], ...]:
+    """``{'cnn.kernel': '7'}`` -> (('cnn', 'kernel', 7),), validated by the knob schema.
+
+    The architecture must be one the run trains: a knob for another would do nothing."""
+    out = []
+    for key, value in values.items():
+        arch, _, knob = key.rpartition(".")
+        if arch not in archs:
+            raise ToytasksError(f"{where} {key}: architecture '{arch}' is not in this run "
+                                f"(archs: {', '.join(archs)})")
+        out.append((arch, knob, check_arch_knobs(arch, {knob: value}, f"{where} {key}")[knob]))
+    return tuple(sorted(out, key=lambda t: (t[0], t[1])))
+
+
+def split_assignments(values: dict[str, str]) -> tuple[dict[str, str], dict[str, str]]:
+    """``--set`` values: task knobs (``KNOB=V``) and architecture knobs (``ARCH.KNOB=V``)."""
+    task = {k: v for k, v in values.items() if "." not in k}
+    return task, {k: v for k, v in values.items() if "." in k}
 
 
 def say(message: str) -> None:
@@ -130,14 +148,17 @@ output_options = stack(
 def cli_job(spec: TaskSpec, arch: str | None, seeds: int | None, min_depth: int | None,
             max_depth: int | None, width: int | None, lr_text: str | None,
             steps: int | None, batch_size: int | None, device: str, rule_name: str,
-            search: str, exhaustive: bool, match_params: int | None, **extra: object) -> Job:
+            search: str, exhaustive: bool, match_params: int | None,
+            arch_knobs: dict[str, str] | None = None, **extra: object) -> Job:
     """The spec's defaults overridden by the command line, validated, as one job
-    (``extra``: further run options, e.g. diagnostics, train_size)."""
+    (``arch_knobs``: ``--set ARCH.KNOB=V`` values; ``extra``: further run options, e.g.
+    diagnostics, train_size)."""
     from toytasks.plan import Job
     from toytasks.solve import get_rule
 
     archs = csv_list(arch, str, "--arch")
     check_archs(archs)
+    triples = arch_knob_triples(arch_knobs or {}, archs or spec.defaults.architectures)
     lrs = csv_list(lr_text, float, "--lr")
     opts = resolve(spec, {"arch": archs, "seeds": seeds, "min_depth": min_depth,
                           "max_depth": max_depth, "width": width, "lr": lrs, "steps": steps,
@@ -152,7 +173,7 @@ def cli_job(spec: TaskSpec, arch: str | None, seeds: int | None, min_depth: int 
     rule = get_rule(rule_name)
     rule.check_seeds(opts.seeds)
     opts = replace(opts, search="exhaustive" if exhaustive else search,
-                   match_params=match_params or 0, **extra)
+                   match_params=match_params or 0, arch_knobs=triples, **extra)
     return Job(spec, opts, rule)
 
 

@@ -14,6 +14,7 @@ from toytasks.cli.common import (
     output_options,
     say,
     search_options,
+    split_assignments,
     training_options,
 )
 from toytasks.errors import ToytasksError
@@ -24,7 +25,8 @@ from toytasks.spec import load_spec, parse_assignments
 @click.option("--task", "task_name", required=True, help="Task name or path to a .toml spec.")
 @training_options
 @click.option("--set", "assignments", multiple=True, metavar="KNOB=VALUE",
-              help="Override a task knob (repeatable, or comma-separated).")
+              help="Override a task knob, or an architecture knob as ARCH.KNOB=VALUE "
+                   "(e.g. cnn.kernel=7); repeatable, or comma-separated.")
 @output_options
 @click.option("--diagnostics", is_flag=True,
               help="Record per-layer gradient norms, input gradient per lag and (with "
@@ -50,9 +52,10 @@ def run(task_name: str, arch: str | None, seeds: int | None, min_depth: int | No
     from toytasks.table import render
 
     spec = load_spec(task_name, tasks_dir)
-    spec = spec.with_knobs(parse_assignments(assignments))
+    task_knobs, arch_knobs = split_assignments(parse_assignments(assignments))
+    spec = spec.with_knobs(task_knobs)
     job = cli_job(spec, arch, seeds, min_depth, max_depth, width, lr_text, steps, batch_size,
-                  device, rule_name, search, exhaustive, match_params,
+                  device, rule_name, search, exhaustive, match_params, arch_knobs,
                   diagnostics=diagnostics, train_size=train_size)
     opts = job.opts
     store = ResultStore(Path(out) if out else default_out(spec.name))
@@ -71,10 +74,12 @@ def run(task_name: str, arch: str | None, seeds: int | None, min_depth: int | No
 @main.command()
 @click.option("--task", "task_name", required=True, help="Task name or path to a .toml spec.")
 @click.option("--vary", "vary", required=True, metavar="KNOB=V1,V2,...",
-              help="The knob to sweep and its values, e.g. period_samples=4,8,16.")
+              help="The knob to sweep and its values, e.g. period_samples=4,8,16, or an "
+                   "architecture knob, e.g. cnn.kernel=3,5,9.")
 @training_options
 @click.option("--set", "assignments", multiple=True, metavar="KNOB=VALUE",
-              help="Override another task knob (repeatable, or comma-separated).")
+              help="Override another task knob, or an architecture knob ARCH.KNOB=VALUE "
+                   "(repeatable, or comma-separated).")
 @output_options
 @search_options
 @executor_options
@@ -91,7 +96,7 @@ def sweep(task_name: str, vary: str, arch: str | None, seeds: int | None,
     from toytasks.options import default_out
     from toytasks.progress import make_progress
     from toytasks.store import ResultStore
-    from toytasks.sweep import parse_vary, run_sweep, sweep_specs
+    from toytasks.sweep import parse_vary, run_sweep, sweep_jobs
     from toytasks.table import render_sweep
 
     knob, values = parse_vary(vary)
@@ -99,10 +104,11 @@ def sweep(task_name: str, vary: str, arch: str | None, seeds: int | None,
     overrides = parse_assignments(assignments)
     if knob in overrides:
         raise ToytasksError(f"knob '{knob}' is both varied (--vary) and fixed (--set)")
-    spec = spec.with_knobs(overrides)
-    sweep_specs(spec, knob, values)  # validate every value before training anything
+    task_knobs, arch_knobs = split_assignments(overrides)
+    spec = spec.with_knobs(task_knobs)
     job = cli_job(spec, arch, seeds, min_depth, max_depth, width, lr_text, steps, batch_size,
-                  device, rule_name, search, exhaustive, match_params)
+                  device, rule_name, search, exhaustive, match_params, arch_knobs)
+    sweep_jobs(spec, knob, values, job.opts, job.rule)  # validate every value first
     opts = job.opts
     store = ResultStore(Path(out) if out else default_out(spec.name, "sweep"))
     say(f"toytasks {__version__}: sweep {spec.name} over {knob}={','.join(values)}, archs "

@@ -18,8 +18,12 @@ import torch
 from torch import nn
 
 from toytasks.models.base import SequenceModel
+from toytasks.tasks.base import Knob
 
 DEFAULT_GATE_BIAS = 3.0
+GATE_BIAS_KNOB = Knob("gate_bias", float, DEFAULT_GATE_BIAS, "initial bias of the memory gate "
+                      "(LSTM forget gate, GRU update gate); alias of the spec's "
+                      "budget.gate_bias, which sets the default", "", -20.0, 20.0)
 
 
 class RecurrentStack(SequenceModel):
@@ -74,6 +78,7 @@ class LSTM(RecurrentStack):
     cell = nn.LSTM
     gates = 4
     memory_gate = 1  # PyTorch gate order: input, forget, cell, output
+    knobs = (GATE_BIAS_KNOB,)
 
 
 class GRU(RecurrentStack):
@@ -83,6 +88,7 @@ class GRU(RecurrentStack):
     cell = nn.GRU
     gates = 3
     memory_gate = 1  # PyTorch gate order: reset, update, new; h' = (1-z)*n + z*h
+    knobs = (GATE_BIAS_KNOB,)
 
 
 class ResidualLSTM(LSTM):
