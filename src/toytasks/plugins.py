@@ -77,6 +77,10 @@ def distribution_version(cls: type) -> str:
             return f"{dist}=={metadata.version(dist)}"
         except metadata.PackageNotFoundError:
             continue
+    for dist in metadata.distributions():  # editable installs: known by their entry points
+        if any(ep.group in NOUNS and ep.value.split(".")[0].split(":")[0] == top
+               for ep in dist.entry_points):
+            return f"{dist.metadata['Name']}=={dist.version}"
     return "unpackaged"
 
 

@@ -38,8 +38,8 @@ MAX_CRASH_RETRIES = 2
 
 
 def arch_settings(spec: TaskSpec, arch: str, opts: RunOptions
-                  ) -> tuple[float, tuple[tuple[str, Any], ...], tuple[str, ...]]:
-    """(gate bias, architecture knobs away from their defaults, plugin origins) of ``arch``'s
+                  ) -> tuple[float, tuple[tuple[str, Any], ...], str]:
+    """(gate bias, architecture knobs away from their defaults, plugin origin) of ``arch``'s
     trials. A recurrent stack's gate_bias knob sets the trial's gate_bias (the spec's
     budget.gate_bias is its default), so built-in identities are unchanged."""
     values = opts.knobs_for(arch)
@@ -49,14 +49,14 @@ def arch_settings(spec: TaskSpec, arch: str, opts: RunOptions
         gate_bias = float(values.pop("gate_bias", gate_bias))
     defaults = {k.name: k.default for k in cls.knobs}
     knobs = tuple(sorted((k, v) for k, v in values.items() if v != defaults.get(k)))
-    origins = tuple(o for o in (arch_origin(arch), generator_origin(spec.generator)) if o)
-    return gate_bias, knobs, origins
+    return gate_bias, knobs, arch_origin(arch)
 
 
 def trial_factory(spec: TaskSpec, arch: str, opts: RunOptions) -> TrialFactory:
     knobs = tuple(sorted(spec.knobs.items()))
     task = spec.make_task()
-    gate_bias, arch_knobs, origins = arch_settings(spec, arch, opts)
+    gate_bias, arch_knobs, origin = arch_settings(spec, arch, opts)
+    task_plugin = generator_origin(spec.generator)
 
     def width(depth: int) -> int:
         if not opts.match_params:
@@ -72,7 +72,7 @@ def trial_factory(spec: TaskSpec, arch: str, opts: RunOptions) -> TrialFactory:
             patience=spec.budget.patience, test_size=spec.budget.test_size,
             threshold=spec.threshold, clip=spec.budget.clip, gate_bias=gate_bias,
             train_size=opts.train_size, diagnostics=opts.diagnostics, device=opts.device,
-            arch_knobs=arch_knobs, plugins=origins,
+            arch_knobs=arch_knobs, arch_plugin=origin, task_plugin=task_plugin,
         )
 
     return make

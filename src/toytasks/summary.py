@@ -22,7 +22,7 @@ from toytasks.models import ARCHITECTURES, get_architecture
 from toytasks.records import PER_TRIAL, TrialRecord
 from toytasks.solve import SolveRule, counted_lrs, first_solved, get_rule, seed_outcomes
 from toytasks.tasks import get_generator
-from toytasks.trial import DIVERGED, ERROR, SOLVED, TrialResult
+from toytasks.trial import ARCH_FIELDS, DIVERGED, ERROR, SOLVED, TrialResult
 
 
 @dataclass
@@ -112,7 +112,7 @@ class Row:
                           *(f"{f}={self.config.get(f)}" for f in fields)])
 
 
-def _arch_class(arch: str) -> Any:
+def arch_class(arch: str) -> Any:
     """The architecture's class, or None when it no longer loads (a removed plugin)."""
     try:
         return get_architecture(arch)
@@ -121,7 +121,7 @@ def _arch_class(arch: str) -> Any:
 
 
 def receptive_field(arch: str, depth: int, knobs: dict[str, Any] | None = None) -> int | None:
-    cls = _arch_class(arch)
+    cls = arch_class(arch)
     return cls.receptive_field(depth, **(knobs or {})) if cls else None
 
 
@@ -162,7 +162,7 @@ def summarise(records: Sequence[TrialRecord], rule: SolveRule | None = None,
 
 
 def _config_text(config: dict[str, Any], match_params: int = 0) -> str:
-    drop = ("arch", "width") if match_params else ("arch",)
+    drop = (*ARCH_FIELDS, "width") if match_params else ARCH_FIELDS
     return json.dumps({k: v for k, v in config.items() if k not in drop}, sort_keys=True)
 
 

@@ -19,7 +19,8 @@ from toytasks.errors import ToytasksError
 from toytasks.models import ARCHITECTURES
 from toytasks.solve import SolveRule, get_rule
 from toytasks.stats import interval_text
-from toytasks.summary import Row, rf_bound
+from toytasks.summary import Row, arch_class, rf_bound
+from toytasks.trial import ARCH_FIELDS
 
 if TYPE_CHECKING:
     from toytasks.sweep import SweepPoint
@@ -94,9 +95,27 @@ def caption(rows: list[Row], rule: SolveRule | None = None) -> str:
                  f"counted until decided), {first.search} search")
     parts.append(f"compute {sum(r.trials for r in rows)} trials, "
                  f"{sum(r.steps for r in rows):,} steps, {sum(r.flops for r in rows):.3g} FLOPs")
+    parts.extend(plugin_notes(rows))
     versions = sorted({v for r in rows for v in r.versions})
     parts.append(f"toytasks {', '.join(versions) if versions else __version__}")
     return "; ".join(parts)
+
+
+def plugin_notes(rows: list[Row]) -> list[str]:
+    """Where plugin architectures and tasks come from, and whose FLOPs were measured."""
+    notes = []
+    for task in sorted({r.config["task_plugin"] for r in rows if r.config.get("task_plugin")}):
+        notes.append(f"task plugin {task}")
+    seen: set[str] = set()
+    for row in rows:
+        origin = row.config.get("arch_plugin")
+        if origin and row.arch not in seen:
+            seen.add(row.arch)
+            cls = arch_class(row.arch)
+            measured = " (FLOPs measured with torch's FLOP counter)" if cls is not None \
+                and cls.flops_measured() else ""
+            notes.append(f"{row.arch} = plugin {origin}{measured}")
+    return notes
 
 
 def _threshold_text(row: Row, threshold: float) -> str:
@@ -113,7 +132,7 @@ _LABEL_FIELDS = ("max_steps", "threshold", "batch_size", "width", "gate_bias", "
 
 
 def _shared_fields(rows: list[Row]) -> set[str]:
-    fields = set(rows[0].config) - {"arch"}
+    fields = set(rows[0].config) - set(ARCH_FIELDS) | {"gate_bias"}
     return {f for f in fields if len({json.dumps(r.config.get(f), sort_keys=True)
                                       for r in rows}) == 1}
 
@@ -143,7 +162,7 @@ def group_rows(rows: list[Row], by: str = "task") -> list[list[Row]]:
     for row in rows:
         if by == "task":
             # matched runs share a parameter budget, not a width
-            drop = {"arch", "width"} if row.match_params else {"arch"}
+            drop = {*ARCH_FIELDS, "width"} if row.match_params else set(ARCH_FIELDS)
             key = json.dumps({**{k: v for k, v in row.config.items() if k not in drop},
                               "match_params": row.match_params}, sort_keys=True)
         else:

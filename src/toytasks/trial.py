@@ -17,7 +17,10 @@ SOLVED, UNSOLVED, DIVERGED, ERROR = "solved", "unsolved", "diverged", "error"
 STATUSES = (SOLVED, UNSOLVED, DIVERGED, ERROR)
 NOT_IDENTITY = ("device",)
 # In the identity only when set, so that trials without them keep their existing hashes.
-IDENTITY_WHEN_SET = ("arch_knobs", "plugins")
+IDENTITY_WHEN_SET = ("arch_knobs", "arch_plugin", "task_plugin")
+# Properties of the architecture, not of the task or budget: rows of one table may differ in
+# them (the gate bias only matters to recurrent stacks, and is an lstm/gru knob).
+ARCH_FIELDS = ("arch", "arch_knobs", "arch_plugin", "gate_bias")
 
 
 def config_hash(config: dict[str, Any]) -> str:
@@ -49,14 +52,13 @@ class Trial:
     device: str = "cpu"
     # Architecture knobs set away from their defaults, sorted (e.g. (("kernel", 7),)).
     arch_knobs: tuple[tuple[str, Any], ...] = ()
-    # 'module:Class dist==version' of each plugin (architecture, generator) it uses.
-    plugins: tuple[str, ...] = ()
+    # 'module:Class dist==version' of a plugin architecture / generator ('' for built-ins).
+    arch_plugin: str = ""
+    task_plugin: str = ""
 
-    def __post_init__(self) -> None:  # records read back from JSON hold a dict and a list
+    def __post_init__(self) -> None:  # records read back from JSON hold a dict
         if isinstance(self.arch_knobs, dict):
             object.__setattr__(self, "arch_knobs", tuple(sorted(self.arch_knobs.items())))
-        if isinstance(self.plugins, list):
-            object.__setattr__(self, "plugins", tuple(self.plugins))
 
     @property
     def knob_values(self) -> dict[str, Any]:
@@ -69,8 +71,6 @@ class Trial:
         data["knobs"] = dict(self.knobs)
         if self.arch_knobs:
             data["arch_knobs"] = dict(self.arch_knobs)
-        if self.plugins:
-            data["plugins"] = list(self.plugins)
         return data
 
     @property

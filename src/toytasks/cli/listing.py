@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import click
 
+from toytasks import plugins
 from toytasks.cli.common import main
-from toytasks.models import ARCHITECTURES
+from toytasks.models import all_architectures
 from toytasks.spec import available_specs, load_spec
-from toytasks.tasks import GENERATORS
+from toytasks.tasks import get_generator
 
 
 @main.command("list")
@@ -18,14 +19,16 @@ def list_cmd(task_name: str | None, tasks_dir: tuple[str, ...]) -> None:
     from tabulate import tabulate
 
     specs = available_specs(tasks_dir)
-    names = [task_name] if task_name else sorted(specs)
+    names = [task_name] if task_name else [
+        *sorted(specs), *sorted(set(plugins.registered(plugins.TASK_GROUP)) - set(specs))]
     click.echo("Tasks (toytasks run --task NAME --set knob=value):")
     for name in names:
         spec = load_spec(name, tasks_dir)
         task = spec.make_task()
-        cls = GENERATORS[spec.generator]
+        cls = get_generator(spec.generator)
         info = task.describe()
-        click.echo(f"\n  {name}: {cls.summary}")
+        where = "" if plugins.is_builtin(cls) else f" [plugin {plugins.origin(cls)}]"
+        click.echo(f"\n  {name}: {cls.summary}{where}")
         click.echo(f"    spec {spec.path}; solved when {spec.threshold_text()} "
                    f"(baseline {info['baseline']:.4g}); span {info['span_samples']} samples, "
                    f"blind window {info['blind_samples']}, sequence {info['seq_len']}")
@@ -35,12 +38,15 @@ def list_cmd(task_name: str | None, tasks_dir: tuple[str, ...]) -> None:
         click.echo("\n".join("    " + line for line in table.splitlines()))
     click.echo("\nArchitectures (--arch a,b,...):")
     rows = []
-    for name, cls in ARCHITECTURES.items():
+    for name, cls in all_architectures().items():
         rf = cls.receptive_field(1)
         rf_text = ", ".join(str(cls.receptive_field(d)) for d in (1, 2, 3, 4)) + ", ..." \
             if rf is not None else "unbounded"
         contrast = f"vs {cls.isolates[0]}: {cls.isolates[1]}" if cls.isolates else ""
-        rows.append([name, cls.family, rf_text, cls.summary, contrast])
+        knobs = ", ".join(f"{k.name}={k.default} ({k.range_text()})" for k in cls.knobs)
+        where = "built-in" if plugins.is_builtin(cls) else f"plugin {plugins.origin(cls)}"
+        rows.append([name, cls.family, rf_text, cls.summary, contrast, knobs or "-", where])
     table = tabulate(rows, headers=["arch", "family", "RF at depth 1,2,3,4", "what it is",
-                                    "pair: the one property it changes"])
+                                    "pair: the one property it changes",
+                                    "knobs (--set ARCH.KNOB=V)", "from"])
     click.echo("\n".join("  " + line for line in table.splitlines()))

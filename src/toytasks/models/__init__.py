@@ -7,7 +7,6 @@ import path (``package.module:Class``) or by its entry point in the group
 
 from __future__ import annotations
 
-import inspect
 from functools import lru_cache
 from typing import Any
 
@@ -44,8 +43,9 @@ def _plugin(name: str) -> type[SequenceModel]:
     if not issubclass(cls, SequenceModel):
         raise ToytasksError(f"architecture plugin '{name}': {plugins.qualified_name(cls)} is "
                             "not a subclass of toytasks.models.SequenceModel")
-    if inspect.isabstract(cls):
-        missing = ", ".join(sorted(cls.__abstractmethods__))
+    missing = ", ".join(m for m in ("features",)
+                        if getattr(cls, m) is getattr(SequenceModel, m))
+    if missing:
         raise ToytasksError(f"architecture plugin '{name}': {plugins.qualified_name(cls)} "
                             f"does not implement {missing}")
     for knob in cls.knobs:
