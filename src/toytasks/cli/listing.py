@@ -1,11 +1,12 @@
-"""`toytasks list`: the tasks (with their knobs) and the architectures."""
+"""`toytasks list` (the tasks with their knobs, the architectures, plugins included) and
+`toytasks audit` (is a task shortcut-free?)."""
 
 from __future__ import annotations
 
 import click
 
 from toytasks import plugins
-from toytasks.cli.common import main
+from toytasks.cli.common import TABLE_FORMATS, main
 from toytasks.models import all_architectures
 from toytasks.spec import available_specs, load_spec
 from toytasks.tasks import get_generator
@@ -50,3 +51,33 @@ def list_cmd(task_name: str | None, tasks_dir: tuple[str, ...]) -> None:
                                     "pair: the one property it changes",
                                     "knobs (--set ARCH.KNOB=V)", "from"])
     click.echo("\n".join("  " + line for line in table.splitlines()))
+
+
+@main.command()
+@click.option("--task", "task_name", required=True,
+              help="Task name, .toml spec, or plugin generator (package.module:Class).")
+@click.option("--set", "assignments", multiple=True, metavar="KNOB=VALUE",
+              help="Override a task knob (repeatable, or comma-separated).")
+@click.option("--tasks-dir", multiple=True, help="Extra folder of task TOML specs.")
+@click.option("--samples", type=click.IntRange(200, 10**6), default=3000, show_default=True,
+              help="Training samples per probe (2,000 more are held out).")
+@click.option("--seed", type=click.IntRange(0, 2**31 - 1), default=0, show_default=True,
+              help="Seed of the probes' data.")
+@click.option("--format", "fmt", type=click.Choice(TABLE_FORMATS), default="simple",
+              show_default=True, help="Table format.")
+def audit(task_name: str, assignments: tuple[str, ...], tasks_dir: tuple[str, ...],
+          samples: int, seed: int, fmt: str) -> None:
+    """Is a task shortcut-free? Blind window at chance, full span informative (exit 1 if not)."""
+    import sys
+
+    from toytasks.audit import audit_task, render_audit
+    from toytasks.preflight import check_task
+    from toytasks.spec import parse_assignments
+
+    spec = load_spec(task_name, tasks_dir).with_knobs(parse_assignments(assignments))
+    task = spec.make_task()
+    check_task(spec.generator, task)
+    result = audit_task(spec.name, task, n_train=samples, seed=seed)
+    click.echo(render_audit(result, fmt))
+    if not result.passed:
+        sys.exit(1)

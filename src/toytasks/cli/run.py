@@ -8,8 +8,8 @@ from toytasks import __version__
 from toytasks.cli.common import (
     bounded,
     cli_job,
-    execute,
     executor_options,
+    interrupted,
     main,
     output_options,
     say,
@@ -45,8 +45,8 @@ def run(task_name: str, arch: str | None, seeds: int | None, min_depth: int | No
     """Train each architecture at increasing depth; print the minimal depth that solves."""
     from pathlib import Path
 
+    from toytasks.api import run_job_in
     from toytasks.options import default_out
-    from toytasks.plan import run_job
     from toytasks.progress import make_progress
     from toytasks.store import ResultStore
     from toytasks.table import render
@@ -63,8 +63,8 @@ def run(task_name: str, arch: str | None, seeds: int | None, min_depth: int | No
         f"{opts.min_depth}..{opts.max_depth}, {opts.seeds} seed(s); results in {store.root}")
     progress = make_progress(quiet)
     try:
-        rows = execute(store, workers, lambda executor, limit: run_job(
-            job, store, executor, limit, progress), executor_kind, scheduler)
+        rows = run_job_in(job, store, workers, executor_kind, scheduler, progress, say,
+                          lambda: interrupted(store))
     finally:
         progress.close()
     click.echo(render(rows, fmt))
@@ -93,10 +93,11 @@ def sweep(task_name: str, vary: str, arch: str | None, seeds: int | None,
     """Minimal depth at each value of one knob: rows architectures, columns values."""
     from pathlib import Path
 
+    from toytasks.api import sweep_in
     from toytasks.options import default_out
     from toytasks.progress import make_progress
     from toytasks.store import ResultStore
-    from toytasks.sweep import parse_vary, run_sweep, sweep_jobs
+    from toytasks.sweep import parse_vary, sweep_jobs
     from toytasks.table import render_sweep
 
     knob, values = parse_vary(vary)
@@ -116,9 +117,8 @@ def sweep(task_name: str, vary: str, arch: str | None, seeds: int | None,
         f"seed(s), {opts.search} search; results in {store.root}")
     progress = make_progress(quiet)
     try:
-        points = execute(store, workers, lambda executor, limit: run_sweep(
-            spec, knob, values, opts, store, executor, limit, progress, job.rule),
-            executor_kind, scheduler)
+        points = sweep_in(job, knob, values, store, workers, executor_kind, scheduler,
+                          progress, say, lambda: interrupted(store))
     finally:
         progress.close()
     click.echo(render_sweep(points, knob, opts.archs, fmt))
