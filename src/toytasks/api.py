@@ -15,8 +15,15 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from toytasks.errors import ToytasksError
-from toytasks.models import check_arch_knobs, get_architecture
-from toytasks.options import LR_MAX, check_int, default_out, resolve
+from toytasks.models import get_architecture
+from toytasks.options import (
+    LR_MAX,
+    arch_knob_triples,
+    check_int,
+    default_out,
+    resolve,
+    split_knobs,
+)
 from toytasks.plan import Job, run_job
 from toytasks.solve import get_rule
 from toytasks.spec import TaskSpec, load_spec
@@ -103,20 +110,6 @@ def make_job(spec: TaskSpec, archs: Sequence[str] = (), *, seeds: int | None = N
     return Job(spec, opts, solve_rule)
 
 
-def arch_knob_triples(values: dict[str, Any], archs: Sequence[str],
-                      where: str = "--set") -> tuple[tuple[str, str, Any], ...]:
-    """``{'cnn.kernel': '7'}`` -> (('cnn', 'kernel', 7),), validated by the knob schema.
-    The architecture must be one the run trains: a knob for another would do nothing."""
-    out = []
-    for key, value in values.items():
-        arch, _, knob = key.rpartition(".")
-        if arch not in archs:
-            raise ToytasksError(f"{where} {key}: architecture '{arch}' is not in this run "
-                                f"(archs: {', '.join(archs)})")
-        out.append((arch, knob, check_arch_knobs(arch, {knob: value}, f"{where} {key}")[knob]))
-    return tuple(sorted(out, key=lambda t: (t[0], t[1])))
-
-
 def check_device(device: str) -> str:
     if device == "cpu":
         return device
@@ -180,9 +173,8 @@ def _spec(task: str | TaskSpec, knobs: dict[str, Any] | None,
           tasks_dir: Sequence[str]) -> tuple[TaskSpec, dict[str, Any]]:
     """The task spec with its knobs set, and the architecture knobs (ARCH.KNOB keys)."""
     spec = task if isinstance(task, TaskSpec) else load_spec(task, tuple(tasks_dir))
-    values = dict(knobs or {})
-    arch_knobs = {k: v for k, v in values.items() if "." in k}
-    return spec.with_knobs({k: v for k, v in values.items() if "." not in k}), arch_knobs
+    task_knobs, arch_knobs = split_knobs(knobs or {})
+    return spec.with_knobs(task_knobs), arch_knobs
 
 
 def _archs(arch: str | Sequence[str] | None) -> tuple[str, ...]:

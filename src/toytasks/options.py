@@ -9,6 +9,7 @@ TOML readers and the spec schema all read the same bounds, so a limit is written
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -93,6 +94,38 @@ def resolve(spec: TaskSpec, values: dict[str, Any]) -> RunOptions:
         match_params=given.get("match_params", opts.match_params),
         arch_knobs=tuple(given.get("arch_knobs", opts.arch_knobs)),
     )
+
+
+def split_knobs(values: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Task knobs and architecture knobs of one knob table. An architecture knob is written
+    ``ARCH.KNOB`` (``--set cnn.kernel=7``; in TOML ``cnn.kernel = 7``, which TOML reads
+    as a nested table, also accepted): returns ({knob: v}, {"arch.knob": v})."""
+    task: dict[str, Any] = {}
+    arch: dict[str, Any] = {}
+    for key, value in values.items():
+        if isinstance(value, dict):
+            arch.update({f"{key}.{k}": v for k, v in value.items()})
+        elif "." in key:
+            arch[key] = value
+        else:
+            task[key] = value
+    return task, arch
+
+
+def arch_knob_triples(values: dict[str, Any], archs: Sequence[str],
+                      where: str = "--set") -> tuple[tuple[str, str, Any], ...]:
+    """``{'cnn.kernel': '7'}`` -> (('cnn', 'kernel', 7),), validated by the knob schema.
+    The architecture must be one the run trains: a knob for another would do nothing."""
+    from toytasks.models import check_arch_knobs
+
+    out = []
+    for key, value in values.items():
+        arch, _, knob = key.rpartition(".")
+        if arch not in archs:
+            raise ToytasksError(f"{where} {key}: architecture '{arch}' is not in this run "
+                                f"(archs: {', '.join(archs)})")
+        out.append((arch, knob, check_arch_knobs(arch, {knob: value}, f"{where} {key}")[knob]))
+    return tuple(sorted(out, key=lambda t: (t[0], t[1])))
 
 
 def check_int(value: Any, key: str, where: str, bounds: tuple[int, int] | None = None) -> int:

@@ -116,3 +116,18 @@ def test_run_with_a_knob_labels_the_row(monkeypatch: pytest.MonkeyPatch, tmp_pat
                      "1", "--out", str(tmp_path), "-q"])
     assert result.exception is None, result.output
     assert "cnn kernel=5" in result.stdout
+
+
+def test_a_profile_sets_architecture_knobs(tmp_path: Path):
+    from toytasks.suite import load_profile
+
+    path = tmp_path / "p.toml"
+    path.write_text('[[run]]\ntask = "cycle-pattern"\narch = ["cnn", "lstm"]\n'
+                    'set = { n_positive = 1, cnn.kernel = 5, "lstm.gate_bias" = 1.0 }\n')
+    (job,) = load_profile(str(path)).runs
+    assert job.opts.arch_knobs == (("cnn", "kernel", 5), ("lstm", "gate_bias", 1.0))
+    assert job.spec.knobs["n_positive"] == 1
+    path.write_text('[[run]]\ntask = "cycle-pattern"\narch = ["cnn"]\n'
+                    'set = { tcn.kernel = 5 }\n')
+    with pytest.raises(ToytasksError, match=r"run\[0\]: set tcn.kernel: architecture 'tcn'"):
+        load_profile(str(path))
