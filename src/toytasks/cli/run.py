@@ -97,7 +97,7 @@ def sweep(task_name: str, vary: str, arch: str | None, seeds: int | None,
     from toytasks.options import default_out
     from toytasks.progress import make_progress
     from toytasks.store import ResultStore
-    from toytasks.sweep import parse_vary, sweep_jobs
+    from toytasks.sweep import parse_vary, sweep_specs
     from toytasks.table import render_sweep
 
     knob, values = parse_vary(vary)
@@ -107,9 +107,10 @@ def sweep(task_name: str, vary: str, arch: str | None, seeds: int | None,
         raise ToytasksError(f"knob '{knob}' is both varied (--vary) and fixed (--set)")
     task_knobs, arch_knobs = split_assignments(overrides)
     spec = spec.with_knobs(task_knobs)
+    if "." not in knob:
+        sweep_specs(spec, knob, values)  # a task knob: its values are checked first
     job = cli_job(spec, arch, seeds, min_depth, max_depth, width, lr_text, steps, batch_size,
                   device, rule_name, search, exhaustive, match_params, arch_knobs)
-    sweep_jobs(spec, knob, values, job.opts, job.rule)  # validate every value first
     opts = job.opts
     store = ResultStore(Path(out) if out else default_out(spec.name, "sweep"))
     say(f"toytasks {__version__}: sweep {spec.name} over {knob}={','.join(values)}, archs "
