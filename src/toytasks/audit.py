@@ -77,12 +77,29 @@ def _fit(task: Task, window: int, probe: str, target: int, n_train: int, n_test:
     return probe_mse(task, window, probe, None, n_train, n_test, seed, target)[0]
 
 
+def limits(baseline: float, n_test: int, classification: bool) -> tuple[float, float]:
+    """(blind-window limit, full-span limit): a blind probe may score at most chance plus
+    three standard errors (MSE: at least the baseline less three); the best full-span probe
+    must get ``FULL_SHARE`` of the way from the baseline to perfect."""
+    if classification:
+        return (baseline + chance_tolerance(baseline, n_test),
+                baseline + FULL_SHARE * (1 - baseline))
+    return baseline - 3.0 * baseline / n_test**0.5, (1 - FULL_SHARE) * baseline
+
+
+def passes(window: str, score: float, limit: float, classification: bool) -> bool:
+    """Blind: no better than the limit. Full: at least as good as the limit."""
+    better_or_equal = score >= limit if classification else score <= limit
+    at_most = score <= limit if classification else score >= limit
+    return at_most if window == "blind" else better_or_equal
+
+
 def audit_task(name: str, task: Task, n_train: int = 3000, n_test: int = 2000,
                seed: int = 0) -> Audit:
     """Probe the blind window and the full span at the first and last target steps."""
     classification = task.metric == "accuracy"
     base = task.baseline
-    tol = chance_tolerance(base, n_test) if classification else 3.0 * base / n_test**0.5
+    blind_limit, full_limit = limits(base, n_test, classification)
     targets = sorted({0, task.output_steps - 1})
     lines: list[ProbeLine] = []
     note = ""
@@ -91,20 +108,18 @@ def audit_task(name: str, task: Task, n_train: int = 3000, n_test: int = 2000,
         if task.blind_samples > 0:
             for probe in BLIND_PROBES[kind]:
                 score = _score(task, task.blind_samples, probe, target, n_train, n_test, seed)
-                limit = base + tol if classification else base - tol
-                ok = score <= limit if classification else score >= limit
                 lines.append(ProbeLine("blind", task.blind_samples, target, probe, score,
-                                       limit, ok))
+                                       blind_limit, passes("blind", score, blind_limit,
+                                                           classification)))
         else:
             note = "the task declares no blind window (blind_samples 0): only the span is probed"
-        limit = base + FULL_SHARE * (1 - base) if classification else (1 - FULL_SHARE) * base
         best: ProbeLine | None = None
         for probe in (CLASSIFIERS if classification else REGRESSORS):  # cheapest first
             if probe == "poly2" and task.span_samples * task.n_inputs > POLY2_MAX_INPUTS:
                 continue
             score = _score(task, task.span_samples, probe, target, n_train, n_test, seed)
-            ok = score >= limit if classification else score <= limit
-            line = ProbeLine("full", task.span_samples, target, probe, score, limit, ok)
+            ok = passes("full", score, full_limit, classification)
+            line = ProbeLine("full", task.span_samples, target, probe, score, full_limit, ok)
             if best is None or ok or (score > best.score) == classification:
                 best = line
             if ok:
