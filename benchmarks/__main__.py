@@ -9,7 +9,7 @@ import sys
 
 import torch
 
-from benchmarks import datagen, flagship, hardware_use, scaling, trainer_overhead
+from benchmarks import datagen, flagship, hardware_use, scaling, ssm_speed, trainer_overhead
 
 print(f"machine: {platform.machine()}, {len(__import__('os').sched_getaffinity(0))} cores, "
       f"python {platform.python_version()}, torch {torch.__version__}")
@@ -17,4 +17,5 @@ trainer_overhead.main()
 hardware_use.main()
 scaling.main()
 datagen.main()
+ssm_speed.main([])
 flagship.main(sys.argv[1:])

@@ -7,7 +7,8 @@ import torch
 
 from toytasks.models import ARCHITECTURES, build_model
 
-PAIRS = {"gated-cnn": "cnn", "res-cnn": "cnn", "res-lstm": "lstm", "tcn": "cnn"}
+PAIRS = {"gated-cnn": "cnn", "res-cnn": "cnn", "res-lstm": "lstm", "tcn": "cnn", "mamba": "s4d",
+         "linear-attention": "transformer"}
 
 
 @pytest.mark.parametrize(("arch", "base"), sorted(PAIRS.items()))
@@ -91,5 +92,5 @@ def test_layer_groups_cover_every_parameter_once(arch):
     assert sorted(grouped) == sorted(id(p) for p in model.parameters())
     names = [name for name, _ in model.layer_groups()]
     assert names[-1] == "head" and len(names) == len(set(names))
-    if arch != "transformer":
+    if arch not in ("transformer", "linear-attention"):  # embed + blocks + head
         assert len(names) == 3 + 1  # one group per stacked layer, then the readout

@@ -14,13 +14,26 @@ from toytasks import plugins
 from toytasks.errors import ToytasksError
 from toytasks.models.base import SequenceModel
 from toytasks.models.conv import DilatedCNN, GatedCNN, PlainCNN, ResidualCNN
-from toytasks.models.recurrent import GRU, LSTM, ElmanRNN, RecurrentStack, ResidualLSTM
+from toytasks.models.ecg_resnet import EcgResNet
+from toytasks.models.linear_attention import LinearAttention
+from toytasks.models.mamba import Mamba
+from toytasks.models.recurrent import (
+    GRU,
+    LSTM,
+    ChronoGRU,
+    ChronoLSTM,
+    ElmanRNN,
+    RecurrentStack,
+    ResidualLSTM,
+)
+from toytasks.models.s4d import S4D
 from toytasks.models.transformer import CausalTransformer
 from toytasks.tasks.base import Knob
 
 BUILTINS: tuple[type[SequenceModel], ...] = (
     PlainCNN, DilatedCNN, ElmanRNN, LSTM, GRU, CausalTransformer, GatedCNN, ResidualCNN,
-    ResidualLSTM,
+    ResidualLSTM, EcgResNet, ChronoLSTM, ChronoGRU,
+    S4D, Mamba, LinearAttention,  # state-space and linear attention
 )
 ARCHITECTURES: dict[str, type[SequenceModel]] = {cls.arch: cls for cls in BUILTINS}
 

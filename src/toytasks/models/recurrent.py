@@ -26,6 +26,29 @@ GATE_BIAS_KNOB = Knob("gate_bias", float, DEFAULT_GATE_BIAS, "initial bias of th
                       "budget.gate_bias, which sets the default", "", -20.0, 20.0)
 
 
+def chrono_init(rnn: nn.RNNBase, arch: str, quantiles: torch.Tensor, t_max: float) -> None:
+    """Chrono initialisation (Tallec & Ollivier 2018): memory time scales uniform in [1, t_max-1].
+
+    A memory-gate bias b keeps sigma(b) of the state per step, a time scale of about 1 + e^b
+    steps. Chrono sets b = log(u), u ~ U(1, t_max - 1) (here u = 1 + q (t_max - 2) for given
+    quantiles q of shape (layers, width)), so the units' time scales spread over the range of
+    lags the task needs, instead of all sitting at 1 + e^3 = 21 steps. LSTM: forget bias
+    log(u), input bias -log(u); GRU: update-gate bias log(u) (PyTorch's GRU keeps the state
+    with weight z). The hidden-to-hidden biases of those gates are 0.
+    """
+    if t_max <= 2:
+        raise ValueError(f"chrono t_max must exceed 2, got {t_max:g}")
+    layers, width = quantiles.shape
+    with torch.no_grad():
+        for layer in range(layers):
+            b_ih, b_hh = getattr(rnn, f"bias_ih_l{layer}"), getattr(rnn, f"bias_hh_l{layer}")
+            log_u = torch.log(1.0 + quantiles[layer] * (t_max - 2.0))
+            keep = slice(width, 2 * width)  # LSTM forget gate / GRU update gate
+            b_ih[keep], b_hh[keep] = log_u, 0.0
+            if arch.endswith("lstm"):
+                b_ih[:width], b_hh[:width] = -log_u, 0.0  # input gate
+
+
 class RecurrentStack(SequenceModel):
     family = "recurrent"
     cell: ClassVar[type[nn.RNNBase]]
@@ -126,3 +149,58 @@ class ResidualLSTM(LSTM):
     def layer_groups(self) -> list[tuple[str, list[nn.Parameter]]]:
         return [(f"{self.arch}{i + 1}", list(layer.parameters()))
                 for i, layer in enumerate(self.layers)] + [("head", list(self.head.parameters()))]
+
+
+class ChronoMixin:
+    """Chrono-initialised gates whose time scales span the sequence the model is trained on.
+
+    Tallec & Ollivier (2018) draw memory-gate biases log(u), u ~ U(1, T_max - 1), with T_max
+    the range of dependencies the task needs. The model cannot know that when it is built, so
+    it draws u's quantiles at build time and maps them to [1, T - 1] on the first forward
+    pass, T = that batch's sequence length: deterministic (no random draw at run time), and
+    the same rule at every sampling rate. Everything else is the base class.
+    """
+
+    rnn: nn.RNNBase
+    arch: str
+    depth: int
+    width: int
+
+    def _draw_chrono(self) -> None:
+        self.register_buffer("chrono_quantiles", torch.rand(self.depth, self.width))
+        self.register_buffer("chrono_t_max", torch.zeros(()))
+
+    def _apply_chrono(self, seq_len: int) -> None:
+        t_max = float(max(seq_len, 3))
+        chrono_init(self.rnn, self.arch, self.chrono_quantiles, t_max)
+        with torch.no_grad():
+            self.chrono_t_max.fill_(t_max)
+
+    def features(self, x: torch.Tensor) -> torch.Tensor:
+        if float(self.chrono_t_max) == 0.0:
+            self._apply_chrono(x.shape[1])
+        return self.rnn(x)[0]
+
+
+class ChronoLSTM(ChronoMixin, LSTM):
+    arch = "chrono-lstm"
+    summary = "lstm with chrono init: forget bias log U(1, T-1), input bias minus that"
+    isolates = ("lstm", "gate time scales spread over the sequence (chrono init)")
+    knobs = ()  # chrono draws the gate biases: a gate_bias knob would do nothing
+
+    def __init__(self, n_inputs: int, n_outputs: int, depth: int, width: int,
+                 output_steps: int = 1, gate_bias: float = DEFAULT_GATE_BIAS) -> None:
+        super().__init__(n_inputs, n_outputs, depth, width, output_steps, gate_bias)
+        self._draw_chrono()
+
+
+class ChronoGRU(ChronoMixin, GRU):
+    arch = "chrono-gru"
+    summary = "gru with chrono init: update-gate bias log U(1, T-1)"
+    isolates = ("gru", "gate time scales spread over the sequence (chrono init)")
+    knobs = ()  # chrono draws the gate biases: a gate_bias knob would do nothing
+
+    def __init__(self, n_inputs: int, n_outputs: int, depth: int, width: int,
+                 output_steps: int = 1, gate_bias: float = DEFAULT_GATE_BIAS) -> None:
+        super().__init__(n_inputs, n_outputs, depth, width, output_steps, gate_bias)
+        self._draw_chrono()

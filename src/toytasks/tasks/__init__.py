@@ -13,12 +13,14 @@ from functools import lru_cache
 from toytasks import plugins
 from toytasks.errors import ToytasksError
 from toytasks.tasks.adding import Adding
+from toytasks.tasks.associative_recall import AssociativeRecall
 from toytasks.tasks.base import CLASSIFICATION, REGRESSION, Knob, Task
 from toytasks.tasks.copy_memory import CopyMemory
 from toytasks.tasks.cycle_pattern import CyclePattern
 from toytasks.tasks.ecg_ectopy import EcgEctopy
 from toytasks.tasks.ecg_rhythm import EcgRhythm
 from toytasks.tasks.multiplication import Multiplication
+from toytasks.tasks.selective_copy import SelectiveCopy
 from toytasks.tasks.sparse_parity import SparseParity
 from toytasks.tasks.temporal_order import TemporalOrder
 from toytasks.tasks.xor_products import XorProducts
@@ -28,6 +30,7 @@ GENERATORS: dict[str, type[Task]] = {
         CyclePattern, CopyMemory, XorProducts,  # one architectural property each
         EcgEctopy, EcgRhythm,  # ECG-flavoured (docs/ecg.md)
         Adding, Multiplication, TemporalOrder, SparseParity,  # classic (docs/classic-tasks.md)
+        SelectiveCopy, AssociativeRecall,  # content-based selection (docs/sequence-models.md)
     )
 }
 

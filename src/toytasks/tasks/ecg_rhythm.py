@@ -41,6 +41,9 @@ class EcgRhythm(EcgTask):
              0.0, 0.1),
         Knob("hr_spread", float, 0.1, "each sequence's rate is heart_rate_bpm times "
              "1 +- up to this", "fraction", 0.0, 0.3),
+        Knob("longer_share", float, 0.5, "share of irregular deciding intervals that are "
+             "longer than the rate (0.5: either way, the label is monotone in no interval; "
+             "1: always a pause)", "fraction", 0.0, 1.0),
         Knob("p_waves", bool, True, "draw P waves (in every beat of both classes)"),
         *COMMON_KNOBS,
     )
@@ -94,9 +97,12 @@ class EcgRhythm(EcgTask):
         regular = hrv_intervals(n, n_beats - 1, rate, self.hrv, rng)
         deviation = rng.uniform(self.irregularity, 1.5 * self.irregularity,
                                 size=(n, n_beats - 1))
-        irregular = rate * (1 + rng.choice(np.array([-1.0, 1.0]), size=deviation.shape)
-                            * deviation)
+        sign = rng.choice(np.array([-1.0, 1.0]), size=deviation.shape)
         labels = rng.integers(0, 2, size=n)
+        if self.longer_share != 0.5:  # drawn only off the default: default data unchanged
+            longer = rng.random(n) < self.longer_share
+            sign[:, m - 1] = np.where(longer, 1.0, -1.0)
+        irregular = rate * (1 + sign * deviation)
         # intervals[:, j] = time between beat j+1 and beat j (index 0 = the last beat).
         is_regular = np.zeros((n, n_beats - 1), dtype=bool)
         is_regular[:, : m - 1] = True

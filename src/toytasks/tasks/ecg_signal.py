@@ -36,6 +36,7 @@ import numpy as np
 
 from toytasks.errors import ToytasksError
 from toytasks.tasks.base import Knob, Task
+from toytasks.tasks.ecg_budget import check_length
 
 # ECGSYN defaults (McSharry et al. 2003), order P, Q, R, S, T.
 ECGSYN_ANGLES_DEG = (-70.0, -15.0, 0.0, 15.0, 100.0)
@@ -228,6 +229,7 @@ class EcgTask(Task):
                 f"for these knobs (need > {self.shapes.max_support_s / NEIGHBOURS * 1000:.0f}"
                 " ms): lower heart_rate_bpm or the knobs that shorten RR intervals"
             )
+        check_length(self.name, self.seq_len, self.sampling_hz)
 
     def min_spacing_s(self) -> float:
         """Shortest possible R-to-R distance under the knobs (checked against the support)."""
