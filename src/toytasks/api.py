@@ -1,4 +1,7 @@
-"""The Python API: ``toytasks.run``, ``toytasks.sweep``, ``toytasks.load``.
+"""The Python API: ``toytasks.run``, ``toytasks.run_sweep``, ``toytasks.load``.
+
+(Not ``toytasks.sweep``: that name is the module ``toytasks.sweep``, which Python binds on
+the package as soon as anything imports it.)
 
 The command line calls the same functions (``make_job``, ``execute``, ``run_job_in``), so
 a run from Python and the same run from the shell write identical results folders.
@@ -212,11 +215,12 @@ def run_job_in(job: Job, store: ResultStore, workers: int | None, executor_kind:
         on_interrupt)
 
 
-def sweep(task: str | TaskSpec, vary: str, arch: str | Sequence[str] | None = None, *,
-          knobs: dict[str, Any] | None = None, out: str | Path | None = None,
-          workers: int | None = None, executor: str = "local", scheduler: str | None = None,
-          progress: Callable[[Any], None] | None = None, tasks_dir: Sequence[str] = (),
-          lr: float | Sequence[float] = (), **options: Any) -> Results:
+def run_sweep(task: str | TaskSpec, vary: str, arch: str | Sequence[str] | None = None, *,
+              knobs: dict[str, Any] | None = None, out: str | Path | None = None,
+              workers: int | None = None, executor: str = "local",
+              scheduler: str | None = None, progress: Callable[[Any], None] | None = None,
+              tasks_dir: Sequence[str] = (), lr: float | Sequence[float] = (),
+              **options: Any) -> Results:
     """`toytasks sweep` from Python: ``vary`` is "KNOB=v1,v2,..." (or "ARCH.KNOB=...")."""
     from toytasks.sweep import parse_vary
 

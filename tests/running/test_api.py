@@ -73,13 +73,17 @@ def test_to_pandas_without_pandas_is_a_one_line_error(tmp_path: Path,
 
 
 def test_sweep_from_python_equals_the_command_line(tmp_path: Path) -> None:
-    res = toytasks.sweep("cycle-pattern", "cnn.kernel=3,5", "cnn,tcn",
+    res = toytasks.run_sweep("cycle-pattern", "cnn.kernel=3,5", "cnn,tcn",
                          knobs={"n_positive": 1}, seeds=1, workers=1, out=tmp_path / "api")
     printed = cli("sweep", "--task", "cycle-pattern", "--vary", "cnn.kernel=3,5", "--arch",
                   "cnn,tcn", "--set", "n_positive=1", "--seeds", "1", "--workers", "1",
                   "--out", str(tmp_path / "cli"), "-q")
     assert results(tmp_path / "api") == results(tmp_path / "cli")
     assert res.table() + "\n" == printed
+    again = toytasks.run_sweep("cycle-pattern", "cnn.kernel=3,5", "cnn,tcn",  # resumes
+                               knobs={"n_positive": 1}, seeds=1, workers=1,
+                               out=tmp_path / "api")
+    assert again.table() == res.table()
 
 
 @pytest.mark.parametrize(("kwargs", "message"), [
