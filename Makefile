@@ -8,10 +8,14 @@ STAMP   = $(VENV)/.installed
 
 setup: $(STAMP)
 
-$(STAMP): pyproject.toml constraints.txt
+PLUGIN  = examples/toytasks-example-plugin
+
+$(STAMP): pyproject.toml constraints.txt $(PLUGIN)/pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet -c constraints.txt -e '.[test,plots,ecg,dask]'
+	# the example plugin (docs/extending.md): the tests run it end to end
+	$(BIN)/pip install --quiet -c constraints.txt -e $(PLUGIN)
 	touch $(STAMP)
 
 demo: $(STAMP)

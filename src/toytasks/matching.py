@@ -20,15 +20,17 @@ MAX_WIDTH = 4096
 
 @lru_cache(maxsize=4096)
 def param_count(arch: str, n_inputs: int, n_outputs: int, depth: int, width: int,
-                output_steps: int = 1) -> int:
+                output_steps: int = 1, knobs: tuple[tuple[str, object], ...] = ()) -> int:
     """Exact parameter count without allocating the weights."""
     with torch.device("meta"):
-        model = build_model(arch, n_inputs, n_outputs, depth, width, output_steps)
+        model = build_model(arch, n_inputs, n_outputs, depth, width, output_steps,
+                            knobs=dict(knobs))
     return model.param_count()
 
 
 def match_width(arch: str, n_inputs: int, n_outputs: int, depth: int, target: int,
-                output_steps: int = 1) -> tuple[int, int]:
+                output_steps: int = 1, knobs: tuple[tuple[str, object], ...] = ()
+                ) -> tuple[int, int]:
     """(width, parameter count) with the count closest to ``target`` (ties: the narrower).
 
     The count grows strictly with width, so bisection finds the crossing point and the
@@ -38,7 +40,7 @@ def match_width(arch: str, n_inputs: int, n_outputs: int, depth: int, target: in
         raise ToytasksError(f"--match-params must be a positive count, got {target}")
 
     def count(width: int) -> int:
-        return param_count(arch, n_inputs, n_outputs, depth, width, output_steps)
+        return param_count(arch, n_inputs, n_outputs, depth, width, output_steps, knobs)
 
     low, high = 1, MAX_WIDTH
     if count(high) < target:

@@ -9,6 +9,7 @@ TOML readers and the spec schema all read the same bounds, so a limit is written
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -56,6 +57,11 @@ class RunOptions:
     diagnostics: bool = DEFAULTS["diagnostics"]
     search: str = DEFAULTS["search"]  # adaptive | linear | exhaustive (see search.py)
     match_params: int = DEFAULTS["match_params"]  # 0: fixed width; P: width closest to P params
+    # Architecture knobs as (arch, knob, value), e.g. ("cnn", "kernel", 7): `--set cnn.kernel=7`.
+    arch_knobs: tuple[tuple[str, str, Any], ...] = ()
+
+    def knobs_for(self, arch: str) -> dict[str, Any]:
+        return {knob: value for name, knob, value in self.arch_knobs if name == arch}
 
 
 def default_options(spec: TaskSpec) -> RunOptions:
@@ -86,7 +92,40 @@ def resolve(spec: TaskSpec, values: dict[str, Any]) -> RunOptions:
         train_size=given.get("train_size", opts.train_size),
         diagnostics=given.get("diagnostics", opts.diagnostics),
         match_params=given.get("match_params", opts.match_params),
+        arch_knobs=tuple(given.get("arch_knobs", opts.arch_knobs)),
     )
+
+
+def split_knobs(values: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Task knobs and architecture knobs of one knob table. An architecture knob is written
+    ``ARCH.KNOB`` (``--set cnn.kernel=7``; in TOML ``cnn.kernel = 7``, which TOML reads
+    as a nested table, also accepted): returns ({knob: v}, {"arch.knob": v})."""
+    task: dict[str, Any] = {}
+    arch: dict[str, Any] = {}
+    for key, value in values.items():
+        if isinstance(value, dict):
+            arch.update({f"{key}.{k}": v for k, v in value.items()})
+        elif "." in key:
+            arch[key] = value
+        else:
+            task[key] = value
+    return task, arch
+
+
+def arch_knob_triples(values: dict[str, Any], archs: Sequence[str],
+                      where: str = "--set") -> tuple[tuple[str, str, Any], ...]:
+    """``{'cnn.kernel': '7'}`` -> (('cnn', 'kernel', 7),), validated by the knob schema.
+    The architecture must be one the run trains: a knob for another would do nothing."""
+    from toytasks.models import check_arch_knobs
+
+    out = []
+    for key, value in values.items():
+        arch, _, knob = key.rpartition(".")
+        if arch not in archs:
+            raise ToytasksError(f"{where} {key}: architecture '{arch}' is not in this run "
+                                f"(archs: {', '.join(archs)})")
+        out.append((arch, knob, check_arch_knobs(arch, {knob: value}, f"{where} {key}")[knob]))
+    return tuple(sorted(out, key=lambda t: (t[0], t[1])))
 
 
 def check_int(value: Any, key: str, where: str, bounds: tuple[int, int] | None = None) -> int:
@@ -129,4 +168,5 @@ def default_out(*parts: str, stamp: bool = True) -> Path:
     (a study folder has no time stamp: rerunning the study resumes it)."""
     if stamp:
         parts = (*parts, dt.datetime.now().strftime("%Y%m%d-%H%M%S"))
-    return Path("results") / "-".join(parts)
+    # a plugin task's name is an import path: keep the folder name free of ':' and '/'
+    return Path("results") / "-".join(parts).replace(":", "-").replace("/", "-")

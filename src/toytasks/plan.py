@@ -16,6 +16,7 @@ from concurrent.futures import Executor
 from dataclasses import dataclass, field, replace
 
 from toytasks.options import RunOptions
+from toytasks.preflight import check_job
 from toytasks.progress import Event
 from toytasks.records import cell_key
 from toytasks.runner import run as run_trials
@@ -47,6 +48,8 @@ class Job:
 def run_job(job: Job, store: ResultStore, executor: Executor, workers: Workers,
             progress: Progress = lambda _: None) -> list[Row]:
     """Run one job (and its confirmation); the summary rows of the cells it touched."""
+    check_job(job.spec.generator, job.spec.make_task(), job.opts.archs, job.opts.width,
+              job.opts.knobs_for)
     if job.announce:
         progress(job.announce)
     keys = run_trials(job.spec, job.opts, job.rule, store, executor, workers, progress)

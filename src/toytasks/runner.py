@@ -13,12 +13,14 @@ from collections.abc import Callable
 from concurrent.futures import FIRST_COMPLETED, BrokenExecutor, Executor, Future, wait
 from dataclasses import asdict
 from functools import lru_cache
+from typing import Any
 
 import torch
 
 from toytasks.errors import one_line
 from toytasks.matching import match_width
-from toytasks.models import build_model
+from toytasks.models import arch_origin, build_model, get_architecture
+from toytasks.models.recurrent import RecurrentStack
 from toytasks.options import RunOptions
 from toytasks.progress import Event, TrialDone
 from toytasks.records import RunInfo, cell_key
@@ -26,6 +28,7 @@ from toytasks.search import DepthSearch, TrialFactory, make_search
 from toytasks.solve import SolveRule
 from toytasks.spec import TaskSpec
 from toytasks.store import ResultStore, provenance
+from toytasks.tasks import generator_origin
 from toytasks.train import train
 from toytasks.trial import Trial, TrialResult, error_result
 
@@ -35,15 +38,32 @@ MAX_CRASH_RETRIES = 2  # within a run: a trial whose worker dies is resubmitted 
 MAX_STORED_ERRORS = 3  # across runs: resume retries a lost-worker error until it has this many
 
 
+def arch_settings(spec: TaskSpec, arch: str, opts: RunOptions
+                  ) -> tuple[float, tuple[tuple[str, Any], ...], str]:
+    """(gate bias, architecture knobs away from their defaults, plugin origin) of ``arch``'s
+    trials. A recurrent stack's gate_bias knob sets the trial's gate_bias (the spec's
+    budget.gate_bias is its default), so built-in identities are unchanged."""
+    values = opts.knobs_for(arch)
+    cls = get_architecture(arch)
+    gate_bias = spec.budget.gate_bias
+    if issubclass(cls, RecurrentStack):
+        gate_bias = float(values.pop("gate_bias", gate_bias))
+    defaults = {k.name: k.default for k in cls.knobs}
+    knobs = tuple(sorted((k, v) for k, v in values.items() if v != defaults.get(k)))
+    return gate_bias, knobs, arch_origin(arch)
+
+
 def trial_factory(spec: TaskSpec, arch: str, opts: RunOptions) -> TrialFactory:
     knobs = tuple(sorted(spec.knobs.items()))
     task = spec.make_task()
+    gate_bias, arch_knobs, origin = arch_settings(spec, arch, opts)
+    task_plugin = generator_origin(spec.generator)
 
     def width(depth: int) -> int:
         if not opts.match_params:
             return opts.width
         return match_width(arch, task.n_inputs, task.n_outputs, depth, opts.match_params,
-                           task.output_steps)[0]
+                           task.output_steps, arch_knobs)[0]
 
     def make(depth: int, seed: int, lr: float) -> Trial:
         return Trial(
@@ -51,8 +71,9 @@ def trial_factory(spec: TaskSpec, arch: str, opts: RunOptions) -> TrialFactory:
             width=width(depth), seed=seed, lr=lr, max_steps=opts.max_steps,
             batch_size=opts.batch_size, eval_every=spec.budget.eval_every,
             patience=spec.budget.patience, test_size=spec.budget.test_size,
-            threshold=spec.threshold, clip=spec.budget.clip, gate_bias=spec.budget.gate_bias,
+            threshold=spec.threshold, clip=spec.budget.clip, gate_bias=gate_bias,
             train_size=opts.train_size, diagnostics=opts.diagnostics, device=opts.device,
+            arch_knobs=arch_knobs, arch_plugin=origin, task_plugin=task_plugin,
         )
 
     return make
@@ -60,16 +81,18 @@ def trial_factory(spec: TaskSpec, arch: str, opts: RunOptions) -> TrialFactory:
 
 def expected_cost(trial: Trial, seq_len: int, n_inputs: int) -> float:
     """FLOPs at the full budget: schedule the longest trials first so none runs alone."""
-    return _forward_flops(trial.arch, n_inputs, trial.depth, trial.width, seq_len) \
-        * trial.max_steps
+    return _forward_flops(trial.arch, n_inputs, trial.depth, trial.width, seq_len,
+                          trial.arch_knobs) * trial.max_steps
 
 
 @lru_cache(maxsize=4096)
-def _forward_flops(arch: str, n_inputs: int, depth: int, width: int, seq_len: int) -> float:
+def _forward_flops(arch: str, n_inputs: int, depth: int, width: int, seq_len: int,
+                   knobs: tuple[tuple[str, Any], ...] = ()) -> float:
     """Built on the meta device: no memory, and torch's global random generator untouched
     (initialisation draws nothing there), so estimating never shifts a later draw."""
     with torch.device("meta"):
-        return build_model(arch, n_inputs, 2, depth, width).forward_flops(seq_len)
+        return build_model(arch, n_inputs, 2, depth, width,
+                           knobs=dict(knobs)).forward_flops(seq_len)
 
 
 def _take_stored(searches: list[DepthSearch], store: ResultStore, keys: set[str],

@@ -15,8 +15,9 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+from toytasks import plugins
 from toytasks.errors import ToytasksError
-from toytasks.models import ARCHITECTURES
+from toytasks.models import ARCHITECTURES, get_architecture
 from toytasks.options import BOUNDS
 from toytasks.tasks import Task, get_generator
 
@@ -170,7 +171,10 @@ def parse_spec(data: dict[str, Any], path: str) -> TaskSpec:
     search_values = _section(path, data, "search", _SEARCH_TYPES, _SEARCH_RANGES)
     if "architectures" in search_values:
         archs = search_values["architectures"]
-        bad = [a for a in archs if a not in ARCHITECTURES]
+        try:
+            bad = [a for a in archs if not _is_architecture(a)]
+        except ToytasksError as exc:
+            raise _fail(path, f"'search.architectures': {exc}") from None
         if not archs or bad:
             raise _fail(path, f"'search.architectures' has unknown architecture "
                               f"{bad[0] if bad else '(empty list)'!r} "
@@ -275,11 +279,36 @@ def available_specs(extra_dirs: list[str] | tuple[str, ...] = ()) -> dict[str, P
     return found
 
 
+def _is_architecture(name: Any) -> bool:
+    if not isinstance(name, str):
+        return False
+    if name in ARCHITECTURES or not (":" in name or name in plugins.registered(
+            plugins.ARCH_GROUP)):
+        return name in ARCHITECTURES
+    get_architecture(name)  # a plugin: its own one-line error names what is wrong
+    return True
+
+
+def generator_spec(generator: str) -> TaskSpec:
+    """A spec for a plugin generator named without a TOML file: its knobs' defaults and
+    the class's ``default_solve`` table (else accuracy >= 0.95, or MSE <= 1% of the
+    baseline for regression)."""
+    cls = get_generator(generator)
+    solve = getattr(cls, "default_solve", None) or (
+        {"threshold": 0.95} if cls.kind == "classification" else {"relative_to_baseline": 0.01})
+    return parse_spec({"generator": generator, "name": generator, "solve": dict(solve),
+                       "description": cls.summary}, generator)
+
+
 def load_spec(name: str, extra_dirs: list[str] | tuple[str, ...] = ()) -> TaskSpec:
-    """A task by registry name, or a path to a .toml spec file."""
+    """A task by registry name, a path to a .toml spec file, or a plugin generator (an
+    import path or an entry-point name of the group toytasks.tasks)."""
     if name.endswith(".toml"):
         return load_spec_file(Path(name))
     specs = available_specs(extra_dirs)
+    if name not in specs and (plugins.is_import_path(name)
+                              or name in plugins.registered(plugins.TASK_GROUP)):
+        return generator_spec(name)
     if name not in specs:
         raise ToytasksError(f"unknown task '{name}' (valid: {', '.join(sorted(specs))})")
     return load_spec_file(specs[name])

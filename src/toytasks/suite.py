@@ -22,15 +22,18 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from toytasks import plugins
 from toytasks.errors import ToytasksError
-from toytasks.models import ARCHITECTURES
+from toytasks.models import ARCHITECTURES, get_architecture
 from toytasks.options import (
     RUN_INT_KEYS,
+    arch_knob_triples,
     check_depth_range,
     check_int,
     check_lrs,
     check_table,
     resolve,
+    split_knobs,
 )
 from toytasks.plan import Job
 from toytasks.spec import PACKAGE_DIR, find_toml, load_spec, read_toml
@@ -92,6 +95,7 @@ def _entry(entry: Any, where: str, tasks_dir: tuple[str, ...]) -> Job:
     knobs = entry.get("set", {})
     if not isinstance(knobs, dict):
         raise ToytasksError(f"{where}: 'set' must be a table of knob = value")
+    knobs, arch_knobs = split_knobs(knobs)
     try:
         spec = spec.with_knobs(knobs)
     except ToytasksError as exc:
@@ -103,11 +107,19 @@ def _entry(entry: Any, where: str, tasks_dir: tuple[str, ...]) -> Job:
     if not isinstance(archs, list) or not archs or not all(isinstance(a, str) for a in archs):
         raise ToytasksError(f"{where}: 'arch' must be a list of architecture names")
     archs = [a.strip() for a in archs]
-    bad = [a for a in archs if a not in ARCHITECTURES]
+    bad = [a for a in archs if a not in ARCHITECTURES and ":" not in a
+           and a not in plugins.registered(plugins.ARCH_GROUP)]
     if bad:
         raise ToytasksError(f"{where}: unknown architecture '{bad[0]}' "
                             f"(valid: {', '.join(ARCHITECTURES)})")
-    values.update(arch=tuple(archs), lr=check_lrs(entry.get("lr", [spec.budget.lr]), where))
+    try:
+        for arch in archs:
+            get_architecture(arch)
+    except ToytasksError as exc:
+        raise ToytasksError(f"{where}: {exc}") from None
+    triples = arch_knob_triples(arch_knobs, archs, f"{where}: set")
+    values.update(arch=tuple(archs), lr=check_lrs(entry.get("lr", [spec.budget.lr]), where),
+                  arch_knobs=triples)
     opts = resolve(spec, values)
     check_depth_range(opts, where)
     return Job(spec, opts)

@@ -17,11 +17,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from toytasks.models import ARCHITECTURES
+from toytasks.errors import ToytasksError
+from toytasks.models import ARCHITECTURES, get_architecture
 from toytasks.records import PER_TRIAL, TrialRecord
 from toytasks.solve import SolveRule, counted_lrs, first_solved, get_rule, seed_outcomes
 from toytasks.tasks import get_generator
-from toytasks.trial import DIVERGED, ERROR, SOLVED, TrialResult
+from toytasks.trial import ARCH_FIELDS, DIVERGED, ERROR, SOLVED, TrialResult
 
 # identity fields a configuration leaves out at their default (``Trial.config``)
 IDENTITY_DEFAULTS = {"device": "cpu"}
@@ -104,6 +105,10 @@ class Row:
                 f" (non-monotonic: fails at {','.join(map(str, self.non_monotonic))})"
         return text
 
+    @property
+    def arch_label(self) -> str:
+        return arch_label(self.config)
+
     def label(self, knobs: list[str], fields: tuple[str, ...] = ()) -> str:
         """``knob=value`` for the given knobs, then ``field=value`` for the given config
         fields: what tells this row apart from the others in its table."""
@@ -112,29 +117,48 @@ class Row:
                         for f in fields)])
 
 
-def rf_bound(arch: str, blind_samples: int, limit: int = 4096) -> int | None:
+def arch_class(arch: str) -> Any:
+    """The architecture's class, or None when it no longer loads (a removed plugin)."""
+    try:
+        return get_architecture(arch)
+    except ToytasksError:
+        return None
+
+
+def receptive_field(arch: str, depth: int, knobs: dict[str, Any] | None = None) -> int | None:
+    cls = arch_class(arch)
+    return cls.receptive_field(depth, **(knobs or {})) if cls else None
+
+
+def rf_bound(arch: str, blind_samples: int, limit: int = 4096,
+             knobs: dict[str, Any] | None = None) -> int | None:
     """Smallest depth whose receptive field exceeds the blind window (below it: chance).
 
     None when the architecture's receptive field is unbounded, and when the task has no
     blind window (``blind_samples`` 0: no window is provably at chance, so no depth is
     ruled out; a bound of 1 would claim a theory that does not exist)."""
-    cls = ARCHITECTURES.get(arch)
-    if cls is None or cls.receptive_field(1) is None or blind_samples <= 0:
+    if receptive_field(arch, 1, knobs) is None or blind_samples <= 0:
         return None
     depth = 1
-    while cls.receptive_field(depth) <= blind_samples and depth < limit:
+    while receptive_field(arch, depth, knobs) <= blind_samples and depth < limit:
         depth += 1
     return depth
 
 
-def rf_bound_text(arch: str, blind_samples: int, prefix: str = ">= ") -> str:
+def rf_bound_text(arch: str, blind_samples: int, prefix: str = ">= ",
+                  knobs: dict[str, Any] | None = None) -> str:
     """The RF-bound column: '>= N'; 'n/a' for a convolution on a task without a blind
     window (the bound does not apply); '-' for an architecture without a finite RF."""
-    bound = rf_bound(arch, blind_samples)
+    bound = rf_bound(arch, blind_samples, knobs=knobs)
     if bound is not None:
         return f"{prefix}{bound}"
-    cls = ARCHITECTURES.get(arch)
-    return "n/a" if cls is not None and cls.receptive_field(1) is not None else "-"
+    return "n/a" if receptive_field(arch, 1, knobs) is not None else "-"
+
+
+def arch_label(config: dict[str, Any]) -> str:
+    """'cnn', or 'cnn kernel=7' when architecture knobs are set away from their defaults."""
+    knobs = config.get("arch_knobs") or {}
+    return " ".join([config["arch"], *(f"{k}={v}" for k, v in sorted(knobs.items()))])
 
 
 def summarise(records: Sequence[TrialRecord], rule: SolveRule | None = None,
@@ -154,13 +178,14 @@ def summarise(records: Sequence[TrialRecord], rule: SolveRule | None = None,
     order = {name: i for i, name in enumerate(ARCHITECTURES)}
     return sorted(rows, key=lambda r: (r.task, r.match_params,
                                        _config_order(r.config, r.match_params),
-                                       order.get(r.arch, len(order)), r.arch))
+                                       order.get(r.arch, len(order)), r.arch,
+                                       _natural(r.config.get("arch_knobs") or {})))
 
 
 def _config_order(config: dict[str, Any], match_params: int = 0) -> tuple:
     """Rows sort by their configuration with numbers in numeric order (period 4, 6, 8, 12,
     16; not 12, 16, 4, 6, 8 as their text would)."""
-    drop = ("arch", "width") if match_params else ("arch",)
+    drop = (*ARCH_FIELDS, "width") if match_params else ARCH_FIELDS
     return _natural({k: v for k, v in config.items() if k not in drop})
 
 
@@ -210,7 +235,7 @@ def _row(items: list[TrialRecord], rule: SolveRule | None, seeds: int | None) ->
     non_monotonic = tuple(d for d, ok in sorted(verdicts.items())
                           if first is not None and d > first and not ok)
     task = get_generator(config["generator"])(**config["knobs"])
-    cls = ARCHITECTURES.get(config["arch"])
+    arch_knobs = config.get("arch_knobs") or {}
     faults: dict[str, int] = defaultdict(int)
     for stats in depths.values():
         for status, count in stats.faults.items():
@@ -218,8 +243,9 @@ def _row(items: list[TrialRecord], rule: SolveRule | None, seeds: int | None) ->
     return Row(
         task=config["task"], arch=config["arch"], config=config, minimal_depth=minimal,
         max_depth_tried=max(depths), depths=depths,
-        receptive_field=cls.receptive_field(minimal) if cls and minimal else None,
-        rf_bound=rf_bound(config["arch"], task.blind_samples),
+        receptive_field=receptive_field(config["arch"], minimal, arch_knobs) if minimal
+        else None,
+        rf_bound=rf_bound(config["arch"], task.blind_samples, knobs=arch_knobs),
         span_samples=task.span_samples, blind_samples=task.blind_samples,
         metric=task.metric, baseline=task.baseline,
         flops=sum(s.flops for s in depths.values()),

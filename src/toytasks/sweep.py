@@ -9,10 +9,11 @@ the receptive-field bound rows say what the theory allows the convolutional stac
 from __future__ import annotations
 
 from concurrent.futures import Executor
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from toytasks.errors import ToytasksError
+from toytasks.models import check_arch_knobs
 from toytasks.options import RunOptions
 from toytasks.plan import Job, Progress, Workers, run_jobs
 from toytasks.solve import SolveRule
@@ -53,9 +54,30 @@ def sweep_specs(spec: TaskSpec, knob: str, values: list[str]) -> list[tuple[Any,
 
 def sweep_jobs(spec: TaskSpec, knob: str, values: list[str], opts: RunOptions,
                rule: SolveRule) -> list[tuple[Any, Job]]:
-    """One job per value of the knob (validated before anything trains)."""
+    """One job per value of the knob (validated before anything trains). A knob written
+    ARCH.KNOB (``cnn.kernel``) is an architecture knob: the spec stays, the option varies."""
+    if "." in knob:
+        return [(value, Job(spec, varied, rule, f"sweep: {knob}={value}"))
+                for value, varied in arch_knob_options(opts, knob, values)]
     return [(value, Job(varied, opts, rule, f"sweep: {knob}={value}"))
             for value, varied in sweep_specs(spec, knob, values)]
+
+
+def arch_knob_options(opts: RunOptions, knob: str, values: list[str]
+                      ) -> list[tuple[Any, RunOptions]]:
+    """One validated copy of ``opts`` per value of the architecture knob ``ARCH.KNOB``."""
+    arch, _, name = knob.rpartition(".")
+    if arch not in opts.archs:
+        raise ToytasksError(f"--vary {knob}: architecture '{arch}' is not in this run "
+                            f"(archs: {', '.join(opts.archs)})")
+    if any(a == arch and k == name for a, k, _ in opts.arch_knobs):
+        raise ToytasksError(f"knob '{knob}' is both varied (--vary) and fixed (--set)")
+    out = []
+    for value in values:
+        coerced = check_arch_knobs(arch, {name: value}, f"--vary {knob}")[name]
+        out.append((coerced, replace(opts, arch_knobs=tuple(sorted(
+            (*opts.arch_knobs, (arch, name, coerced)), key=lambda t: (t[0], t[1]))))))
+    return out
 
 
 def run_sweep(spec: TaskSpec, knob: str, values: list[str], opts: RunOptions,

@@ -19,7 +19,8 @@ from toytasks.errors import ToytasksError
 from toytasks.models import ARCHITECTURES
 from toytasks.solve import SolveRule, get_rule
 from toytasks.stats import interval_text
-from toytasks.summary import Row, rf_bound_text
+from toytasks.summary import Row, arch_class, rf_bound_text
+from toytasks.trial import ARCH_FIELDS
 
 if TYPE_CHECKING:
     from toytasks.sweep import SweepPoint
@@ -42,7 +43,7 @@ def format_row(row: Row) -> list[str]:
     steps = str(int(statistics.median(ev.steps_to_solve))) if ev.steps_to_solve else "-"
     faults = "".join(f" ({n} {status})" for status, n in sorted(row.faults.items()))
     return [
-        row.arch, depth, interval_text(ev.successes, ev.seeds),
+        row.arch_label, depth, interval_text(ev.successes, ev.seeds),
         f"{ev.best_metric:.3g}" if ev.best_metric is not None else "-",
         params,
         steps, str(row.receptive_field) if row.receptive_field else "-",
@@ -94,6 +95,7 @@ def caption(rows: list[Row], rule: SolveRule | None = None) -> str:
     parts.append(f"seeds {seeds} per depth, rule {rule.name} {search_text(rows)}")
     parts.append(f"compute {sum(r.trials for r in rows)} trials, "
                  f"{sum(r.steps for r in rows):,} steps, {sum(r.flops for r in rows):.3g} FLOPs")
+    parts.extend(plugin_notes(rows))
     parts.append(f"toytasks {_versions(rows)}")
     return "; ".join(parts)
 
@@ -124,6 +126,23 @@ def search_text(rows: list[Row]) -> str:
     return text
 
 
+def plugin_notes(rows: list[Row]) -> list[str]:
+    """Where plugin architectures and tasks come from, and whose FLOPs were measured."""
+    notes = []
+    for task in sorted({r.config["task_plugin"] for r in rows if r.config.get("task_plugin")}):
+        notes.append(f"task plugin {task}")
+    seen: set[str] = set()
+    for row in rows:
+        origin = row.config.get("arch_plugin")
+        if origin and row.arch not in seen:
+            seen.add(row.arch)
+            cls = arch_class(row.arch)
+            measured = " (FLOPs measured with torch's FLOP counter)" if cls is not None \
+                and cls.flops_measured() else ""
+            notes.append(f"{row.arch} = plugin {origin}{measured}")
+    return notes
+
+
 def _threshold_text(row: Row, threshold: float) -> str:
     """'reaches 0.95' (higher is better) or '<= 0.00167 (1% of baseline)' (mse)."""
     if row.metric != "mse":
@@ -138,7 +157,7 @@ _LABEL_FIELDS = ("max_steps", "threshold", "batch_size", "width", "gate_bias", "
 
 
 def _shared_fields(rows: list[Row]) -> set[str]:
-    fields = set(rows[0].config) - {"arch"}
+    fields = set(rows[0].config) - set(ARCH_FIELDS) | {"gate_bias"}
     return {f for f in fields if len({json.dumps(r.config.get(f), sort_keys=True)
                                       for r in rows}) == 1}
 
@@ -168,7 +187,7 @@ def group_rows(rows: list[Row], by: str = "task") -> list[list[Row]]:
     for row in rows:
         if by == "task":
             # matched runs share a parameter budget, not a width
-            drop = {"arch", "width"} if row.match_params else {"arch"}
+            drop = {*ARCH_FIELDS, "width"} if row.match_params else set(ARCH_FIELDS)
             key = json.dumps({**{k: v for k, v in row.config.items() if k not in drop},
                               "match_params": row.match_params}, sort_keys=True)
         else:
@@ -304,8 +323,10 @@ def render_sweep(points: list[SweepPoint], knob: str, archs: tuple[str, ...],
         table.append([arch, *(_sweep_cell(c) for c in cells)])
     for arch, cls in ARCHITECTURES.items():
         if cls.receptive_field(1) is not None:
-            table.append([f"RF bound {arch}", *(rf_bound_text(
-                arch, p.spec.make_task().blind_samples) for p in points)])
+            table.append([f"RF bound {arch}", *(next(
+                (rf_bound_text(arch, r.blind_samples, knobs=r.config.get("arch_knobs"))
+                 for r in p.rows if r.arch == arch),
+                rf_bound_text(arch, p.spec.make_task().blind_samples)) for p in points)])
     tasks = [p.spec.make_task() for p in points]
     table.append(["span (samples)", *(str(t.span_samples) for t in tasks)])
     table.append(["blind window", *(str(t.blind_samples) for t in tasks)])
@@ -355,8 +376,9 @@ def render_evidence(rows: list[Row]) -> str:
         for depth, stats in sorted(row.depths.items()):
             mark = "?" if not stats.decided else ("✓" if stats.solved else "✗")
             cells.append(f"{depth}: {interval_text(stats.successes, stats.seeds)} {mark}")
-        body.append([row.arch, label or "-", row.depth_text(),
-                     rf_bound_text(row.arch, row.blind_samples, prefix=""),
+        body.append([row.arch_label, label or "-", row.depth_text(),
+                     rf_bound_text(row.arch, row.blind_samples, prefix="",
+                                   knobs=row.config.get("arch_knobs")),
                      f"{row.evidence.params:,}", "; ".join(cells)])
     return grid(["arch", "configuration", "minimal depth", "RF bound", "params", "per depth"],
                 body, "github")

@@ -89,7 +89,7 @@ def _train(trial: Trial, start: float) -> TrialResult:
         torch.manual_seed(trial.seed)
         model = build_model(
             trial.arch, task.n_inputs, task.n_outputs, trial.depth, trial.width,
-            task.output_steps, trial.gate_bias,
+            task.output_steps, trial.gate_bias, dict(trial.arch_knobs),
         ).to(device)
     optimizer = torch.optim.Adam(model.parameters(), lr=trial.lr, foreach=FOREACH)
     rng = train_rng(trial.seed)

@@ -20,6 +20,11 @@ from typing import Any
 SOLVED, UNSOLVED, DIVERGED, ERROR = "solved", "unsolved", "diverged", "error"
 STATUSES = (SOLVED, UNSOLVED, DIVERGED, ERROR)
 NOT_IDENTITY = ("device",)  # in the identity as ``device_kind``, and only when not cpu
+# In the identity only when set, so that trials without them keep their existing hashes.
+IDENTITY_WHEN_SET = ("arch_knobs", "arch_plugin", "task_plugin")
+# Properties of the architecture, not of the task or budget: rows of one table may differ in
+# them (the gate bias only matters to recurrent stacks, and is an lstm/gru knob).
+ARCH_FIELDS = ("arch", "arch_knobs", "arch_plugin", "gate_bias")
 
 
 def device_kind(device: str) -> str:
@@ -54,6 +59,15 @@ class Trial:
     train_size: int = 0  # 0: a fresh batch every step; N: a fixed training set of N examples
     diagnostics: bool = False
     device: str = "cpu"
+    # Architecture knobs set away from their defaults, sorted (e.g. (("kernel", 7),)).
+    arch_knobs: tuple[tuple[str, Any], ...] = ()
+    # 'module:Class dist==version' of a plugin architecture / generator ('' for built-ins).
+    arch_plugin: str = ""
+    task_plugin: str = ""
+
+    def __post_init__(self) -> None:  # records read back from JSON hold a dict
+        if isinstance(self.arch_knobs, dict):
+            object.__setattr__(self, "arch_knobs", tuple(sorted(self.arch_knobs.items())))
 
     @property
     def knob_values(self) -> dict[str, Any]:
@@ -61,10 +75,13 @@ class Trial:
 
     def config(self) -> dict[str, Any]:
         """Everything that determines the result, as plain JSON-able data."""
-        data = {f.name: getattr(self, f.name) for f in fields(self) if f.name not in NOT_IDENTITY}
+        data = {f.name: getattr(self, f.name) for f in fields(self) if f.name not in NOT_IDENTITY
+                and not (f.name in IDENTITY_WHEN_SET and not getattr(self, f.name))}
         data["knobs"] = dict(self.knobs)
         if device_kind(self.device) != "cpu":
             data["device"] = device_kind(self.device)
+        if self.arch_knobs:
+            data["arch_knobs"] = dict(self.arch_knobs)
         return data
 
     @property

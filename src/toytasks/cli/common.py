@@ -10,7 +10,6 @@ from __future__ import annotations
 import sys
 from collections.abc import Callable
 from concurrent.futures import Executor
-from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, TypeVar
 
@@ -18,8 +17,7 @@ import click
 
 from toytasks import __version__
 from toytasks.errors import ToytasksError
-from toytasks.models import ARCHITECTURES
-from toytasks.options import BOUNDS, LR_MAX, resolve
+from toytasks.options import BOUNDS
 
 if TYPE_CHECKING:
     from toytasks.plan import Job
@@ -57,12 +55,10 @@ def csv_list(value: str | None, kind: type, option: str) -> tuple:
                             f"got {value!r}") from None
 
 
-def check_archs(archs: tuple[str, ...]) -> None:
-    for arch in archs:
-        if arch not in ARCHITECTURES:
-            raise ToytasksError(
-                f"unknown architecture '{arch}' (valid: {', '.join(ARCHITECTURES)})"
-            )
+def split_assignments(values: dict[str, str]) -> tuple[dict[str, str], dict[str, str]]:
+    """``--set`` values: task knobs (``KNOB=V``) and architecture knobs (``ARCH.KNOB=V``)."""
+    task = {k: v for k, v in values.items() if "." not in k}
+    return task, {k: v for k, v in values.items() if "." in k}
 
 
 def say(message: str) -> None:
@@ -130,54 +126,18 @@ output_options = stack(
 def cli_job(spec: TaskSpec, arch: str | None, seeds: int | None, min_depth: int | None,
             max_depth: int | None, width: int | None, lr_text: str | None,
             steps: int | None, batch_size: int | None, device: str, rule_name: str,
-            search: str, exhaustive: bool, match_params: int | None, **extra: object) -> Job:
-    """The spec's defaults overridden by the command line, validated, as one job
-    (``extra``: further run options, e.g. diagnostics, train_size)."""
-    from toytasks.plan import Job
-    from toytasks.solve import get_rule
+            search: str, exhaustive: bool, match_params: int | None,
+            arch_knobs: dict[str, str] | None = None, **extra: object) -> Job:
+    """The command line's options parsed and handed to ``api.make_job`` (the Python API's
+    validation): ``arch_knobs`` are ``--set ARCH.KNOB=V`` values; ``extra`` further run
+    options (diagnostics, train_size)."""
+    from toytasks.api import make_job
 
-    archs = csv_list(arch, str, "--arch")
-    check_archs(archs)
-    lrs = csv_list(lr_text, float, "--lr")
-    opts = resolve(spec, {"arch": archs, "seeds": seeds, "min_depth": min_depth,
-                          "max_depth": max_depth, "width": width, "lr": lrs, "steps": steps,
-                          "batch_size": batch_size, "device": check_device(device)})
-    if opts.min_depth > opts.max_depth:
-        raise ToytasksError(f"--min-depth {opts.min_depth} is larger than --max-depth "
-                            f"{opts.max_depth}")
-    if any(not 0 < lr <= LR_MAX for lr in opts.lrs):
-        raise ToytasksError(f"--lr values must be in (0, {LR_MAX:g}], got {lr_text}")
-    if match_params and width:
-        raise ToytasksError("--width and --match-params exclude each other")
-    rule = get_rule(rule_name)
-    rule.check_seeds(opts.seeds)
-    opts = replace(opts, search="exhaustive" if exhaustive else search,
-                   match_params=match_params or 0, **extra)
-    return Job(spec, opts, rule)
-
-
-def check_device(device: str) -> str:
-    """``device`` if this machine has it; else one line, before any folder is made. For
-    CUDA, also cuBLAS's fixed workspace, which cuBLAS reads when it starts: set here, before
-    any CUDA call, worker processes inherit it (``train`` sets it too, for library use)."""
-    if device == "cpu":
-        return device
-    if device != "cuda" and not (device.startswith("cuda:") and device[5:].isdigit()):
-        raise ToytasksError(f"unknown device '{device}' (valid: cpu, cuda, cuda:N)")
-    import os
-
-    import torch
-
-    if not torch.cuda.is_available():
-        raise ToytasksError(f"--device {device}: no CUDA GPU is available here")
-    count = torch.cuda.device_count()
-    if device != "cuda" and int(device[5:]) >= count:
-        raise ToytasksError(f"--device {device}: this machine has {count} CUDA GPU(s) "
-                            f"(valid: cuda, cuda:0 to cuda:{count - 1})")
-    from toytasks.train import CUBLAS_WORKSPACE
-
-    os.environ.setdefault("CUBLAS_WORKSPACE_CONFIG", CUBLAS_WORKSPACE)
-    return device
+    return make_job(spec, csv_list(arch, str, "--arch"), seeds=seeds, min_depth=min_depth,
+                    max_depth=max_depth, width=width, lrs=csv_list(lr_text, float, "--lr"),
+                    steps=steps, batch_size=batch_size, device=device, rule=rule_name,
+                    search="exhaustive" if exhaustive else search, match_params=match_params,
+                    arch_knobs=arch_knobs, **extra)
 
 
 def check_executor(kind: str, scheduler: str | None) -> None:
@@ -186,53 +146,22 @@ def check_executor(kind: str, scheduler: str | None) -> None:
         raise ToytasksError("--scheduler needs --executor dask")
 
 
-def open_executor(kind: str, scheduler: str | None,
-                  workers: int | None) -> tuple[Executor, int | Callable[[], int]]:
-    """The executor and how many trials to keep in flight (a callable: asked each time)."""
-    from toytasks.executor import default_workers, make_executor
-
-    check_executor(kind, scheduler)
-    if kind == "local":
-        n_workers = workers or default_workers()
-        return make_executor(n_workers), n_workers
-    from toytasks import cluster
-
-    executor = cluster.start(scheduler, workers or (0 if scheduler else default_workers()),
-                             say=say)
-    return executor, executor.capacity
-
-
 def execute(store: ResultStore, workers: int | None,
             body: Callable[[Executor, int | Callable[[], int]], T],
             executor_kind: str = "local", scheduler: str | None = None) -> T:
-    """Run ``body(executor, trials in flight)`` while holding the results folder.
+    """``api.execute`` (holds the results folder, abandons workers on any error) plus the
+    command line's Ctrl-C: keep what is finished and print the exact command that resumes."""
+    from toytasks.api import execute as run_body
 
-    Ctrl-C stops scheduling, ends running trials (what is finished is already stored) and
-    prints the exact command that resumes; any error abandons the workers before the
-    one-line message, so nothing is left running.
-    """
-    with store.lock():
-        executor, limit = open_executor(executor_kind, scheduler, workers)
-        try:
-            result = body(executor, limit)
-        except KeyboardInterrupt:
-            _abandon(executor)
-            say(f"interrupted: {len(store)} finished trial(s) are kept in {store.root}; "
-                f"resume with: {_resume_command(store.root)}")
-            sys.exit(130)
-        except BaseException:
-            _abandon(executor)
-            raise
-        executor.shutdown()
-        return result
+    return run_body(store, workers, body, executor_kind, scheduler, say,
+                    lambda: interrupted(store))
 
 
-def _abandon(executor: Executor) -> None:
-    """Stop at once: cancel queued trials and end running ones."""
-    if hasattr(executor, "abandon"):
-        executor.abandon()
-    else:
-        executor.shutdown(wait=False, cancel_futures=True)
+def interrupted(store: ResultStore) -> None:
+    """After Ctrl-C: what is kept, and the exact command that resumes (exit code 130)."""
+    say(f"interrupted: {len(store)} finished trial(s) are kept in {store.root}; "
+        f"resume with: {_resume_command(store.root)}")
+    sys.exit(130)
 
 
 def _resume_command(root: Path) -> str:

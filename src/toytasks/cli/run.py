@@ -9,12 +9,13 @@ from toytasks.cli.common import (
     bounded,
     check_executor,
     cli_job,
-    execute,
     executor_options,
+    interrupted,
     main,
     output_options,
     say,
     search_options,
+    split_assignments,
     training_options,
 )
 from toytasks.errors import ToytasksError
@@ -25,7 +26,8 @@ from toytasks.spec import load_spec, parse_assignments
 @click.option("--task", "task_name", required=True, help="Task name or path to a .toml spec.")
 @training_options
 @click.option("--set", "assignments", multiple=True, metavar="KNOB=VALUE",
-              help="Override a task knob (repeatable, or comma-separated).")
+              help="Override a task knob, or an architecture knob as ARCH.KNOB=VALUE "
+                   "(e.g. cnn.kernel=7); repeatable, or comma-separated.")
 @output_options
 @click.option("--diagnostics", is_flag=True,
               help="Record per-layer gradient norms, input gradient per lag and (with "
@@ -44,17 +46,18 @@ def run(task_name: str, arch: str | None, seeds: int | None, min_depth: int | No
     """Train each architecture at increasing depth; print the minimal depth that solves."""
     from pathlib import Path
 
+    from toytasks.api import run_job_in
     from toytasks.options import default_out
-    from toytasks.plan import run_job
     from toytasks.progress import make_progress
     from toytasks.store import ResultStore
     from toytasks.table import render
 
     check_executor(executor_kind, scheduler)
     spec = load_spec(task_name, tasks_dir)
-    spec = spec.with_knobs(parse_assignments(assignments))
+    task_knobs, arch_knobs = split_assignments(parse_assignments(assignments))
+    spec = spec.with_knobs(task_knobs)
     job = cli_job(spec, arch, seeds, min_depth, max_depth, width, lr_text, steps, batch_size,
-                  device, rule_name, search, exhaustive, match_params,
+                  device, rule_name, search, exhaustive, match_params, arch_knobs,
                   diagnostics=diagnostics, train_size=train_size)
     opts = job.opts
     store = ResultStore(Path(out) if out else default_out(spec.name))
@@ -62,8 +65,8 @@ def run(task_name: str, arch: str | None, seeds: int | None, min_depth: int | No
         f"{opts.min_depth}..{opts.max_depth}, {opts.seeds} seed(s); results in {store.root}")
     progress = make_progress(quiet)
     try:
-        rows = execute(store, workers, lambda executor, limit: run_job(
-            job, store, executor, limit, progress), executor_kind, scheduler)
+        rows = run_job_in(job, store, workers, executor_kind, scheduler, progress, say,
+                          lambda: interrupted(store))
     finally:
         progress.close()
     click.echo(render(rows, fmt))
@@ -73,10 +76,12 @@ def run(task_name: str, arch: str | None, seeds: int | None, min_depth: int | No
 @main.command()
 @click.option("--task", "task_name", required=True, help="Task name or path to a .toml spec.")
 @click.option("--vary", "vary", required=True, metavar="KNOB=V1,V2,...",
-              help="The knob to sweep and its values, e.g. period_samples=4,8,16.")
+              help="The knob to sweep and its values, e.g. period_samples=4,8,16, or an "
+                   "architecture knob, e.g. cnn.kernel=3,5,9.")
 @training_options
 @click.option("--set", "assignments", multiple=True, metavar="KNOB=VALUE",
-              help="Override another task knob (repeatable, or comma-separated).")
+              help="Override another task knob, or an architecture knob ARCH.KNOB=VALUE "
+                   "(repeatable, or comma-separated).")
 @output_options
 @search_options
 @executor_options
@@ -90,10 +95,11 @@ def sweep(task_name: str, vary: str, arch: str | None, seeds: int | None,
     """Minimal depth at each value of one knob: rows architectures, columns values."""
     from pathlib import Path
 
+    from toytasks.api import sweep_in
     from toytasks.options import default_out
     from toytasks.progress import make_progress
     from toytasks.store import ResultStore
-    from toytasks.sweep import parse_vary, run_sweep, sweep_specs
+    from toytasks.sweep import parse_vary, sweep_specs
     from toytasks.table import render_sweep
 
     check_executor(executor_kind, scheduler)
@@ -102,10 +108,12 @@ def sweep(task_name: str, vary: str, arch: str | None, seeds: int | None,
     overrides = parse_assignments(assignments)
     if knob in overrides:
         raise ToytasksError(f"knob '{knob}' is both varied (--vary) and fixed (--set)")
-    spec = spec.with_knobs(overrides)
-    sweep_specs(spec, knob, values)  # validate every value before training anything
+    task_knobs, arch_knobs = split_assignments(overrides)
+    spec = spec.with_knobs(task_knobs)
+    if "." not in knob:
+        sweep_specs(spec, knob, values)  # a task knob: its values are checked first
     job = cli_job(spec, arch, seeds, min_depth, max_depth, width, lr_text, steps, batch_size,
-                  device, rule_name, search, exhaustive, match_params)
+                  device, rule_name, search, exhaustive, match_params, arch_knobs)
     opts = job.opts
     store = ResultStore(Path(out) if out else default_out(spec.name, "sweep"))
     say(f"toytasks {__version__}: sweep {spec.name} over {knob}={','.join(values)}, archs "
@@ -113,9 +121,8 @@ def sweep(task_name: str, vary: str, arch: str | None, seeds: int | None,
         f"seed(s), {opts.search} search; results in {store.root}")
     progress = make_progress(quiet)
     try:
-        points = execute(store, workers, lambda executor, limit: run_sweep(
-            spec, knob, values, opts, store, executor, limit, progress, job.rule),
-            executor_kind, scheduler)
+        points = sweep_in(job, knob, values, store, workers, executor_kind, scheduler,
+                          progress, say, lambda: interrupted(store))
     finally:
         progress.close()
     click.echo(render_sweep(points, knob, opts.archs, fmt))

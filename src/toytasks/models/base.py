@@ -10,16 +10,21 @@ lower bound on the depth that can solve a task.
 from __future__ import annotations
 
 from abc import abstractmethod
-from typing import ClassVar
+from typing import Any, ClassVar
 
 import torch
 from torch import nn
 
+from toytasks.tasks.base import Knob
+
 
 class SequenceModel(nn.Module):
     arch: ClassVar[str]
-    summary: ClassVar[str]
-    family: ClassVar[str]  # "conv", "recurrent" or "attention"
+    summary: ClassVar[str] = ""
+    family: ClassVar[str] = "other"  # "conv", "recurrent", "attention" (built-ins)
+    # Architecture knobs (kernel size, heads, ...): constructor keyword arguments with a
+    # type, range, default and meaning, as task knobs have (docs/extending.md).
+    knobs: ClassVar[tuple[Knob, ...]] = ()
     # (base architecture, the one property this one changes), for ablation pairs; see
     # docs/ablations.md. None: not an ablation of another registered architecture.
     isolates: ClassVar[tuple[str, str] | None] = None
@@ -39,13 +44,28 @@ class SequenceModel(nn.Module):
         return self.head(self.features(x)[:, -self.output_steps :])
 
     @classmethod
-    def receptive_field(cls, depth: int) -> int | None:
+    def receptive_field(cls, depth: int, **knobs: Any) -> int | None:
         """Input steps that can influence one output step; None when unbounded."""
         return None
 
-    @abstractmethod
     def body_flops(self, seq_len: int) -> float:
-        """Forward FLOPs of the feature stack for one sequence (multiply-add = 2 FLOPs)."""
+        """Forward FLOPs of the feature stack for one sequence (multiply-add = 2 FLOPs).
+
+        Built-ins count them by formula; a plugin that does not is measured once with
+        torch's FLOP counter on one sequence (``flops_measured`` says which)."""
+        from torch.utils.flop_counter import FlopCounterMode
+
+        param = next(self.parameters(), None)
+        x = torch.zeros(1, seq_len, self.n_inputs,
+                        device=param.device if param is not None else None)
+        counter = FlopCounterMode(display=False)
+        with torch.no_grad(), counter:
+            self.features(x)
+        return float(counter.get_total_flops())
+
+    @classmethod
+    def flops_measured(cls) -> bool:
+        return cls.body_flops is SequenceModel.body_flops
 
     def forward_flops(self, seq_len: int) -> float:
         return self.body_flops(seq_len) + 2.0 * self.width * self.n_outputs * self.output_steps

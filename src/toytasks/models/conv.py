@@ -11,22 +11,30 @@ connections between layers.
 from __future__ import annotations
 
 import math
-from typing import ClassVar
+from typing import Any, ClassVar
 
 import torch
 from torch import nn
 from torch.nn import functional as F
 
 from toytasks.models.base import SequenceModel
+from toytasks.tasks.base import Knob
 
 KERNEL = 3
+KERNEL_KNOB = Knob("kernel", int, KERNEL, "kernel size of every causal convolution", "samples",
+                   2, 64)
+
+
+def dilation_knob(default: int) -> Knob:
+    return Knob("dilation", int, default, "dilation base: layer l (from 0) has dilation "
+                "base**l (1: plain stack)", "", 1, 8)
 
 
 class CausalConv(nn.Module):
-    def __init__(self, c_in: int, c_out: int, dilation: int) -> None:
+    def __init__(self, c_in: int, c_out: int, dilation: int, kernel: int = KERNEL) -> None:
         super().__init__()
-        self.pad = (KERNEL - 1) * dilation
-        self.conv = nn.Conv1d(c_in, c_out, KERNEL, dilation=dilation)
+        self.pad = (kernel - 1) * dilation
+        self.conv = nn.Conv1d(c_in, c_out, kernel, dilation=dilation)
         nn.init.kaiming_normal_(self.conv.weight, nonlinearity="relu")
         nn.init.zeros_(self.conv.bias)
 
@@ -37,12 +45,16 @@ class CausalConv(nn.Module):
 class ConvStack(SequenceModel):
     family = "conv"
     dilation_base: ClassVar[int] = 1
+    knobs = (KERNEL_KNOB, dilation_knob(1))
 
     def __init__(self, n_inputs: int, n_outputs: int, depth: int, width: int,
-                 output_steps: int = 1) -> None:
+                 output_steps: int = 1, kernel: int = KERNEL, dilation: int | None = None
+                 ) -> None:
         super().__init__(n_inputs, n_outputs, depth, width, output_steps)
+        self.kernel = kernel
+        self.dilation = self.dilation_base if dilation is None else dilation
         self.layers = nn.ModuleList(
-            CausalConv(n_inputs if i == 0 else width, width, self.dilation_base**i)
+            CausalConv(n_inputs if i == 0 else width, width, self.dilation**i, kernel)
             for i in range(depth)
         )
 
@@ -57,12 +69,15 @@ class ConvStack(SequenceModel):
                 enumerate(self.layers)] + [("head", list(self.head.parameters()))]
 
     @classmethod
-    def receptive_field(cls, depth: int) -> int:
-        return 1 + (KERNEL - 1) * sum(cls.dilation_base**i for i in range(depth))
+    def receptive_field(cls, depth: int, kernel: int = KERNEL, dilation: int | None = None,
+                        **_: Any) -> int:
+        base = cls.dilation_base if dilation is None else dilation
+        return 1 + (kernel - 1) * sum(base**i for i in range(depth))
 
     def body_flops(self, seq_len: int) -> float:
         macs = sum(
-            layer.conv.in_channels * layer.conv.out_channels * KERNEL for layer in self.layers
+            layer.conv.in_channels * layer.conv.out_channels * layer.conv.kernel_size[0]
+            for layer in self.layers
         )
         return 2.0 * macs * seq_len
 
@@ -78,6 +93,7 @@ class DilatedCNN(ConvStack):
     summary = "causal Conv1d k=3 + ReLU, dilation 2**layer (receptive field 2**(depth+1)-1)"
     isolates = ("cnn", "dilation (receptive field 2**(depth+1)-1, not 1+2*depth)")
     dilation_base = 2
+    knobs = (KERNEL_KNOB, dilation_knob(2))
 
 
 class GatedCNN(ConvStack):
@@ -102,13 +118,16 @@ class GatedCNN(ConvStack):
     summary = "causal Conv1d k=3 + gate tanh(a)*sigmoid(b), dilation 1 (RF 1+2*depth)"
     isolates = ("cnn", "multiplicative gating")
     dilation_base = 1
+    knobs = (KERNEL_KNOB,)
     TANH_GAIN = math.sqrt(2.0)
 
     def __init__(self, n_inputs: int, n_outputs: int, depth: int, width: int,
-                 output_steps: int = 1) -> None:
+                 output_steps: int = 1, kernel: int = KERNEL) -> None:
         SequenceModel.__init__(self, n_inputs, n_outputs, depth, width, output_steps)
+        self.kernel, self.dilation = kernel, 1
         self.layers = nn.ModuleList(
-            CausalConv(n_inputs if i == 0 else width, 2 * width, 1) for i in range(depth)
+            CausalConv(n_inputs if i == 0 else width, 2 * width, 1, kernel)
+            for i in range(depth)
         )
         with torch.no_grad():
             for layer in self.layers:
@@ -139,6 +158,11 @@ class ResidualCNN(ConvStack):
     summary = "cnn + pre-activation shortcuts h + conv(relu(h))/sqrt(depth-1)"
     isolates = ("cnn", "residual connections")
     dilation_base = 1
+    knobs = (KERNEL_KNOB,)
+
+    def __init__(self, n_inputs: int, n_outputs: int, depth: int, width: int,
+                 output_steps: int = 1, kernel: int = KERNEL) -> None:
+        super().__init__(n_inputs, n_outputs, depth, width, output_steps, kernel)
 
     def features(self, x: torch.Tensor) -> torch.Tensor:
         h = self.layers[0](x.transpose(1, 2))

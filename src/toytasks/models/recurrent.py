@@ -18,8 +18,12 @@ import torch
 from torch import nn
 
 from toytasks.models.base import SequenceModel
+from toytasks.tasks.base import Knob
 
 DEFAULT_GATE_BIAS = 3.0
+GATE_BIAS_KNOB = Knob("gate_bias", float, DEFAULT_GATE_BIAS, "initial bias of the memory gate "
+                      "(LSTM forget gate, GRU update gate); alias of the spec's "
+                      "budget.gate_bias, which sets the default", "", -20.0, 20.0)
 
 
 def chrono_init(rnn: nn.RNNBase, arch: str, quantiles: torch.Tensor, t_max: float) -> None:
@@ -97,6 +101,7 @@ class LSTM(RecurrentStack):
     cell = nn.LSTM
     gates = 4
     memory_gate = 1  # PyTorch gate order: input, forget, cell, output
+    knobs = (GATE_BIAS_KNOB,)
 
 
 class GRU(RecurrentStack):
@@ -106,6 +111,7 @@ class GRU(RecurrentStack):
     cell = nn.GRU
     gates = 3
     memory_gate = 1  # PyTorch gate order: reset, update, new; h' = (1-z)*n + z*h
+    knobs = (GATE_BIAS_KNOB,)
 
 
 class ResidualLSTM(LSTM):
@@ -180,6 +186,7 @@ class ChronoLSTM(ChronoMixin, LSTM):
     arch = "chrono-lstm"
     summary = "lstm with chrono init: forget bias log U(1, T-1), input bias minus that"
     isolates = ("lstm", "gate time scales spread over the sequence (chrono init)")
+    knobs = ()  # chrono draws the gate biases: a gate_bias knob would do nothing
 
     def __init__(self, n_inputs: int, n_outputs: int, depth: int, width: int,
                  output_steps: int = 1, gate_bias: float = DEFAULT_GATE_BIAS) -> None:
@@ -191,6 +198,7 @@ class ChronoGRU(ChronoMixin, GRU):
     arch = "chrono-gru"
     summary = "gru with chrono init: update-gate bias log U(1, T-1)"
     isolates = ("gru", "gate time scales spread over the sequence (chrono init)")
+    knobs = ()  # chrono draws the gate biases: a gate_bias knob would do nothing
 
     def __init__(self, n_inputs: int, n_outputs: int, depth: int, width: int,
                  output_steps: int = 1, gate_bias: float = DEFAULT_GATE_BIAS) -> None:

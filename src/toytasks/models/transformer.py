@@ -7,7 +7,11 @@ import math
 import torch
 from torch import nn
 
+from toytasks.errors import ToytasksError
 from toytasks.models.base import SequenceModel
+from toytasks.tasks.base import Knob
+
+HEADS = 4
 
 
 def sinusoidal_positions(seq_len: int, width: int) -> torch.Tensor:
@@ -23,11 +27,15 @@ class CausalTransformer(SequenceModel):
     arch = "transformer"
     summary = "causal pre-norm Transformer encoder, sinusoidal positions, 4 heads, FFN 2*width"
     family = "attention"
+    knobs = (Knob("heads", int, HEADS, "attention heads (must divide the width; the default "
+                  "falls back to 1 head when 4 does not)", "", 1, 64),)
 
     def __init__(self, n_inputs: int, n_outputs: int, depth: int, width: int,
-                 output_steps: int = 1) -> None:
+                 output_steps: int = 1, heads: int = HEADS) -> None:
         super().__init__(n_inputs, n_outputs, depth, width, output_steps)
-        self.heads = 4 if width % 4 == 0 else 1
+        if width % heads and heads != HEADS:
+            raise ToytasksError(f"transformer: heads={heads} does not divide width {width}")
+        self.heads = heads if width % heads == 0 else 1
         self.embed = nn.Linear(n_inputs, width)
         layer = nn.TransformerEncoderLayer(
             width, self.heads, dim_feedforward=2 * width, dropout=0.0, batch_first=True,

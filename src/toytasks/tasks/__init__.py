@@ -1,7 +1,16 @@
-"""Task registry: CLI names are kebab-case and equal the registry keys."""
+"""Task registry: CLI names are kebab-case and equal the registry keys.
+
+Built-ins are one entry each in ``GENERATORS``. A generator from outside is named by an
+import path (``package.module:Class``) or by its entry point in the group ``toytasks.tasks``
+(``toytasks.plugins``); it must subclass ``Task``.
+"""
 
 from __future__ import annotations
 
+import inspect
+from functools import lru_cache
+
+from toytasks import plugins
 from toytasks.errors import ToytasksError
 from toytasks.tasks.adding import Adding
 from toytasks.tasks.associative_recall import AssociativeRecall
@@ -27,12 +36,39 @@ GENERATORS: dict[str, type[Task]] = {
 
 
 def get_generator(name: str) -> type[Task]:
-    try:
+    """A built-in by name, else a plugin by import path or entry-point name."""
+    if name in GENERATORS:
         return GENERATORS[name]
+    return _plugin(name)
+
+
+@lru_cache(maxsize=64)
+def _plugin(name: str) -> type[Task]:
+    try:
+        cls = plugins.load(plugins.TASK_GROUP, name)
     except KeyError:
-        raise ToytasksError(
-            f"unknown generator '{name}' (valid: {', '.join(sorted(GENERATORS))})"
-        ) from None
+        valid = ", ".join(sorted([*GENERATORS, *plugins.registered(plugins.TASK_GROUP)]))
+        raise ToytasksError(f"unknown generator '{name}' (valid: {valid}; or an import path "
+                            "package.module:Class)") from None
+    if not issubclass(cls, Task):
+        raise ToytasksError(f"task plugin '{name}': {plugins.qualified_name(cls)} is not a "
+                            "subclass of toytasks.tasks.Task")
+    if inspect.isabstract(cls):
+        missing = ", ".join(sorted(cls.__abstractmethods__))
+        raise ToytasksError(f"task plugin '{name}': {plugins.qualified_name(cls)} does not "
+                            f"implement {missing}")
+    if not isinstance(getattr(cls, "knobs", None), tuple) or not all(
+            isinstance(k, Knob) for k in cls.knobs):
+        raise ToytasksError(f"task plugin '{name}': 'knobs' must be a tuple of "
+                            "toytasks.tasks.Knob")
+    return cls
 
 
-__all__ = ["CLASSIFICATION", "GENERATORS", "REGRESSION", "Knob", "Task", "get_generator"]
+def generator_origin(name: str) -> str:
+    """'' for a built-in; 'module:Class dist==version' for a plugin (trial identity)."""
+    cls = get_generator(name)
+    return "" if plugins.is_builtin(cls) else plugins.origin(cls)
+
+
+__all__ = ["CLASSIFICATION", "GENERATORS", "REGRESSION", "Knob", "Task", "generator_origin",
+           "get_generator"]

@@ -1,0 +1,1 @@
+"""Example toytasks plugin (docs/extending.md)."""
