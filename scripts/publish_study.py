@@ -70,6 +70,11 @@ def runtime_text(seconds: int) -> str:
     return f"{seconds} s ({minutes} min {rest} s)" if minutes else f"{seconds} s"
 
 
+def _shown(path: Path) -> str:
+    """A path inside the repository as the README's commands write it: relative."""
+    return str(path.relative_to(ROOT)) if path.is_relative_to(ROOT) else str(path)
+
+
 def render(out: Path, doc: Path, info: dict, figures: bool) -> None:
     """DIR's report into ``doc``; figures into a folder named after it, links rewritten."""
     assets = doc.with_suffix("")  # docs/ecg-question/
@@ -94,7 +99,7 @@ def render(out: Path, doc: Path, info: dict, figures: bool) -> None:
     head = (f"{title}\n\n{how} Regenerate this page with `python scripts/publish_study.py` "
             f"and the same options (`make ecg-question` for the paper profile); re-render it "
             f"from the same results with `python scripts/publish_study.py --no-run --out "
-            f"{out}`.\n")
+            f"{_shown(out)}`.\n")
     doc.write_text(head + body)
 
 
