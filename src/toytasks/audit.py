@@ -30,6 +30,7 @@ from toytasks.tasks import Task
 
 CLASSIFIERS = ("logistic", "tree", "mlp")
 REGRESSORS = ("linear", "poly2", "mlp")
+TASK_FEATURES = "logistic on the task's probe_features"  # full span only, when declared
 BLIND_PROBES = {"classification": ("logistic", "mlp", "tree"), "regression": ("linear", "mlp")}
 FULL_SHARE = 0.5
 POLY2_MAX_INPUTS = 80  # degree-2 features of more inputs than this cost too much
@@ -74,6 +75,9 @@ def _score(task: Task, window: int, probe: str, target: int, n_train: int, n_tes
 
 def _fit(task: Task, window: int, probe: str, target: int, n_train: int, n_test: int,
          seed: int, early: bool) -> float:
+    if probe == TASK_FEATURES:
+        return probe_accuracy(task, window, "logistic", n_train, n_test, seed, target, early,
+                              features=task.probe_features)
     if task.metric == "accuracy":
         return probe_accuracy(task, window, probe, n_train, n_test, seed, target, early)
     return probe_mse(task, window, probe, None, n_train, n_test, seed, target, early)[0]
@@ -117,7 +121,8 @@ def audit_task(name: str, task: Task, n_train: int = 3000, n_test: int = 2000,
         else:
             note = "the task declares no blind window (blind_samples 0): only the span is probed"
         best: ProbeLine | None = None
-        for probe in (CLASSIFIERS if classification else REGRESSORS):  # cheapest first
+        own = (TASK_FEATURES,) if classification and task.probe_features is not None else ()
+        for probe in (*(CLASSIFIERS if classification else REGRESSORS), *own):  # cheapest first
             if probe == "poly2" and task.span_samples * task.n_inputs > POLY2_MAX_INPUTS:
                 continue
             score = _score(task, task.span_samples, probe, target, n_train, n_test, seed)

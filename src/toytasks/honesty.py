@@ -30,19 +30,25 @@ def trailing_window(x: np.ndarray, window: int, target: int, output_steps: int) 
 
 def probe_accuracy(task: Task, window: int, classifier: str = "mlp", n_train: int = 6000,
                    n_test: int = 2000, seed: int = 0, target: int = 0,
-                   early_stopping: bool = False) -> float:
+                   early_stopping: bool = False,
+                   features: Callable[[np.ndarray], np.ndarray] | None = None) -> float:
     """Held-out accuracy of a classifier given only the trailing ``window`` samples.
 
     ``classifier``: "mlp", "logistic", or "tree" (a full-depth decision tree: an exact
     lookup table on discrete inputs, to show that a window determines the label).
     ``early_stopping``: the MLP stops when a 10% validation split stops improving (on a
     window with nothing to learn that is after a few dozen epochs, not 600).
+    ``features``: computed from the window, (n, window, channels) -> (n, features), instead
+    of the raw samples (a task's own reading of its span, e.g. a key-value lookup).
     """
     rng = np.random.default_rng(seed)
     x_train, y_train = task.sample(n_train, rng)
     x_test, y_test = task.sample(n_test, rng)
     a = trailing_window(x_train, window, target, task.output_steps)
     b = trailing_window(x_test, window, target, task.output_steps)
+    if features is not None:
+        shape = (-1, a.shape[1] // task.n_inputs, task.n_inputs)
+        a, b = features(a.reshape(shape)), features(b.reshape(shape))
     if window <= 0:
         a, b = np.zeros((n_train, 1)), np.zeros((n_test, 1))
     if classifier == "tree":  # an exact lookup table on discrete inputs

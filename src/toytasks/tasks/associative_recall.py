@@ -75,6 +75,16 @@ class AssociativeRecall(Task):
     def baseline(self) -> float:
         return 1.0 / self.value_vocab
 
+    def probe_features(self, window: np.ndarray) -> np.ndarray:
+        """The lookup a model must do, for the audit: the one-hot values that follow a key
+        equal to the query (the window's last step), summed over the window."""
+        tokens = window.argmax(-1)
+        query = tokens[:, -1:]
+        follows = tokens[:, 1:] >= self.key_vocab  # a value comes next: a key of a pair
+        match = (tokens[:, :-1] == query) & follows
+        values = np.clip(tokens[:, 1:] - self.key_vocab, 0, self.value_vocab - 1)
+        return np.einsum("np,npv->nv", match.astype(float), np.eye(self.value_vocab)[values])
+
     def sample(self, n: int, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
         pairs, queries = self.n_pairs, self.n_queries
         keys = np.argsort(rng.random((n, self.key_vocab)), axis=1)[:, :pairs]

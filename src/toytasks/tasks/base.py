@@ -9,6 +9,7 @@ still learn nothing (``blind_samples``), and the score of the best trivial predi
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
@@ -94,6 +95,11 @@ class Task(ABC):
     name: ClassVar[str]
     summary: ClassVar[str]
     source: ClassVar[str] = ""
+    # Optional, for `toytasks audit`: (n, window, channels) of the span ending at a target
+    # step -> features that read the label the way a model must (e.g. a key-value lookup),
+    # for tasks whose label no cheap probe reads from raw samples. Only the full-span check
+    # uses it; the blind-window check always probes raw samples.
+    probe_features: ClassVar[Callable[..., np.ndarray] | None] = None
     kind: ClassVar[str] = CLASSIFICATION
     knobs: ClassVar[tuple[Knob, ...]]
 
