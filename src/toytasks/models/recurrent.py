@@ -165,6 +165,12 @@ class ChronoMixin:
     arch: str
     depth: int
     width: int
+    knobs = ()  # chrono draws the gate biases: a gate_bias knob would do nothing
+
+    def __init__(self, n_inputs: int, n_outputs: int, depth: int, width: int,
+                 output_steps: int = 1, gate_bias: float = DEFAULT_GATE_BIAS) -> None:
+        super().__init__(n_inputs, n_outputs, depth, width, output_steps, gate_bias)  # type: ignore[call-arg]
+        self._draw_chrono()
 
     def _draw_chrono(self) -> None:
         self.register_buffer("chrono_quantiles", torch.rand(self.depth, self.width))
@@ -186,21 +192,9 @@ class ChronoLSTM(ChronoMixin, LSTM):
     arch = "chrono-lstm"
     summary = "lstm with chrono init: forget bias log U(1, T-1), input bias minus that"
     isolates = ("lstm", "gate time scales spread over the sequence (chrono init)")
-    knobs = ()  # chrono draws the gate biases: a gate_bias knob would do nothing
-
-    def __init__(self, n_inputs: int, n_outputs: int, depth: int, width: int,
-                 output_steps: int = 1, gate_bias: float = DEFAULT_GATE_BIAS) -> None:
-        super().__init__(n_inputs, n_outputs, depth, width, output_steps, gate_bias)
-        self._draw_chrono()
 
 
 class ChronoGRU(ChronoMixin, GRU):
     arch = "chrono-gru"
     summary = "gru with chrono init: update-gate bias log U(1, T-1)"
     isolates = ("gru", "gate time scales spread over the sequence (chrono init)")
-    knobs = ()  # chrono draws the gate biases: a gate_bias knob would do nothing
-
-    def __init__(self, n_inputs: int, n_outputs: int, depth: int, width: int,
-                 output_steps: int = 1, gate_bias: float = DEFAULT_GATE_BIAS) -> None:
-        super().__init__(n_inputs, n_outputs, depth, width, output_steps, gate_bias)
-        self._draw_chrono()
