@@ -17,6 +17,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
+from toytasks.devices import Placement, check_device, local_workers, plan_workers
 from toytasks.errors import ToytasksError
 from toytasks.models import get_architecture
 from toytasks.options import (
@@ -113,40 +114,19 @@ def make_job(spec: TaskSpec, archs: Sequence[str] = (), *, seeds: int | None = N
     return Job(spec, opts, solve_rule)
 
 
-def check_device(device: str) -> str:
-    """``device`` if this machine has it; else one line, before any folder is made. For
-    CUDA, also cuBLAS's fixed workspace, which cuBLAS reads when it starts: set here, before
-    any CUDA call, worker processes inherit it (``train`` sets it too, for library use)."""
-    if device == "cpu":
-        return device
-    if device != "cuda" and not (device.startswith("cuda:") and device[5:].isdigit()):
-        raise ToytasksError(f"unknown device '{device}' (valid: cpu, cuda, cuda:N)")
-    import os
-
-    import torch
-
-    if not torch.cuda.is_available():
-        raise ToytasksError(f"--device {device}: no CUDA GPU is available here")
-    count = torch.cuda.device_count()
-    if device != "cuda" and int(device[5:]) >= count:
-        raise ToytasksError(f"--device {device}: this machine has {count} CUDA GPU(s) "
-                            f"(valid: cuda, cuda:0 to cuda:{count - 1})")
-    from toytasks.train import CUBLAS_WORKSPACE
-
-    os.environ.setdefault("CUBLAS_WORKSPACE_CONFIG", CUBLAS_WORKSPACE)
-    return device
-
-
-def open_executor(kind: str, scheduler: str | None, workers: int | None,
+def open_executor(kind: str, scheduler: str | None, workers: int | Placement | None,
                   say: Callable[[str], None] = lambda _: None) -> tuple[Executor, Workers]:
-    """The executor and how many trials to keep in flight (a callable: asked each time)."""
+    """The executor and how many trials to keep in flight (a callable: asked each time).
+    ``workers``: a count, or a ``Placement`` (the count and the GPUs to pin workers to)."""
     from toytasks.executor import default_workers, make_executor
 
+    placement = workers if isinstance(workers, Placement) else Placement(workers)
+    workers = placement.workers
     if kind == "local":
         if scheduler:
             raise ToytasksError("--scheduler needs --executor dask")
-        n_workers = workers or default_workers()
-        return make_executor(n_workers), n_workers
+        n_workers = local_workers(placement)
+        return make_executor(n_workers, placement.gpus, placement.memory_fraction), n_workers
     from toytasks import cluster
 
     executor = cluster.start(scheduler, workers or (0 if scheduler else default_workers()),
@@ -154,7 +134,8 @@ def open_executor(kind: str, scheduler: str | None, workers: int | None,
     return executor, executor.capacity
 
 
-def execute(store: ResultStore, workers: int | None, body: Callable[[Executor, Workers], T],
+def execute(store: ResultStore, workers: int | Placement | None,
+            body: Callable[[Executor, Workers], T],
             executor_kind: str = "local", scheduler: str | None = None,
             say: Callable[[str], None] = lambda _: None,
             on_interrupt: Callable[[], None] | None = None) -> T:
@@ -202,22 +183,27 @@ def run(task: str | TaskSpec, arch: str | Sequence[str] | None = None, *,
         knobs: dict[str, Any] | None = None, out: str | Path | None = None,
         workers: int | None = None, executor: str = "local", scheduler: str | None = None,
         progress: Callable[[Any], None] | None = None, tasks_dir: Sequence[str] = (),
-        lr: float | Sequence[float] = (), **options: Any) -> Results:
+        lr: float | Sequence[float] = (), workers_per_device: int | None = None,
+        gpu_memory_fraction: float | None = None, **options: Any) -> Results:
     """`toytasks run` from Python: the minimal-depth table of ``task`` for ``arch``.
 
     ``knobs``: task knobs and architecture knobs ({"n_positive": 1, "cnn.kernel": 7});
     ``options``: seeds, min_depth, max_depth, width, steps, batch_size, device, rule,
-    search, match_params, train_size, diagnostics (as on the command line).
+    search, match_params, train_size, diagnostics (as on the command line);
+    ``workers_per_device``, ``gpu_memory_fraction``: local workers on CUDA devices.
     """
     spec, arch_knobs = _spec(task, knobs, tasks_dir)
     lrs = (lr,) if isinstance(lr, (int, float)) else tuple(lr)
     job = make_job(spec, _archs(arch), lrs=lrs, arch_knobs=arch_knobs, where="", **options)
+    placement = plan_workers(options.get("device", "cpu"), workers, workers_per_device,
+                             gpu_memory_fraction, executor, where="")
     store = ResultStore(Path(out) if out else default_out(spec.name))
-    rows = run_job_in(job, store, workers, executor, scheduler, progress)
+    rows = run_job_in(job, store, placement, executor, scheduler, progress)
     return Results(store.root, rows)
 
 
-def run_job_in(job: Job, store: ResultStore, workers: int | None, executor_kind: str = "local",
+def run_job_in(job: Job, store: ResultStore, workers: int | Placement | None,
+               executor_kind: str = "local",
                scheduler: str | None = None, progress: Callable[[Any], None] | None = None,
                say: Callable[[str], None] = lambda _: None,
                on_interrupt: Callable[[], None] | None = None) -> list[Row]:
@@ -232,8 +218,10 @@ def run_sweep(task: str | TaskSpec, vary: str, arch: str | Sequence[str] | None 
               workers: int | None = None, executor: str = "local",
               scheduler: str | None = None, progress: Callable[[Any], None] | None = None,
               tasks_dir: Sequence[str] = (), lr: float | Sequence[float] = (),
+              workers_per_device: int | None = None, gpu_memory_fraction: float | None = None,
               **options: Any) -> Results:
-    """`toytasks sweep` from Python: ``vary`` is "KNOB=v1,v2,..." (or "ARCH.KNOB=...")."""
+    """`toytasks sweep` from Python: ``vary`` is "KNOB=v1,v2,..." (or "ARCH.KNOB=...");
+    the other arguments as for ``run``."""
     from toytasks.sweep import parse_vary
 
     knob, values = parse_vary(vary)
@@ -242,13 +230,16 @@ def run_sweep(task: str | TaskSpec, vary: str, arch: str | Sequence[str] | None 
     spec, arch_knobs = _spec(task, knobs, tasks_dir)
     lrs = (lr,) if isinstance(lr, (int, float)) else tuple(lr)
     job = make_job(spec, _archs(arch), lrs=lrs, arch_knobs=arch_knobs, where="", **options)
+    placement = plan_workers(options.get("device", "cpu"), workers, workers_per_device,
+                             gpu_memory_fraction, executor, where="")
     store = ResultStore(Path(out) if out else default_out(spec.name, "sweep"))
-    points = sweep_in(job, knob, values, store, workers, executor, scheduler, progress)
+    points = sweep_in(job, knob, values, store, placement, executor, scheduler, progress)
     return Results(store.root, [r for p in points for r in p.rows], points, knob)
 
 
-def sweep_in(job: Job, knob: str, values: list[str], store: ResultStore, workers: int | None,
-             executor_kind: str = "local", scheduler: str | None = None,
+def sweep_in(job: Job, knob: str, values: list[str], store: ResultStore,
+             workers: int | Placement | None, executor_kind: str = "local",
+             scheduler: str | None = None,
              progress: Callable[[Any], None] | None = None,
              say: Callable[[str], None] = lambda _: None,
              on_interrupt: Callable[[], None] | None = None) -> list[SweepPoint]:

@@ -2,7 +2,9 @@
 
 Workers are spawned once and reused, so torch is imported once per worker, not per trial
 (about 2 s each here). Every trial sets its own seeds and one torch thread, so a result
-does not depend on which worker, or how many, ran it.
+does not depend on which worker, or how many, ran it. On CUDA each worker is pinned to one
+GPU when it starts (round robin over the GPUs asked for, ``toytasks.devices``), so several
+workers can share a GPU and a pool can span several.
 """
 
 from __future__ import annotations
@@ -14,14 +16,22 @@ from collections.abc import Callable
 from concurrent.futures import Executor, Future, ProcessPoolExecutor
 from typing import Any
 
+from toytasks.devices import pin_worker, worker_gpu
 
-def _init_worker() -> None:
+
+def _init_worker(slots: Any = None, gpus: tuple[int, ...] = (),
+                 memory_fraction: float | None = None) -> None:
     # Ctrl-C reaches the whole process group: only the driver reacts (stops scheduling,
     # keeps what is stored, prints how to resume); workers must not die with a traceback.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     import torch
 
     torch.set_num_threads(1)
+    if gpus:  # the i-th worker of this pool to start takes slot i: GPU gpus[i % len(gpus)]
+        with slots.get_lock():
+            slot = slots.value
+            slots.value += 1
+        pin_worker(worker_gpu(slot, gpus), memory_fraction)
     import toytasks.train  # noqa: F401  (import torch and the models once, up front)
 
 
@@ -48,17 +58,24 @@ class LocalPool(Executor):
     """A spawn process pool that can be restarted after a worker process dies.
 
     A dead worker (out of memory, a segfault in a native library) breaks a
-    ProcessPoolExecutor for good; the runner calls ``restart()`` and resubmits.
+    ProcessPoolExecutor for good; the runner calls ``restart()`` and resubmits. With
+    ``gpus``, each worker is pinned to one of them when it starts (round robin), with
+    at most ``memory_fraction`` of that GPU's memory.
     """
 
-    def __init__(self, workers: int) -> None:
+    def __init__(self, workers: int, gpus: tuple[int, ...] = (),
+                 memory_fraction: float | None = None) -> None:
         self.workers = workers
+        self.gpus = tuple(gpus)
+        self.memory_fraction = memory_fraction
         self._pool = self._new_pool()
 
     def _new_pool(self) -> ProcessPoolExecutor:
+        context = multiprocessing.get_context("spawn")
+        slots = context.Value("i", 0)  # a fresh pool numbers its workers from 0 again
         return ProcessPoolExecutor(
-            max_workers=self.workers, mp_context=multiprocessing.get_context("spawn"),
-            initializer=_init_worker,
+            max_workers=self.workers, mp_context=context, initializer=_init_worker,
+            initargs=(slots, self.gpus, self.memory_fraction),
         )
 
     def submit(self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Future:
@@ -78,7 +95,10 @@ class LocalPool(Executor):
         self._pool.shutdown(wait=wait, cancel_futures=cancel_futures)
 
 
-def make_executor(workers: int) -> Executor:
-    if workers <= 1:
+def make_executor(workers: int, gpus: tuple[int, ...] = (),
+                  memory_fraction: float | None = None) -> Executor:
+    """In-process for one worker (its trials use the device they name: ``cuda`` is GPU 0,
+    the first of ``gpus``); a pool otherwise, or when a memory cap must stay in a worker."""
+    if workers <= 1 and memory_fraction is None:
         return InlineExecutor()
-    return LocalPool(workers)
+    return LocalPool(workers, gpus, memory_fraction)

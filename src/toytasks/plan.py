@@ -66,6 +66,15 @@ def run_jobs(jobs: Sequence[Job], store: ResultStore, executor: Executor, worker
     return [run_job(job, store, executor, workers, progress) for job in jobs]
 
 
+def on_device(jobs: Sequence[Job], device: str) -> list[Job]:
+    """``jobs`` trained on ``device`` (checked: ``devices.check_device``); a profile or a
+    study spec never names a device, the command line does."""
+    from toytasks.devices import check_device
+
+    trial_device = check_device(device)
+    return [replace(job, opts=replace(job.opts, device=trial_device)) for job in jobs]
+
+
 def _rows(store: ResultStore, job: Job, keys: set[str]) -> list[Row]:
     return [row for row in summarise(store.records(), job.rule, seeds=job.opts.seeds)
             if cell_key(row.config, row.match_params) in keys]

@@ -20,6 +20,7 @@ from toytasks.errors import ToytasksError
 from toytasks.options import BOUNDS
 
 if TYPE_CHECKING:
+    from toytasks.devices import Placement
     from toytasks.plan import Job
     from toytasks.spec import TaskSpec
     from toytasks.store import ResultStore
@@ -107,15 +108,27 @@ training_options = stack(
     click.option("--batch-size", type=bounded("batch_size"), help="Batch size."),
 )
 workers_option = click.option("--workers", type=bounded("workers"),
-                              help="Parallel trials (default: cores).")
+                              help="Parallel trials (default: cores; on CUDA at least one "
+                                   "per GPU).")
+device_options = stack(  # run, sweep, suite and study: where trials train (docs/usage.md)
+    workers_option,
+    click.option("--device", default="cpu", show_default=True,
+                 help="cpu, cuda (every GPU), cuda:N, or a list of GPUs cuda:N,cuda:M; "
+                      "workers are spread over the GPUs round robin."),
+    click.option("--workers-per-device", type=bounded("workers"), metavar="K",
+                 help="With a CUDA --device: K workers on each of its GPUs (instead of "
+                      "--workers)."),
+    click.option("--gpu-memory-fraction", type=click.FloatRange(0, 1, min_open=True),
+                 metavar="F", help="With a CUDA --device: each worker may use at most this "
+                 "fraction of its GPU's memory (default: no cap)."),
+)
 tasks_dir_option = click.option("--tasks-dir", multiple=True,
                                 help="Extra folder of task TOML specs.")
 quiet_option = click.option("--quiet", "-q", is_flag=True, help="No progress lines on stderr.")
 output_options = stack(
     click.option("--out", type=click.Path(file_okay=False),
                  help="Results folder (reused: resume)."),
-    workers_option,
-    click.option("--device", default="cpu", show_default=True, help="cpu, cuda or cuda:N."),
+    device_options,
     tasks_dir_option,
     click.option("--format", "fmt", type=click.Choice(TABLE_FORMATS), default="simple",
                  show_default=True, help="Table format."),
@@ -146,7 +159,23 @@ def check_executor(kind: str, scheduler: str | None) -> None:
         raise ToytasksError("--scheduler needs --executor dask")
 
 
-def execute(store: ResultStore, workers: int | None,
+def placement(device: str, workers: int | None, workers_per_device: int | None,
+              gpu_memory_fraction: float | None, executor_kind: str = "local") -> Placement:
+    """The device options checked together, before the results folder is made."""
+    from toytasks.devices import plan_workers
+
+    return plan_workers(device, workers, workers_per_device, gpu_memory_fraction,
+                        executor_kind)
+
+
+def describe_workers(where: Placement, executor_kind: str = "local") -> str:
+    """'2 worker(s)', '8 worker(s) on cuda:0,cuda:1' or 'dask' (the command's first line)."""
+    from toytasks.devices import local_workers
+
+    return where.describe(local_workers(where)) if executor_kind == "local" else "dask"
+
+
+def execute(store: ResultStore, workers: int | Placement | None,
             body: Callable[[Executor, int | Callable[[], int]], T],
             executor_kind: str = "local", scheduler: str | None = None) -> T:
     """``api.execute`` (holds the results folder, abandons workers on any error) plus the

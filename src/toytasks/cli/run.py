@@ -9,10 +9,12 @@ from toytasks.cli.common import (
     bounded,
     check_executor,
     cli_job,
+    describe_workers,
     executor_options,
     interrupted,
     main,
     output_options,
+    placement,
     say,
     search_options,
     split_assignments,
@@ -39,7 +41,8 @@ from toytasks.spec import load_spec, parse_assignments
 def run(task_name: str, arch: str | None, seeds: int | None, min_depth: int | None,
         max_depth: int | None, width: int | None, lr_text: str | None, steps: int | None,
         batch_size: int | None, assignments: tuple[str, ...], out: str | None,
-        workers: int | None, device: str, tasks_dir: tuple[str, ...], fmt: str,
+        workers: int | None, device: str, workers_per_device: int | None,
+        gpu_memory_fraction: float | None, tasks_dir: tuple[str, ...], fmt: str,
         quiet: bool, diagnostics: bool, train_size: int, rule_name: str, search: str,
         exhaustive: bool, match_params: int | None, executor_kind: str = "local",
         scheduler: str | None = None) -> None:
@@ -59,13 +62,15 @@ def run(task_name: str, arch: str | None, seeds: int | None, min_depth: int | No
     job = cli_job(spec, arch, seeds, min_depth, max_depth, width, lr_text, steps, batch_size,
                   device, rule_name, search, exhaustive, match_params, arch_knobs,
                   diagnostics=diagnostics, train_size=train_size)
+    where = placement(device, workers, workers_per_device, gpu_memory_fraction, executor_kind)
     opts = job.opts
     store = ResultStore(Path(out) if out else default_out(spec.name))
     say(f"toytasks {__version__}: {spec.name}, archs {','.join(opts.archs)}, depths "
-        f"{opts.min_depth}..{opts.max_depth}, {opts.seeds} seed(s); results in {store.root}")
+        f"{opts.min_depth}..{opts.max_depth}, {opts.seeds} seed(s), "
+        f"{describe_workers(where, executor_kind)}; results in {store.root}")
     progress = make_progress(quiet)
     try:
-        rows = run_job_in(job, store, workers, executor_kind, scheduler, progress, say,
+        rows = run_job_in(job, store, where, executor_kind, scheduler, progress, say,
                           lambda: interrupted(store))
     finally:
         progress.close()
@@ -89,6 +94,7 @@ def sweep(task_name: str, vary: str, arch: str | None, seeds: int | None,
           min_depth: int | None, max_depth: int | None, width: int | None,
           lr_text: str | None, steps: int | None, batch_size: int | None,
           assignments: tuple[str, ...], out: str | None, workers: int | None, device: str,
+          workers_per_device: int | None, gpu_memory_fraction: float | None,
           tasks_dir: tuple[str, ...], fmt: str, quiet: bool, rule_name: str, search: str,
           exhaustive: bool, match_params: int | None, executor_kind: str = "local",
           scheduler: str | None = None) -> None:
@@ -114,14 +120,16 @@ def sweep(task_name: str, vary: str, arch: str | None, seeds: int | None,
         sweep_specs(spec, knob, values)  # a task knob: its values are checked first
     job = cli_job(spec, arch, seeds, min_depth, max_depth, width, lr_text, steps, batch_size,
                   device, rule_name, search, exhaustive, match_params, arch_knobs)
+    where = placement(device, workers, workers_per_device, gpu_memory_fraction, executor_kind)
     opts = job.opts
     store = ResultStore(Path(out) if out else default_out(spec.name, "sweep"))
     say(f"toytasks {__version__}: sweep {spec.name} over {knob}={','.join(values)}, archs "
         f"{','.join(opts.archs)}, depths {opts.min_depth}..{opts.max_depth}, {opts.seeds} "
-        f"seed(s), {opts.search} search; results in {store.root}")
+        f"seed(s), {opts.search} search, {describe_workers(where, executor_kind)}; results in "
+        f"{store.root}")
     progress = make_progress(quiet)
     try:
-        points = sweep_in(job, knob, values, store, workers, executor_kind, scheduler,
+        points = sweep_in(job, knob, values, store, where, executor_kind, scheduler,
                           progress, say, lambda: interrupted(store))
     finally:
         progress.close()

@@ -10,12 +10,14 @@ import click
 from toytasks import __version__
 from toytasks.cli.common import (
     csv_list,
+    describe_workers,
+    device_options,
     execute,
     main,
+    placement,
     quiet_option,
     say,
     tasks_dir_option,
-    workers_option,
 )
 from toytasks.errors import ToytasksError
 
@@ -29,24 +31,25 @@ from toytasks.errors import ToytasksError
 @click.option("--report", "report_dir", type=click.Path(file_okay=False),
               help="Where to write the report (default: OUT/report).")
 @click.option("--only", help="Comma-separated explanations to run (default: all in the spec).")
-@workers_option
+@device_options
 @tasks_dir_option
 @quiet_option
 def study(spec_name: str, profile: str, out: str | None, report_dir: str | None,
-          only: str | None, workers: int | None, tasks_dir: tuple[str, ...],
+          only: str | None, workers: int | None, device: str, workers_per_device: int | None,
+          gpu_memory_fraction: float | None, tasks_dir: tuple[str, ...],
           quiet: bool) -> None:
     """Run a study spec (experiments/NAME.toml or a path) at a profile, then write its
     report: one section and one verdict per explanation (a)-(g)."""
     import time
 
-    from toytasks.executor import default_workers
     from toytasks.options import default_out
-    from toytasks.plan import run_jobs
+    from toytasks.plan import on_device, run_jobs
     from toytasks.progress import make_progress
     from toytasks.report import load_sections, verdict_table, write_report
     from toytasks.store import ResultStore
     from toytasks.study import load_study, store_dir, write_manifest
 
+    where = placement(device, workers, workers_per_device, gpu_memory_fraction)
     spec = load_study(spec_name, profile, tasks_dir)
     letters = csv_list(only, str, "--only") or tuple(e.letter for e in spec.experiments)
     unknown = [x for x in letters if x not in {e.letter for e in spec.experiments}]
@@ -55,9 +58,8 @@ def study(spec_name: str, profile: str, out: str | None, report_dir: str | None,
                             f"(valid: {', '.join(e.letter for e in spec.experiments)})")
     root = Path(out) if out else default_out("study", spec.name, profile, stamp=False)
     write_manifest(spec, root)
-    n_workers = workers or default_workers()
     say(f"toytasks {__version__}: study {spec.name}, profile {profile}, explanations "
-        f"{','.join(letters)}, {n_workers} worker(s); results in {root}")
+        f"{','.join(letters)}, {describe_workers(where)}; results in {root}")
     start = time.perf_counter()
     progress = make_progress(quiet)
     try:
@@ -65,8 +67,8 @@ def study(spec_name: str, profile: str, out: str | None, report_dir: str | None,
             if exp.letter in letters:
                 store = ResultStore(store_dir(root, exp.letter))
                 progress(f"({exp.letter}) {exp.spec.name}, archs {','.join(exp.opts.archs)}")
-                execute(store, n_workers, lambda executor, limit, e=exp, s=store:
-                        run_jobs(e.jobs(), s, executor, limit, progress))
+                execute(store, where, lambda executor, limit, e=exp, s=store:
+                        run_jobs(on_device(e.jobs(), device), s, executor, limit, progress))
     finally:
         progress.close()
     path = write_report(root, Path(report_dir) if report_dir else root / "report")

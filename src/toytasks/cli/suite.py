@@ -8,20 +8,22 @@ from toytasks import __version__
 from toytasks.cli.common import (
     TABLE_FORMATS,
     check_executor,
+    describe_workers,
+    device_options,
     execute,
     executor_options,
     main,
+    placement,
     quiet_option,
     say,
     tasks_dir_option,
-    workers_option,
 )
 
 
 @main.command()
 @click.argument("profile")
 @click.option("--out", type=click.Path(file_okay=False), help="Results folder (reused: resume).")
-@workers_option
+@device_options
 @tasks_dir_option
 @click.option("--format", "fmt", type=click.Choice(TABLE_FORMATS), default="simple",
               show_default=True, help="Table format.")
@@ -29,16 +31,16 @@ from toytasks.cli.common import (
               help="One table per task configuration, or one per architecture.")
 @quiet_option
 @executor_options
-def suite(profile: str, out: str | None, workers: int | None, tasks_dir: tuple[str, ...],
-          fmt: str, by: str, quiet: bool, executor_kind: str = "local",
-          scheduler: str | None = None) -> None:
+def suite(profile: str, out: str | None, workers: int | None, device: str,
+          workers_per_device: int | None, gpu_memory_fraction: float | None,
+          tasks_dir: tuple[str, ...], fmt: str, by: str, quiet: bool,
+          executor_kind: str = "local", scheduler: str | None = None) -> None:
     """Run every entry of a profile (profiles/NAME.toml or a path) into one results folder."""
     import time
     from pathlib import Path
 
-    from toytasks.executor import default_workers
     from toytasks.options import default_out
-    from toytasks.plan import run_jobs
+    from toytasks.plan import on_device, run_jobs
     from toytasks.progress import make_progress
     from toytasks.store import ResultStore
     from toytasks.suite import load_profile
@@ -46,16 +48,17 @@ def suite(profile: str, out: str | None, workers: int | None, tasks_dir: tuple[s
     from toytasks.table import render
 
     check_executor(executor_kind, scheduler)
+    where = placement(device, workers, workers_per_device, gpu_memory_fraction, executor_kind)
     prof = load_profile(profile, tasks_dir)
     store = ResultStore(Path(out) if out else default_out("suite", prof.name))
-    where = f"{workers or default_workers()} worker(s)" if executor_kind == "local" else "dask"
     say(f"toytasks {__version__}: profile {prof.name} ({len(prof.runs)} run(s), "
-        f"{where}); results in {store.root}")
+        f"{describe_workers(where, executor_kind)}); results in {store.root}")
     start = time.perf_counter()
     progress = make_progress(quiet)
     try:
-        execute(store, workers, lambda executor, limit: run_jobs(
-            prof.jobs(), store, executor, limit, progress), executor_kind, scheduler)
+        execute(store, where, lambda executor, limit: run_jobs(
+            on_device(prof.jobs(), device), store, executor, limit, progress),
+            executor_kind, scheduler)
     finally:
         progress.close()
     click.echo(render(summarise(store.records()), fmt, by))
