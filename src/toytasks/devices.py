@@ -19,8 +19,6 @@ from dataclasses import dataclass
 from toytasks.errors import ToytasksError
 from toytasks.options import BOUNDS
 
-EXECUTOR_NOTE = "a Dask cluster places its workers on GPUs itself (docs/cluster.md)"
-
 
 @dataclass(frozen=True)
 class Placement:
@@ -127,7 +125,7 @@ def plan_workers(device: str, workers: int | None = None,
     if workers is not None and workers_per_device is not None:
         raise ToytasksError(f"{where}workers and {per} exclude each other ({per} K starts "
                             f"K workers on each GPU of {where}device)")
-    if workers_per_device is not None and not 1 <= workers_per_device <= BOUNDS["workers"][1]:
+    if workers_per_device is not None and workers_per_device < 1:
         raise ToytasksError(f"{per} must be at least 1, got {workers_per_device}")
     if memory_fraction is not None and not 0 < memory_fraction <= 1:
         raise ToytasksError(f"{frac} must be in (0, 1], got {memory_fraction:g}")
@@ -144,7 +142,8 @@ def plan_workers(device: str, workers: int | None = None,
                            (frac, memory_fraction is not None),
                            (f"{where}device {device}", several)):
             if used:
-                raise ToytasksError(f"{name} needs {where}executor local: {EXECUTOR_NOTE}")
+                raise ToytasksError(f"{name} needs {where}executor local: a Dask cluster "
+                                    "places its workers on GPUs itself (docs/cluster.md)")
         return Placement(workers)
     gpus = gpu_indices(device)
     if workers_per_device is not None:

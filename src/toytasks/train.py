@@ -74,6 +74,11 @@ def train(trial: Trial) -> TrialResult:
     start = time.perf_counter()
     try:
         return _train(trial, start)
+    except (torch.OutOfMemoryError, MemoryError):
+        # Out of memory says where the trial ran (workers sharing a GPU, a memory cap), not
+        # what it gives: raised to the executor, the runner stores a lost-worker error that
+        # a rerun retries, never a result.
+        raise
     except Exception as exc:  # recorded so that a sweep goes on; the reason names it
         return error_result(trial.key, one_line(f"{type(exc).__name__}: {exc}"),
                             wall_s=time.perf_counter() - start)
