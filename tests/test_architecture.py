@@ -23,7 +23,7 @@ LAYERS = (
     ("objective", "diagnostics", "train"),
     ("spec", "options", "solve"),
     ("store", "records", "summary", "table", "baselines"),
-    ("search", "runner", "executor", "cluster", "progress", "plan"),
+    ("search", "runner", "devices", "executor", "cluster", "progress", "plan"),
     ("sweep", "suite", "api"),
     ("plotting", "figures", "diagnostic_figures"),
     ("explanations",),

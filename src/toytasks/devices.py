@@ -157,9 +157,13 @@ def plan_workers(device: str, workers: int | None = None,
     return Placement(workers, gpus, memory_fraction)
 
 
+def default_workers() -> int:
+    """One worker per core this process may use."""
+    return max(1, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity")
+               else os.cpu_count() or 1)
+
+
 def local_workers(placement: Placement) -> int:
     """How many local workers a placement starts: as asked, else one per core and at least
     one per GPU."""
-    from toytasks.executor import default_workers
-
     return placement.workers or max(default_workers(), len(placement.gpus))

@@ -10,13 +10,14 @@ workers can share a GPU and a pool can span several.
 from __future__ import annotations
 
 import multiprocessing
-import os
 import signal
 from collections.abc import Callable
 from concurrent.futures import Executor, Future, ProcessPoolExecutor
 from typing import Any
 
-from toytasks.devices import pin_worker, worker_gpu
+from toytasks.devices import default_workers, pin_worker, worker_gpu
+
+__all__ = ["InlineExecutor", "LocalPool", "default_workers", "make_executor"]
 
 
 def _init_worker(slots: Any = None, gpus: tuple[int, ...] = (),
@@ -47,11 +48,6 @@ class InlineExecutor(Executor):
                 raise
             future.set_exception(exc)
         return future
-
-
-def default_workers() -> int:
-    return max(1, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity")
-               else os.cpu_count() or 1)
 
 
 class LocalPool(Executor):

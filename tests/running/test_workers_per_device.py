@@ -13,6 +13,7 @@ import pytest
 import torch
 from tests.helpers import fake_train, make_trial
 
+import toytasks.devices as devices
 import toytasks.executor as executor_module
 from toytasks import runner
 from toytasks.devices import (
@@ -117,7 +118,7 @@ def test_workers_without_workers_per_device_are_spread_over_the_gpus(
     assert plan_workers("cuda", workers=1) == Placement(1, (0, 1))  # the first GPU: cuda
     default = plan_workers("cuda:0,cuda:1")
     assert default == Placement(None, (0, 1))
-    monkeypatch.setattr(executor_module, "default_workers", lambda: 1)
+    monkeypatch.setattr(devices, "default_workers", lambda: 1)
     assert local_workers(default) == 2  # one per core, but at least one per GPU
     assert local_workers(plan_workers("cpu")) == 1
     assert plan_workers("cpu", workers=3) == Placement(3)
