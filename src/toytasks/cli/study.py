@@ -10,8 +10,10 @@ import click
 from toytasks import __version__
 from toytasks.cli.common import (
     csv_list,
+    dry_run_option,
     execute,
     main,
+    print_dry_run,
     quiet_option,
     say,
     tasks_dir_option,
@@ -32,9 +34,10 @@ from toytasks.errors import ToytasksError
 @workers_option
 @tasks_dir_option
 @quiet_option
+@dry_run_option
 def study(spec_name: str, profile: str, out: str | None, report_dir: str | None,
           only: str | None, workers: int | None, tasks_dir: tuple[str, ...],
-          quiet: bool) -> None:
+          quiet: bool, dry_run: bool = False) -> None:
     """Run a study spec (experiments/NAME.toml or a path) at a profile, then write its
     report: one section and one verdict per explanation (a)-(g)."""
     import time
@@ -54,6 +57,13 @@ def study(spec_name: str, profile: str, out: str | None, report_dir: str | None,
         raise ToytasksError(f"--only: '{unknown[0]}' is not a section of {spec.path} "
                             f"(valid: {', '.join(e.letter for e in spec.experiments)})")
     root = Path(out) if out else default_out("study", spec.name, profile, stamp=False)
+    if dry_run:
+        from toytasks.dryrun import Group
+
+        print_dry_run([Group(f"({e.letter})", e.jobs(), store_dir(root, e.letter))
+                       for e in spec.experiments if e.letter in letters], workers,
+                      report=True)
+        return
     write_manifest(spec, root)
     n_workers = workers or default_workers()
     say(f"toytasks {__version__}: study {spec.name}, profile {profile}, explanations "

@@ -8,9 +8,11 @@ from toytasks import __version__
 from toytasks.cli.common import (
     TABLE_FORMATS,
     check_executor,
+    dry_run_option,
     execute,
     executor_options,
     main,
+    print_dry_run,
     quiet_option,
     say,
     tasks_dir_option,
@@ -29,9 +31,10 @@ from toytasks.cli.common import (
               help="One table per task configuration, or one per architecture.")
 @quiet_option
 @executor_options
+@dry_run_option
 def suite(profile: str, out: str | None, workers: int | None, tasks_dir: tuple[str, ...],
           fmt: str, by: str, quiet: bool, executor_kind: str = "local",
-          scheduler: str | None = None) -> None:
+          scheduler: str | None = None, dry_run: bool = False) -> None:
     """Run every entry of a profile (profiles/NAME.toml or a path) into one results folder."""
     import time
     from pathlib import Path
@@ -47,6 +50,11 @@ def suite(profile: str, out: str | None, workers: int | None, tasks_dir: tuple[s
 
     check_executor(executor_kind, scheduler)
     prof = load_profile(profile, tasks_dir)
+    if dry_run:
+        from toytasks.dryrun import Group
+
+        print_dry_run([Group(prof.name, prof.jobs(), Path(out) if out else None)], workers)
+        return
     store = ResultStore(Path(out) if out else default_out("suite", prof.name))
     where = f"{workers or default_workers()} worker(s)" if executor_kind == "local" else "dask"
     say(f"toytasks {__version__}: profile {prof.name} ({len(prof.runs)} run(s), "
