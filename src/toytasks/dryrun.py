@@ -16,10 +16,10 @@ from tabulate import tabulate
 
 from toytasks.calibrate import Calibration, pool_start_seconds
 from toytasks.estimate import JobEstimate, estimate_job, likely, replay
-
-REPORT_S = 5.0  # a study's report with its figures (4-8 s measured for the quick profile)
 from toytasks.plan import Job
 from toytasks.runner import MAX_STORED_ERRORS
+
+REPORT_S = 5.0  # a study's report with its figures (4-8 s measured for the quick profile)
 
 
 @dataclass(frozen=True)
