@@ -30,6 +30,7 @@ from __future__ import annotations
 import heapq
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
+from functools import lru_cache
 
 from toytasks.calibrate import Calibration
 from toytasks.plan import Job, confirm_job
@@ -103,9 +104,22 @@ def _replay_job(job: Job, solves: Solves, workers: int, known: dict[str, bool],
 
 def _searches(job: Job) -> list[DepthSearch]:
     opts = job.opts
-    return [make_search(opts.search, arch, trial_factory(job.spec, arch, opts), opts.seeds,
+    return [make_search(opts.search, arch, _factory(job, arch), opts.seeds,
                         opts.lrs, opts.min_depth, opts.max_depth, job.rule)
             for arch in opts.archs]
+
+
+_FACTORIES: dict[tuple[int, str], tuple[Job, Callable[[int, int, float], Trial]]] = {}
+
+
+def _factory(job: Job, arch: str) -> Callable[[int, int, float], Trial]:
+    """``runner.trial_factory``, memoised per job: a replay of many scenarios asks for the
+    same trials (and their keys) thousands of times."""
+    held = _FACTORIES.get((id(job), arch))
+    if held is None or held[0] is not job:
+        make = lru_cache(maxsize=None)(trial_factory(job.spec, arch, job.opts))
+        held = _FACTORIES[(id(job), arch)] = (job, make)
+    return held[1]
 
 
 def _schedule(searches: list[DepthSearch], job: Job, solves: Solves, workers: int,
