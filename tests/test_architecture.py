@@ -24,7 +24,7 @@ LAYERS = (
     ("spec", "options", "solve"),
     ("store", "records", "summary", "table", "baselines"),
     ("search", "runner", "devices", "executor", "cluster", "progress", "plan"),
-    ("sweep", "suite", "api"),
+    ("sweep", "suite", "api", "calibrate", "estimate", "dryrun"),
     ("plotting", "figures", "diagnostic_figures"),
     ("explanations",),
     ("study", "report"),

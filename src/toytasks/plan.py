@@ -40,9 +40,11 @@ class Job:
     confirm: bool = False  # afterwards, train every seed at each row's decisive depths
 
     def describe(self) -> str:
+        width = (f"width matched to {self.opts.match_params:,} params" if self.opts.match_params
+                 else f"width {self.opts.width}")
         return (f"{self.spec.name}, archs {','.join(self.opts.archs)}, depths "
                 f"{self.opts.min_depth}..{self.opts.max_depth}, {self.opts.seeds} seed(s), "
-                f"{self.opts.max_steps} steps")
+                f"{self.opts.max_steps} steps, {width}")
 
 
 def run_job(job: Job, store: ResultStore, executor: Executor, workers: Workers,
@@ -91,10 +93,12 @@ def decisive_depths(row: Row) -> list[int]:
 def confirm_jobs(job: Job, rows: list[Row]) -> list[Job]:
     """Exhaustive one-depth jobs that train every seed asked for at each row's decisive
     depths: the evidence then counts all seeds, the decision is unchanged."""
-    return [
-        replace(job, opts=replace(job.opts, archs=(row.arch,), min_depth=depth,
-                                  max_depth=depth, search="exhaustive"), confirm=False,
-                announce=f"confirm {row.arch} depth {depth}: all {job.opts.seeds} seeds")
-        for row in rows for depth in decisive_depths(row)
-        if row.depths[depth].seeds < job.opts.seeds
-    ]
+    return [confirm_job(job, row.arch, depth) for row in rows for depth in decisive_depths(row)
+            if row.depths[depth].seeds < job.opts.seeds]
+
+
+def confirm_job(job: Job, arch: str, depth: int) -> Job:
+    """The exhaustive one-depth job that trains every seed of ``arch`` at ``depth``."""
+    return replace(job, opts=replace(job.opts, archs=(arch,), min_depth=depth,
+                                     max_depth=depth, search="exhaustive"), confirm=False,
+                   announce=f"confirm {arch} depth {depth}: all {job.opts.seeds} seeds")

@@ -28,7 +28,7 @@ from toytasks.search import DepthSearch, TrialFactory, make_search
 from toytasks.solve import SolveRule
 from toytasks.spec import TaskSpec
 from toytasks.store import ResultStore, provenance
-from toytasks.tasks import generator_origin
+from toytasks.tasks import generator_origin, get_generator
 from toytasks.train import train
 from toytasks.trial import Trial, TrialResult, error_result
 
@@ -83,6 +83,19 @@ def expected_cost(trial: Trial, seq_len: int, n_inputs: int) -> float:
     """FLOPs at the full budget: schedule the longest trials first so none runs alone."""
     return _forward_flops(trial.arch, n_inputs, trial.depth, trial.width, seq_len,
                           trial.arch_knobs) * trial.max_steps
+
+
+def step_flops(trial: Trial) -> float:
+    """FLOPs of one training step of ``trial`` (forward + backward over a batch)."""
+    seq_len, n_inputs = _task_shape(trial.generator, trial.knobs)
+    return 3.0 * trial.batch_size * _forward_flops(trial.arch, n_inputs, trial.depth,
+                                                   trial.width, seq_len, trial.arch_knobs)
+
+
+@lru_cache(maxsize=256)
+def _task_shape(generator: str, knobs: tuple[tuple[str, Any], ...]) -> tuple[int, int]:
+    task = get_generator(generator)(**dict(knobs))
+    return task.seq_len, task.n_inputs
 
 
 @lru_cache(maxsize=4096)

@@ -15,6 +15,7 @@ import hashlib
 import json
 import math
 from dataclasses import asdict, dataclass, field, fields
+from functools import cached_property
 from typing import Any
 
 SOLVED, UNSOLVED, DIVERGED, ERROR = "solved", "unsolved", "diverged", "error"
@@ -84,8 +85,9 @@ class Trial:
             data["arch_knobs"] = dict(self.arch_knobs)
         return data
 
-    @property
+    @cached_property
     def key(self) -> str:
+        """Computed once per trial (searches and the scheduler ask for it often)."""
         return config_hash(self.config())
 
     def label(self) -> str:

@@ -357,3 +357,27 @@ def test_out_of_memory_is_never_stored_as_a_trials_result(
         f"executor failed the trial: {error.__name__}: CUDA out of memory")
     assert lost_worker(record.result) and store.retry_due(record.key, 3) is False  # this run
     assert ResultStore(tmp_path).retry_due(record.key, 3)  # the next run retries it
+
+
+@pytest.mark.parametrize("command", [RUN, ("suite", "quick"),
+                                     ("study", str(TINY_STUDY), "--profile", "tiny")])
+def test_a_dry_run_counts_the_workers_the_run_would_start(
+        four_gpus, monkeypatch: pytest.MonkeyPatch, cli_in_process, tmp_path: Path,
+        command) -> None:
+    """--dry-run estimates for K workers on each GPU of --device, on that device."""
+    import toytasks.dryrun as dryrun
+
+    asked: list[tuple[int, set[str]]] = []
+
+    def fake_dry_run(groups, workers, report=False):
+        asked.append((workers, {j.opts.device for g in groups for j in g.jobs}))
+        return "estimate"
+
+    monkeypatch.setattr(dryrun, "dry_run", fake_dry_run)
+    monkeypatch.setattr(dryrun, "render", str)
+    code, out, err = cli_in_process(*command, "--device", "cuda:1,cuda:2",
+                                    "--workers-per-device", "3", "--dry-run", "--out",
+                                    str(tmp_path / "o"))
+    assert code == 0, err
+    assert asked == [(6, {"cuda"})] and "dry run on 6 worker(s)" in err
+    assert out.strip() == "estimate" and not (tmp_path / "o").exists()

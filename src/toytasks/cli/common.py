@@ -124,6 +124,10 @@ device_options = stack(  # run, sweep, suite and study: where trials train (docs
 )
 tasks_dir_option = click.option("--tasks-dir", multiple=True,
                                 help="Extra folder of task TOML specs.")
+dry_run_option = click.option(
+    "--dry-run", is_flag=True,
+    help="Print the trials the search may train (fewest and most), their FLOPs and an "
+         "estimated wall time from a short calibration; train nothing, write nothing.")
 quiet_option = click.option("--quiet", "-q", is_flag=True, help="No progress lines on stderr.")
 output_options = stack(
     click.option("--out", type=click.Path(file_okay=False),
@@ -200,3 +204,16 @@ def _resume_command(root: Path) -> str:
     if "--out" not in args and not any(a.startswith("--out=") for a in args):
         args = [*args, "--out", str(root)]
     return "toytasks " + " ".join(shlex.quote(a) for a in args)
+
+
+def print_dry_run(groups: list, workers: int | Placement | None,
+                  report: bool = False) -> None:
+    """``--dry-run``: the estimate on stdout (``toytasks.dryrun``); ``workers`` as the run
+    would start them (a ``Placement``: on CUDA, at least one per GPU)."""
+    from toytasks.devices import Placement, local_workers
+    from toytasks.dryrun import dry_run, render
+
+    n = local_workers(workers if isinstance(workers, Placement) else Placement(workers))
+    say(f"toytasks {__version__}: dry run on {n} worker(s): timing a few training steps "
+        "per configuration...")
+    click.echo(render(dry_run(groups, n, report)))

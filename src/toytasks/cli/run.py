@@ -10,11 +10,13 @@ from toytasks.cli.common import (
     check_executor,
     cli_job,
     describe_workers,
+    dry_run_option,
     executor_options,
     interrupted,
     main,
     output_options,
     placement,
+    print_dry_run,
     say,
     search_options,
     split_assignments,
@@ -38,6 +40,7 @@ from toytasks.spec import load_spec, parse_assignments
               help="Train on a fixed set of N examples instead of fresh batches (0: fresh).")
 @search_options
 @executor_options
+@dry_run_option
 def run(task_name: str, arch: str | None, seeds: int | None, min_depth: int | None,
         max_depth: int | None, width: int | None, lr_text: str | None, steps: int | None,
         batch_size: int | None, assignments: tuple[str, ...], out: str | None,
@@ -45,7 +48,7 @@ def run(task_name: str, arch: str | None, seeds: int | None, min_depth: int | No
         gpu_memory_fraction: float | None, tasks_dir: tuple[str, ...], fmt: str,
         quiet: bool, diagnostics: bool, train_size: int, rule_name: str, search: str,
         exhaustive: bool, match_params: int | None, executor_kind: str = "local",
-        scheduler: str | None = None) -> None:
+        scheduler: str | None = None, dry_run: bool = False) -> None:
     """Train each architecture at increasing depth; print the minimal depth that solves."""
     from pathlib import Path
 
@@ -64,6 +67,11 @@ def run(task_name: str, arch: str | None, seeds: int | None, min_depth: int | No
                   diagnostics=diagnostics, train_size=train_size)
     where = placement(device, workers, workers_per_device, gpu_memory_fraction, executor_kind)
     opts = job.opts
+    if dry_run:
+        from toytasks.dryrun import Group
+
+        print_dry_run([Group(spec.name, [job], Path(out) if out else None)], where)
+        return
     store = ResultStore(Path(out) if out else default_out(spec.name))
     say(f"toytasks {__version__}: {spec.name}, archs {','.join(opts.archs)}, depths "
         f"{opts.min_depth}..{opts.max_depth}, {opts.seeds} seed(s), "
@@ -90,6 +98,7 @@ def run(task_name: str, arch: str | None, seeds: int | None, min_depth: int | No
 @output_options
 @search_options
 @executor_options
+@dry_run_option
 def sweep(task_name: str, vary: str, arch: str | None, seeds: int | None,
           min_depth: int | None, max_depth: int | None, width: int | None,
           lr_text: str | None, steps: int | None, batch_size: int | None,
@@ -97,7 +106,7 @@ def sweep(task_name: str, vary: str, arch: str | None, seeds: int | None,
           workers_per_device: int | None, gpu_memory_fraction: float | None,
           tasks_dir: tuple[str, ...], fmt: str, quiet: bool, rule_name: str, search: str,
           exhaustive: bool, match_params: int | None, executor_kind: str = "local",
-          scheduler: str | None = None) -> None:
+          scheduler: str | None = None, dry_run: bool = False) -> None:
     """Minimal depth at each value of one knob: rows architectures, columns values."""
     from pathlib import Path
 
@@ -122,6 +131,13 @@ def sweep(task_name: str, vary: str, arch: str | None, seeds: int | None,
                   device, rule_name, search, exhaustive, match_params, arch_knobs)
     where = placement(device, workers, workers_per_device, gpu_memory_fraction, executor_kind)
     opts = job.opts
+    if dry_run:
+        from toytasks.dryrun import Group
+        from toytasks.sweep import sweep_jobs
+
+        jobs = [j for _, j in sweep_jobs(spec, knob, values, opts, job.rule)]
+        print_dry_run([Group(f"sweep {knob}", jobs, Path(out) if out else None)], where)
+        return
     store = ResultStore(Path(out) if out else default_out(spec.name, "sweep"))
     say(f"toytasks {__version__}: sweep {spec.name} over {knob}={','.join(values)}, archs "
         f"{','.join(opts.archs)}, depths {opts.min_depth}..{opts.max_depth}, {opts.seeds} "

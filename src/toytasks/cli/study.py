@@ -12,9 +12,11 @@ from toytasks.cli.common import (
     csv_list,
     describe_workers,
     device_options,
+    dry_run_option,
     execute,
     main,
     placement,
+    print_dry_run,
     quiet_option,
     say,
     tasks_dir_option,
@@ -34,10 +36,11 @@ from toytasks.errors import ToytasksError
 @device_options
 @tasks_dir_option
 @quiet_option
+@dry_run_option
 def study(spec_name: str, profile: str, out: str | None, report_dir: str | None,
           only: str | None, workers: int | None, device: str, workers_per_device: int | None,
           gpu_memory_fraction: float | None, tasks_dir: tuple[str, ...],
-          quiet: bool) -> None:
+          quiet: bool, dry_run: bool = False) -> None:
     """Run a study spec (experiments/NAME.toml or a path) at a profile, then write its
     report: one section and one verdict per explanation (a)-(g)."""
     import time
@@ -57,6 +60,14 @@ def study(spec_name: str, profile: str, out: str | None, report_dir: str | None,
         raise ToytasksError(f"--only: '{unknown[0]}' is not a section of {spec.path} "
                             f"(valid: {', '.join(e.letter for e in spec.experiments)})")
     root = Path(out) if out else default_out("study", spec.name, profile, stamp=False)
+    if dry_run:
+        from toytasks.dryrun import Group
+
+        print_dry_run([Group(f"({e.letter})", on_device(e.jobs(), device),
+                             store_dir(root, e.letter))
+                       for e in spec.experiments if e.letter in letters],
+                      where, report=True)
+        return
     write_manifest(spec, root)
     say(f"toytasks {__version__}: study {spec.name}, profile {profile}, explanations "
         f"{','.join(letters)}, {describe_workers(where)}; results in {root}")

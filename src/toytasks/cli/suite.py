@@ -10,10 +10,12 @@ from toytasks.cli.common import (
     check_executor,
     describe_workers,
     device_options,
+    dry_run_option,
     execute,
     executor_options,
     main,
     placement,
+    print_dry_run,
     quiet_option,
     say,
     tasks_dir_option,
@@ -31,10 +33,12 @@ from toytasks.cli.common import (
               help="One table per task configuration, or one per architecture.")
 @quiet_option
 @executor_options
+@dry_run_option
 def suite(profile: str, out: str | None, workers: int | None, device: str,
           workers_per_device: int | None, gpu_memory_fraction: float | None,
           tasks_dir: tuple[str, ...], fmt: str, by: str, quiet: bool,
-          executor_kind: str = "local", scheduler: str | None = None) -> None:
+          executor_kind: str = "local", scheduler: str | None = None,
+          dry_run: bool = False) -> None:
     """Run every entry of a profile (profiles/NAME.toml or a path) into one results folder."""
     import time
     from pathlib import Path
@@ -50,6 +54,12 @@ def suite(profile: str, out: str | None, workers: int | None, device: str,
     check_executor(executor_kind, scheduler)
     where = placement(device, workers, workers_per_device, gpu_memory_fraction, executor_kind)
     prof = load_profile(profile, tasks_dir)
+    if dry_run:
+        from toytasks.dryrun import Group
+
+        print_dry_run([Group(prof.name, on_device(prof.jobs(), device),
+                             Path(out) if out else None)], where)
+        return
     store = ResultStore(Path(out) if out else default_out("suite", prof.name))
     say(f"toytasks {__version__}: profile {prof.name} ({len(prof.runs)} run(s), "
         f"{describe_workers(where, executor_kind)}); results in {store.root}")

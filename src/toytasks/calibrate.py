@@ -1,0 +1,113 @@
+"""Seconds per training step on this machine, from a few real steps: what a dry run's
+wall-time estimate rests on.
+
+A step's cost is not proportional to its FLOPs on small models (they are overhead-bound:
+docs/performance.md), so each configuration family (task and knobs, architecture, batch,
+device) is timed with the real trainer at its cheapest and its dearest trial, and the
+trials between are interpolated linearly in FLOPs per step. Each timing is the difference
+of two short runs (``SHORT`` and ``LONG`` steps), so model building and the held-out set
+cancel out.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Iterable
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+from toytasks.runner import step_flops
+from toytasks.trial import Trial
+
+SHORT = 2  # steps of the short timed run (build, held-out set, first steps)
+TARGET_S = 0.3  # the long run lasts about this long (more steps for cheap models) ...
+MAX_LONG = 40  # ... within these bounds
+MIN_LONG = 6
+REPEATS = 2  # each run is timed this often and the fastest kept (load comes and goes)
+# Evaluating n held-out samples costs about n / (3 * batch) training steps by FLOPs (a
+# forward is a third of forward + backward); measured 0.3-1.7x that (benchmarks/eval_cost.py).
+EVAL_FLOPS_RATIO = 3.0
+
+
+def family(trial: Trial) -> tuple[Any, ...]:
+    """Trials whose step cost differs only through depth and width."""
+    return (trial.generator, trial.knobs, trial.arch, trial.arch_knobs, trial.batch_size,
+            trial.device, trial.train_size > 0, trial.task_plugin, trial.arch_plugin)
+
+
+def timed_steps(trial: Trial, steps: int) -> float:
+    """Wall seconds of the real trainer running ``steps`` steps of ``trial``: no early stop
+    (a NaN threshold is never met), one held-out sample, no scheduled evaluation."""
+    from toytasks.train import train
+
+    probe = replace(trial, max_steps=steps, threshold=math.nan, patience=10**9,
+                    eval_every=10**9, test_size=1, diagnostics=False)
+    start = time.perf_counter()
+    train(probe)
+    return time.perf_counter() - start
+
+
+def seconds_per_step(trial: Trial) -> float:
+    """The marginal cost of one training step: the fastest of ``REPEATS`` short and long
+    runs, differenced (the long run sized to about ``TARGET_S``); falls back to the long
+    run's average when load makes the difference meaningless."""
+    short = timed_steps(trial, SHORT)
+    long_steps = int(min(MAX_LONG, max(MIN_LONG, SHORT + TARGET_S * SHORT / short)))
+    repeats = REPEATS if short < TARGET_S else 1
+    short = min([short] + [timed_steps(trial, SHORT) for _ in range(repeats - 1)])
+    long = min(timed_steps(trial, long_steps) for _ in range(repeats))
+    marginal = (long - short) / (long_steps - SHORT)
+    return marginal if marginal > 0 else long / long_steps
+
+
+def pool_start_seconds() -> float:
+    """Seconds for a fresh interpreter to import what a worker imports (``executor``)."""
+    import subprocess
+    import sys
+
+    start = time.perf_counter()
+    subprocess.run([sys.executable, "-c", "import toytasks.train"], check=False,
+                   capture_output=True)
+    return time.perf_counter() - start
+
+
+@dataclass
+class Calibration:
+    """Measured (FLOPs per step, seconds per step) points per family."""
+
+    points: dict[tuple[Any, ...], list[tuple[float, float]]] = field(default_factory=dict)
+    seconds: float = 0.0  # time spent measuring
+    timed: int = 0  # configurations timed
+
+    def measure(self, trials: Iterable[Trial]) -> None:
+        """Time the cheapest and the dearest trial of every family not measured yet."""
+        start = time.perf_counter()
+        families: dict[tuple[Any, ...], list[Trial]] = {}
+        for trial in trials:
+            if family(trial) not in self.points:
+                families.setdefault(family(trial), []).append(trial)
+        for key, members in families.items():
+            by_cost = sorted(members, key=step_flops)
+            ends = [by_cost[0]] if step_flops(by_cost[0]) == step_flops(by_cost[-1]) \
+                else [by_cost[0], by_cost[-1]]
+            self.points[key] = [(step_flops(t), seconds_per_step(t)) for t in ends]
+            self.timed += len(ends)
+        self.seconds += time.perf_counter() - start
+
+    def step_seconds(self, trial: Trial) -> float:
+        """Seconds per training step of ``trial``: linear in FLOPs between its family's
+        timed points (never below the cheaper one)."""
+        points = self.points.get(family(trial))
+        if points is None:
+            self.measure([trial])
+            points = self.points[family(trial)]
+        if len(points) == 1:
+            return points[0][1]
+        (f0, s0), (f1, s1) = points
+        slope = max(0.0, (s1 - s0) / (f1 - f0))
+        return s0 + slope * (step_flops(trial) - f0)
+
+    def eval_seconds(self, trial: Trial) -> float:
+        """One held-out evaluation of ``trial.test_size`` samples, by the FLOPs ratio."""
+        return self.step_seconds(trial) * trial.test_size / (EVAL_FLOPS_RATIO * trial.batch_size)
