@@ -3,11 +3,11 @@
 Today `lstm`/`gru` call ``nn.LSTM``/``nn.GRU`` (``RecurrentStack.features``): on CPU the LSTM
 runs oneDNN's fused kernel (``torch.backends.mkldnn`` on, the default) and the GRU PyTorch's
 native C++ loop over cells. Each alternative below computes the same layer from the same
-weights; for each the benchmark prints forward + backward steps/s (batch 32, width 32, one
-layer, one thread), the speed-up over today's path, and the largest absolute difference of
-its outputs and of its gradients (inputs and every weight) from today's. "exact" means both
-are 0.0, i.e. bit-identical: only such a path may replace today's, because results and
-baselines must not move.
+weights; for each the benchmark prints forward + backward steps per CPU second (batch 32,
+width 32, one layer, one thread), the speed-up over today's path, and the largest absolute
+difference of its outputs and of its gradients (inputs and every weight) from today's.
+"exact" means both are 0.0, i.e. bit-identical: only such a path may replace today's,
+because results and baselines must not move.
 
 Paths: ``native`` (today), ``native-no-mkldnn`` (oneDNN off), ``cell-loop`` (a Python loop
 over ``torch.lstm_cell``/``torch.gru_cell``, what ``nn.LSTMCell`` runs), ``hoisted`` (the input
@@ -24,6 +24,7 @@ Usage: ``python -m benchmarks.recurrent_paths [--cells lstm,gru] [--lengths 1000
 from __future__ import annotations
 
 import argparse
+import time
 import warnings
 from collections.abc import Callable
 
@@ -238,7 +239,7 @@ def compare(cell: str, seq_len: int, repeats: int, paths: list[str]) -> dict[str
     runs = {name: fwd_bwd(PATHS[name], rnn, x) for name in usable}
     for run in runs.values():  # warm-up: the scripted loop is optimised on its second call
         run()
-    times = fastest_interleaved(runs, repeats)
+    times = fastest_interleaved(runs, repeats, time.process_time)  # CPU s: see common
     for name in usable:
         rows[name]["steps_s"] = 1.0 / times[name]
         rows[name]["speedup"] = times["native"] / times[name]

@@ -54,9 +54,27 @@ def test_plan_fits_the_case_budget(long_sequences) -> None:
     plan = long_sequences.plan
     assert plan(0.001, 20, 3, 6.0) == (20, 3)  # fast: the most steps and rounds asked for
     assert plan(0.1, 20, 3, 6.0) == (10, 3)    # 2 sides x 3 rounds x 10 steps x 0.1 s = 6 s
-    assert plan(1.0, 20, 3, 6.0) == (1, 3)     # one step a run, still 3 rounds
-    assert plan(2.0, 20, 3, 6.0) == (1, 1)     # fewer rounds before fewer than one step
-    assert plan(30.0, 20, 3, 6.0) == (1, 1)    # slower than the budget: one step, once
+    assert plan(0.5, 20, 3, 6.0) == (2, 3)     # two steps a run (one interval), 3 rounds
+    assert plan(1.0, 20, 3, 6.0) == (3, 1)     # rounds given up first, the rest goes to steps
+    assert plan(1.5, 20, 3, 6.0) == (2, 1)     # 2 sides x 1 round x 2 steps x 1.5 s = 6 s
+    assert plan(30.0, 20, 3, 6.0) == (2, 1)    # slower than the budget: two steps, once
+
+
+def test_step_seconds_is_the_fastest_interval_between_optimizer_steps(
+        long_sequences, monkeypatch) -> None:
+    import torch
+
+    clock = iter([10.0, 13.0, 14.5, 16.0])  # read once at the end of each optimizer step
+    monkeypatch.setattr(long_sequences, "CLOCK", lambda: next(clock))
+    param = torch.nn.Parameter(torch.zeros(1))
+    optimizer = torch.optim.SGD([param], lr=0.1)
+
+    def run() -> None:  # whatever happens before the first step is in no interval
+        for _ in range(4):
+            optimizer.step()
+
+    assert long_sequences.step_seconds(run) == 1.5
+    optimizer.step()  # the hook is gone once the run is timed: the clock is not read again
 
 
 def test_unknown_architecture_is_a_one_line_error(long_sequences, capsys) -> None:
