@@ -26,6 +26,7 @@ from torch.nn import functional as F
 
 from toytasks.models.conv import ConvStack, GatedCNN, ResidualCNN
 from toytasks.models.recurrent import LSTM, RecurrentStack
+from toytasks.train import FOREACH
 
 
 class PackedHead(nn.Module):
@@ -53,9 +54,14 @@ class PackedModel(nn.Module):
         return tensor.view(self.k, *tensor.shape[1:]) if name.startswith("head.") else \
             tensor.view(self.k, -1)
 
-    def unpack(self) -> list[dict[str, torch.Tensor]]:
-        """Seed k's parameters under the single model's names and shapes."""
+    def unpack(self, grads: bool = False) -> list[dict[str, torch.Tensor]]:
+        """Seed k's parameters (or their gradients) under the single model's names, shapes
+        and order."""
         raise NotImplementedError
+
+    @staticmethod
+    def _of(param: torch.Tensor, grads: bool) -> torch.Tensor:
+        return param.grad if grads else param.detach()
 
     def after_backward(self) -> None:
         """Hook between backward and the optimizer step (masking, for block-diagonal)."""
@@ -82,18 +88,28 @@ class PackedConv(PackedModel):
     def _conv(self, i: int, h: torch.Tensor) -> torch.Tensor:
         return self.convs[i](F.pad(h, (self.pads[i], 0)))
 
+    def _first(self, x: torch.Tensor) -> torch.Tensor:
+        """Layer 1 per seed, on each seed's own (batch, inputs, time) view: with few input
+        channels (1 here) the grouped kernel rounds differently from the single conv, and
+        this is the single model's exact path (the weight is a slice of the packed one)."""
+        conv, pad = self.convs[0], self.pads[0]
+        weights, biases = conv.weight.chunk(self.k), conv.bias.chunk(self.k)
+        return torch.cat([F.conv1d(F.pad(x[k].transpose(1, 2), (pad, 0)), weights[k],
+                                   biases[k], dilation=conv.dilation)
+                          for k in range(self.k)], dim=1)
+
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        k, b, t, n_in = x.shape
-        h = x.permute(1, 0, 3, 2).reshape(b, k * n_in, t)  # (batch, K*inputs, time)
+        k, b, t, _ = x.shape
+        h = self._first(x)  # (batch, K*channels, time)
         if self.residual:
-            h = self._conv(0, h)
             scale = 1.0 / max(1, self.depth - 1) ** 0.5
             for i in range(1, self.depth):
                 h = h + scale * self._conv(i, torch.relu(h))
             h = torch.relu(h)
         else:
             for i in range(self.depth):
-                h = self._conv(i, h)
+                if i:
+                    h = self._conv(i, h)
                 if self.gated:
                     a, g = h.view(b, k, -1, t).chunk(2, dim=2)
                     h = (torch.tanh(a) * torch.sigmoid(g)).reshape(b, -1, t)
@@ -102,15 +118,13 @@ class PackedConv(PackedModel):
         last = h[:, :, -self.output_steps:].reshape(b, k, -1, self.output_steps)
         return self.head(last.permute(1, 0, 3, 2))
 
-    def unpack(self) -> list[dict[str, torch.Tensor]]:
-        out: list[dict[str, torch.Tensor]] = [{} for _ in range(self.k)]
+    def unpack(self, grads: bool = False) -> list[dict[str, torch.Tensor]]:
+        out = [{"head.weight": self._of(self.head.weight, grads)[k],
+                "head.bias": self._of(self.head.bias, grads)[k]} for k in range(self.k)]
         for i, conv in enumerate(self.convs):
             for attr in ("weight", "bias"):
-                for k, part in enumerate(getattr(conv, attr).detach().chunk(self.k)):
+                for k, part in enumerate(self._of(getattr(conv, attr), grads).chunk(self.k)):
                     out[k][f"layers.{i}.conv.{attr}"] = part
-        for k in range(self.k):
-            out[k]["head.weight"] = self.head.weight.detach()[k]
-            out[k]["head.bias"] = self.head.bias.detach()[k]
         return out
 
 
@@ -162,15 +176,13 @@ class BlockDiagonalRNN(PackedModel):
                 if grad is not None:
                     grad.mul_(mask)
 
-    def unpack(self) -> list[dict[str, torch.Tensor]]:
-        out: list[dict[str, torch.Tensor]] = [{} for _ in range(self.k)]
+    def unpack(self, grads: bool = False) -> list[dict[str, torch.Tensor]]:
+        out = [{"head.weight": self._of(self.head.weight, grads)[k],
+                "head.bias": self._of(self.head.bias, grads)[k]} for k in range(self.k)]
         for name, param in self.rnn.named_parameters():
-            view = self.seed_view(name, param.detach())
+            view = self.seed_view(name, self._of(param, grads))
             for k in range(self.k):
                 out[k][f"rnn.{name}"] = view[k].reshape(-1, *view.shape[3:])
-        for k in range(self.k):
-            out[k]["head.weight"] = self.head.weight.detach()[k]
-            out[k]["head.bias"] = self.head.bias.detach()[k]
         return out
 
 
@@ -209,10 +221,11 @@ class BatchedLSTM(PackedModel):
             h = torch.stack(outs, dim=2)
         return self.head(h[:, :, -self.output_steps:])
 
-    def unpack(self) -> list[dict[str, torch.Tensor]]:
-        return [{**{f"rnn.{n}": getattr(self, n).detach()[k] for n in self.names},
-                 "head.weight": self.head.weight.detach()[k],
-                 "head.bias": self.head.bias.detach()[k]} for k in range(self.k)]
+    def unpack(self, grads: bool = False) -> list[dict[str, torch.Tensor]]:
+        return [{"head.weight": self._of(self.head.weight, grads)[k],
+                 "head.bias": self._of(self.head.bias, grads)[k],
+                 **{f"rnn.{n}": self._of(getattr(self, n), grads)[k] for n in self.names}}
+                for k in range(self.k)]
 
 
 METHODS = {"grouped-conv": PackedConv, "block-diagonal": BlockDiagonalRNN,
@@ -233,12 +246,17 @@ def packed_loss(objective, out: torch.Tensor, y: torch.Tensor) -> tuple[torch.Te
 
 
 def clip_per_seed_(model: PackedModel, max_norm: float) -> torch.Tensor:
-    """clip_grad_norm_ for each seed on its own (global norm over that seed's gradients)."""
-    params = [(n, p.grad) for n, p in model.named_parameters() if p.grad is not None]
-    views = [model.seed_view(n, g) for n, g in params]
-    norms = torch.stack([torch.linalg.vector_norm(v, dim=tuple(range(1, v.dim())))
-                         for v in views], dim=1)  # (K, params)
-    total = torch.linalg.vector_norm(norms, dim=1)
+    """clip_grad_norm_ for each seed on its own (global norm over that seed's gradients).
+
+    Each seed's norm is computed as clip_grad_norm_ computes it, on the single model's
+    tensors in its parameter order: a norm over a row of the packed tensor, or the
+    parameters in another order, sums in another order (measured: last-bit differences)."""
+    views = [model.seed_view(n, p.grad) for n, p in model.named_parameters()
+             if p.grad is not None]
+    total = torch.stack([  # dicts keep the single model's parameter order
+        torch.nn.utils.get_total_norm([g.contiguous() for g in seed.values()],
+                                      foreach=FOREACH)
+        for seed in model.unpack(grads=True)])
     coef = torch.clamp(max_norm / (total + 1e-6), max=1.0)
     with torch.no_grad():
         for v in views:
