@@ -142,21 +142,41 @@ def determinism(s: Setup, method: str) -> Determinism:
     return Determinism(loss_diff == 0.0 and param_diff == 0.0, loss_diff, param_diff, repeatable)
 
 
+SCAN_WIDTHS = (8, 16, 24, 32, 48, 64)
+
+
+def width_scan(arch: str, depth: int, method: str, widths, k: int, steps: int
+               ) -> tuple[list[int], list[int]]:
+    """(widths where the packed run is bit-identical after ``steps`` steps, widths where not):
+    bit-identity rests on the kernel library picking the same algorithm for the grouped
+    convolution as for the single one, which depends on the channel counts."""
+    same, differ = [], []
+    for width in widths:
+        exact = determinism(Setup(arch, depth, width, k, steps), method).identical
+        (same if exact else differ).append(width)
+    return same, differ
+
+
+def _listed(values: list[int]) -> str:
+    return " ".join(map(str, values)) or "-"
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="python -m benchmarks.packing_groups")
     parser.add_argument("--tiny", action="store_true", help="smoke run: width 4, 2 steps")
     parser.add_argument("--ks", default="4,8", help="seeds per pack, comma-separated")
     parser.add_argument("--widths", default="16,32", help="widths, comma-separated")
-    parser.add_argument("--steps", type=int, default=20, help="timed steps per repeat")
-    parser.add_argument("--repeats", type=int, default=5, help="interleaved timing rounds")
-    parser.add_argument("--check-steps", type=int, default=50,
+    parser.add_argument("--steps", type=int, default=10, help="timed steps per repeat")
+    parser.add_argument("--repeats", type=int, default=3, help="interleaved timing rounds")
+    parser.add_argument("--check-steps", type=int, default=30,
                         help="training steps before comparing packed and single runs")
     args = parser.parse_args(argv)
     ks = [int(v) for v in args.ks.split(",")]
     widths = [int(v) for v in args.widths.split(",")]
     steps, repeats, check_steps = args.steps, args.repeats, args.check_steps
+    scan_widths: tuple[int, ...] = SCAN_WIDTHS
     if args.tiny:
-        ks, widths, steps, repeats, check_steps = [2], [4], 2, 1, 3
+        ks, widths, steps, repeats, check_steps, scan_widths = [2], [4], 2, 1, 3, (4,)
     torch.set_num_threads(1)
     print(f"packing K seeds vs the K trained one after another (speed-up > 1 is faster), "
           f"cycle-pattern, batch {BATCH}, 1 thread, {steps} steps x {repeats} interleaved "
@@ -172,6 +192,12 @@ def main(argv: list[str] | None = None) -> None:
                 print(f"  {arch:9s} depth {depth:2d} width {width:2d} K {k}  {method:14s} "
                       f"eager {ms:5.2f} ms/seed-step  packed {ratio:4.2f}x  {exact}; "
                       f"packed rerun {'identical' if d.repeatable else 'DIFFERS'}", flush=True)
+    print(f"bit-identity by width, K {ks[0]}, after {check_steps} steps:")
+    for arch, depth, method in CASES:
+        if method == "grouped-conv":
+            same, differ = width_scan(arch, depth, method, scan_widths, ks[0], check_steps)
+            print(f"  {arch:9s} depth {depth:2d}: identical at widths {_listed(same)}; "
+                  f"differs at {_listed(differ)}", flush=True)
     print(f"({time.perf_counter() - start:.0f} s)")
 
 
