@@ -13,6 +13,12 @@ Three packings, each the same math as the K single-seed models (the tests check 
 * ``BatchedLSTM``: the K LSTMs' weights stacked (K, 4H, H) and stepped in Python with
   ``torch.baddbmm`` (PyTorch's composite LSTM, batched over seeds).
 
+Bit-identity with the single-seed runs (``benchmarks/packing_groups.py`` measures it): the
+grouped-conv packing reproduces them bit for bit at widths where oneDNN runs the grouped
+convolution with the same algorithm as the single one (so layer 1, with one input channel,
+runs per seed); the recurrent packings differ in the last bits (their matmuls have other
+shapes, or another cell implementation).
+
 Input is (K, batch, time, inputs), each seed its own batch; output (K, batch, steps,
 outputs). Every packed parameter has a seed axis reachable by ``seed_view`` (a view with
 the seed first), which per-seed gradient clipping uses.
