@@ -176,7 +176,10 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--repeats", type=int, default=3, help="interleaved timing rounds")
     parser.add_argument("--check-steps", type=int, default=30,
                         help="training steps before comparing packed and single runs")
+    parser.add_argument("--archs", default="", help="only these architectures, comma-separated")
+    parser.add_argument("--no-scan", action="store_true", help="skip the bit-identity width scan")
     args = parser.parse_args(argv)
+    cases = [c for c in CASES if not args.archs or c[0] in args.archs.split(",")]
     ks = [int(v) for v in args.ks.split(",")]
     widths = [int(v) for v in args.widths.split(",")]
     steps, repeats, check_steps = args.steps, args.repeats, args.check_steps
@@ -188,7 +191,7 @@ def main(argv: list[str] | None = None) -> None:
           f"cycle-pattern, batch {BATCH}, 1 thread, {steps} steps x {repeats} interleaved "
           f"repeats; determinism after {check_steps} steps")
     start = time.perf_counter()
-    for arch, depth, method in CASES:
+    for arch, depth, method in cases:
         for width in widths:
             for k in ks:
                 ms, ratio = speedup(Setup(arch, depth, width, k, steps), method, repeats)
@@ -198,12 +201,13 @@ def main(argv: list[str] | None = None) -> None:
                 print(f"  {arch:9s} depth {depth:2d} width {width:2d} K {k}  {method:14s} "
                       f"eager {ms:5.2f} ms/seed-step  packed {ratio:4.2f}x  {exact}; "
                       f"packed rerun {'identical' if d.repeatable else 'DIFFERS'}", flush=True)
-    print(f"bit-identity by width, K {ks[0]}, after {check_steps} steps:")
-    for arch, depth, method in CASES:
-        if method == "grouped-conv":
-            same, differ = width_scan(arch, depth, method, scan_widths, ks[0], check_steps)
-            print(f"  {arch:9s} depth {depth:2d}: identical at widths {_listed(same)}; "
-                  f"differs at {_listed(differ)}", flush=True)
+    scanned = [] if args.no_scan else [c for c in cases if c[2] == "grouped-conv"]
+    if scanned:
+        print(f"bit-identity by width, K {ks[0]}, after {check_steps} steps:")
+    for arch, depth, method in scanned:
+        same, differ = width_scan(arch, depth, method, scan_widths, ks[0], check_steps)
+        print(f"  {arch:9s} depth {depth:2d}: identical at widths {_listed(same)}; "
+              f"differs at {_listed(differ)}", flush=True)
     print(f"({time.perf_counter() - start:.0f} s)")
 
 
