@@ -22,6 +22,14 @@ shapes, or another cell implementation).
 Input is (K, batch, time, inputs), each seed its own batch; output (K, batch, steps,
 outputs). Every packed parameter has a seed axis reachable by ``seed_view`` (a view with
 the seed first), which per-seed gradient clipping uses.
+
+Not wired into the trainer (docs/performance.md, "Packing seeds"). If it were: a
+``train_pack(trials)`` takes trials that differ only in seed and returns the results ``train``
+would give each; it checks bit-identity for one step at the exact shapes first and falls
+back to unpacked training if they differ; held-out evaluation runs on each seed's unpacked
+model; a seed that stops early (solved, patience) leaves the pack, which is rebuilt with the
+others' parameters and Adam state (zeroing its gradients would let Adam's momentum move it);
+the runner groups pending trials whose identity differs only in seed.
 """
 
 from __future__ import annotations
