@@ -8,7 +8,8 @@ The step is the trainer's marginal step: (time of ``2 S`` steps - time of ``S`` 
 with held-out evaluation only at the last step, so the held-out set's generation and the
 final evaluation cancel and what is left is what a long run pays per step (its own batch
 generation included). Generation, short and long runs are timed interleaved, best of
-``REPEATS`` rounds, so load that comes and goes on a shared machine hits them alike.
+``REPEATS`` rounds, in CPU time (both are one-thread work: the trainer runs torch on one
+thread), so other processes on a shared machine change the ratio little.
 """
 
 from __future__ import annotations
@@ -65,7 +66,7 @@ def measure(task_name: str, knobs: dict[str, Any]) -> tuple[int, float, float]:
         "gen": lambda: [task.sample(batch, rng) for _ in range(BATCHES)],
         "short": lambda: _run(short),
         "long": lambda: _run(long),
-    }, repeats=REPEATS)
+    }, repeats=REPEATS, clock=time.process_time)
     return task.seq_len, best["gen"] / BATCHES, (best["long"] - best["short"]) / STEPS
 
 

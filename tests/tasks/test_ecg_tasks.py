@@ -148,7 +148,7 @@ def test_rendering_is_exact_with_truncated_waves(name):
 def test_render_refuses_beats_too_close_to_render_exactly():
     shapes = beat_shapes(75.0, 20.0)
     with pytest.raises(ValueError, match="too close"):
-        render(np.array([[0.0, 0.1]]), np.array([[0, 0]]), np.zeros((1, 4)), shapes)
+        render(np.array([[0.0, 0.1]]), np.array([[0, 0]]), np.zeros((1, 4)), shapes, 20.0)
 
 
 # --- ecg-ectopy ----------------------------------------------------------------------------
