@@ -142,14 +142,16 @@ def render(beat_times_s: np.ndarray, beat_kinds: np.ndarray, sample_times_s: np.
     # rounding) to past its end, clipped to the sequence: every sample the beat can reach.
     width = math.ceil(length * TABLE_STEP_S * sampling_hz) + 3
     reach = (beat_times_s + shapes.table_start_s - sample_times_s[:, :1]) * sampling_hz
-    first = np.floor(reach).astype(np.int64) - 1
+    first = np.floor(reach, out=reach).astype(np.int64)
+    first -= 1
     stop = np.minimum(first + width, t_len)
     np.maximum(first, 0, out=first)
-    count = np.maximum(stop - first, 0).ravel()  # samples per beat (flat: row, beat)
-    ends = np.cumsum(count)
+    stop -= first
+    count = np.maximum(stop, 0, out=stop).ravel()  # samples per beat (flat: row, beat)
+    ends = count.cumsum()
     # One (beat, sample) pair per reached sample, in (row, beat, sample) order: a ragged
     # arange, built in place to keep the temporaries few at clinical rates.
-    beat = np.repeat(np.arange(n * n_beats), count)
+    beat = np.arange(n * n_beats).repeat(count)
     sample = np.arange(int(ends[-1]) if n * n_beats else 0)
     first += (np.arange(n) * t_len)[:, None]  # flat index of (row, first sample)
     sample += (first.ravel() - (ends - count))[beat]
