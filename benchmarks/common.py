@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from dataclasses import replace
+from typing import Any
 
 import torch
 
@@ -51,10 +52,15 @@ def matmul_peak_gflops(size: int = 512, iterations: int = 40) -> float:
 
 
 def default_trial(task: str, arch: str, depth: int, width: int | None = None,
-                  steps: int = 200) -> Trial:
-    """A trial at the task's default sizes that never stops early (threshold unreachable)."""
+                  steps: int = 200, knobs: dict[str, Any] | None = None) -> Trial:
+    """A trial at the task's default sizes (``knobs`` overrides some) that never stops
+    early: the threshold is unreachable in the metric's direction (accuracy above 1, MSE
+    below 0), so a regression task runs all ``steps`` too."""
     spec = load_spec(task)
+    if knobs:
+        spec = spec.with_knobs(knobs)
     opts = default_options(spec)
     trial = trial_factory(spec, arch, opts)(depth, 0, spec.budget.lr)
-    return replace(trial, width=width or trial.width, max_steps=steps, threshold=2.0,
+    unreachable = 2.0 if spec.make_task().higher_is_better else -1.0
+    return replace(trial, width=width or trial.width, max_steps=steps, threshold=unreachable,
                    patience=10**6)

@@ -14,7 +14,7 @@ from toytasks.spec import load_spec
 from toytasks.tasks import GENERATORS
 from toytasks.tasks.ecg_ectopy import EcgEctopy
 from toytasks.tasks.ecg_rhythm import EcgRhythm
-from toytasks.tasks.ecg_signal import NORMAL, PVC, TRUNCATE, beat_shapes, render
+from toytasks.tasks.ecg_signal import NORMAL, PVC, TABLE_STEP_S, TRUNCATE, beat_shapes, render
 
 ECG = ("ecg-ectopy", "ecg-rhythm")
 QUIET = {"noise_std": 0.0, "baseline_wander": 0.0}
@@ -145,10 +145,35 @@ def test_rendering_is_exact_with_truncated_waves(name):
     assert np.abs(x[..., 0] - slow).max() < 1e-3
 
 
+@pytest.mark.parametrize("hz", [20.0, 250.0])
+def test_render_equals_every_beat_interpolated_at_every_sample_bit_for_bit(hz):
+    """The fast renderer visits only the samples each beat's table reaches; summing every
+    beat at every sample (beat order, plain table interpolation) gives the same bits."""
+    task = EcgEctopy(sampling_hz=hz)
+    rng = np.random.default_rng(3)
+    back, kinds, _ = task.place_beats(8, rng)
+    beat_times, beat_kinds = -back[:, ::-1], kinds[:, ::-1]
+    times = rng.uniform(0.2, 0.3, size=(8, 1)) - task._steps_before_end_s
+    shapes = task.shapes
+    length = shapes.table.shape[1]
+    slow = np.zeros(times.shape)
+    for b in range(beat_times.shape[1]):
+        dt = times - beat_times[:, b:b + 1]
+        pos = np.clip((dt - shapes.table_start_s) / TABLE_STEP_S, 0, length - 1)
+        left = np.minimum(pos.astype(np.int64), length - 2)
+        frac = pos - left
+        table = shapes.table[beat_kinds[:, b:b + 1]]  # (8, 1, L)
+        a = np.take_along_axis(table[:, 0], left, axis=1)
+        c = np.take_along_axis(table[:, 0], left + 1, axis=1)
+        slow += a * (1 - frac) + c * frac
+    fast = render(beat_times, beat_kinds, times, shapes, hz)
+    assert np.array_equal(fast, slow)
+
+
 def test_render_refuses_beats_too_close_to_render_exactly():
     shapes = beat_shapes(75.0, 20.0)
     with pytest.raises(ValueError, match="too close"):
-        render(np.array([[0.0, 0.1]]), np.array([[0, 0]]), np.zeros((1, 4)), shapes)
+        render(np.array([[0.0, 0.1]]), np.array([[0, 0]]), np.zeros((1, 4)), shapes, 20.0)
 
 
 # --- ecg-ectopy ----------------------------------------------------------------------------

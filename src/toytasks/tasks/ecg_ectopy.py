@@ -76,13 +76,17 @@ class EcgEctopy(EcgTask):
     def seq_len(self) -> int:
         return self.span_samples + self.samples(self.prefix_beats * self.rr_range_s[1])
 
+    def beats_needed(self) -> int:
+        return max(self.beats_to_cover(self.min_spacing_s()), self.n_normal + 2)
+
     def place_beats(self, n: int, rng: np.random.Generator,
                     ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         k = self.n_normal
-        n_beats = max(self.beats_to_cover(self.min_spacing_s()), k + 2)
+        n_beats = self.beats_per_sequence
         # intervals[:, j] = sinus time j minus sinus time j+1 (index 0 = the last beat).
         intervals = hrv_intervals(n, n_beats + 1, self.rr_s, self.hrv, rng)
-        sinus_back = np.concatenate([np.zeros((n, 1)), np.cumsum(intervals, axis=1)], axis=1)
+        sinus_back = np.zeros((n, n_beats + 2))
+        intervals.cumsum(axis=1, out=sinus_back[:, 1:])
         labels = rng.integers(0, 2, size=n)
         kinds = np.where(rng.random((n, n_beats)) < self.pvc_prob, PVC, NORMAL)
         kinds[:, 0] = PVC

@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 
@@ -52,7 +53,7 @@ NORMAL, PVC = 0, 1
 AA_SAMPLES = 12 ** -0.5  # anti-aliasing Gaussian (sd of a one-sample box), in samples
 TRUNCATE = 4.0  # each wave is cut at this many (effective) widths
 TABLE_STEP_S = 1e-4  # grid of the tabulated beat waveforms
-NEIGHBOURS = 2  # beats rendered on each side of a sample; exact while spacing > support / 2
+NEIGHBOURS = 2  # beats must lie more than max support / NEIGHBOURS apart (knob check)
 
 
 @dataclass(frozen=True)
@@ -78,7 +79,7 @@ class BeatShapes:
         # Interpolation in the table can reach one grid step past the last non-zero entry.
         return float(-lo[live].min()) + TABLE_STEP_S, float(hi[live].max()) + TABLE_STEP_S
 
-    @property
+    @cached_property
     def max_support_s(self) -> float:
         return max(max(self.support_s(k)) for k in (NORMAL, PVC))
 
@@ -120,40 +121,56 @@ def beat_shapes(heart_rate_bpm: float, sampling_hz: float, p_waves: bool = True)
 
 
 def render(beat_times_s: np.ndarray, beat_kinds: np.ndarray, sample_times_s: np.ndarray,
-           shapes: BeatShapes) -> np.ndarray:
+           shapes: BeatShapes, sampling_hz: float) -> np.ndarray:
     """ECG values (n, T) at ``sample_times_s`` (n, T) for beats at ``beat_times_s`` (n, B).
 
-    Beat times must be ascending along each row. Only the ``NEIGHBOURS`` beats on each
-    side of a sample are evaluated (cost O(n T), not O(n T B)); that is exact because
-    beats closer than half a support are refused here.
+    Each row of ``sample_times_s`` is a grid with step ``1 / sampling_hz``; beat times must
+    be ascending along each row. Every beat is evaluated only on the samples its table
+    spans (cost O(n B support), independent of how the beats overlap), and the values are
+    summed per sample with one ``bincount`` in beat order: the same sums, bit for bit, as
+    adding every beat's waveform at every sample (outside its table a beat adds exactly 0).
+    Beats closer than half a support are refused (the spacing every ECG task guarantees).
     """
     n, n_beats = beat_times_s.shape
+    t_len = sample_times_s.shape[1]
     if n_beats > 1 and n:
-        spacing = float(np.diff(beat_times_s, axis=1).min())
+        spacing = float((beat_times_s[:, 1:] - beat_times_s[:, :-1]).min())
         if NEIGHBOURS * spacing <= shapes.max_support_s:
             raise ValueError(f"beats {spacing:.3f} s apart are too close to render exactly")
-    # Index of the first beat after each sample, found per row with one flat searchsorted.
-    lo = min(float(beat_times_s.min()), float(sample_times_s.min())) if n else 0.0
-    hi = max(float(beat_times_s.max()), float(sample_times_s.max())) if n else 0.0
-    offset = (np.arange(n) * (hi - lo + 1.0))[:, None]
-    flat = np.searchsorted((beat_times_s - lo + offset).ravel(),
-                           (sample_times_s - lo + offset).ravel(), side="right")
-    after = flat.reshape(sample_times_s.shape) - np.arange(n)[:, None] * n_beats
     length = shapes.table.shape[1]
+    # Per beat, the samples from one before its table's start (a sample of margin for
+    # rounding) to past its end, clipped to the sequence: every sample the beat can reach.
+    width = math.ceil(length * TABLE_STEP_S * sampling_hz) + 3
+    reach = (beat_times_s + shapes.table_start_s - sample_times_s[:, :1]) * sampling_hz
+    first = np.floor(reach, out=reach).astype(np.int64)
+    first -= 1
+    stop = np.minimum(first + width, t_len)
+    np.maximum(first, 0, out=first)
+    stop -= first
+    count = np.maximum(stop, 0, out=stop).ravel()  # samples per beat (flat: row, beat)
+    ends = count.cumsum()
+    # One (beat, sample) pair per reached sample, in (row, beat, sample) order: a ragged
+    # arange, built in place to keep the temporaries few at clinical rates.
+    beat = np.arange(n * n_beats).repeat(count)
+    sample = np.arange(int(ends[-1]) if n * n_beats else 0)
+    first += (np.arange(n) * t_len)[:, None]  # flat index of (row, first sample)
+    sample += (first.ravel() - (ends - count))[beat]
+    pos = sample_times_s.ravel()[sample]  # (t - beat - table start) / step, clipped
+    pos -= beat_times_s.ravel()[beat]
+    pos -= shapes.table_start_s
+    pos /= TABLE_STEP_S
+    np.minimum(np.maximum(pos, 0, out=pos), length - 1, out=pos)
+    left = pos.astype(np.int64)
+    np.minimum(left, length - 2, out=left)
+    frac = pos
+    frac -= left
+    left += (beat_kinds.ravel() * length)[beat]
     table = shapes.table.ravel()
-    out = np.zeros(sample_times_s.shape)
-    for shift in range(-NEIGHBOURS, NEIGHBOURS):
-        idx = after + shift
-        valid = (idx >= 0) & (idx < n_beats)
-        safe = np.clip(idx, 0, n_beats - 1)
-        dt = sample_times_s - np.take_along_axis(beat_times_s, safe, axis=1)
-        pos = np.clip((dt - shapes.table_start_s) / TABLE_STEP_S, 0, length - 1)
-        left = np.minimum(pos.astype(np.int64), length - 2)
-        frac = pos - left
-        base = np.take_along_axis(beat_kinds, safe, axis=1) * length + left
-        value = table[base] * (1 - frac) + table[base + 1] * frac
-        out += np.where(valid, value, 0.0)
-    return out
+    value = table[left] * (1 - frac)  # linear interpolation: a(1 - f) + b f
+    left += 1
+    frac *= table[left]
+    value += frac
+    return np.bincount(sample, weights=value, minlength=n * t_len).reshape(n, t_len)
 
 
 def hrv_intervals(n: int, count: int, rr_s: np.ndarray | float, hrv: float,
@@ -164,7 +181,7 @@ def hrv_intervals(n: int, count: int, rr_s: np.ndarray | float, hrv: float,
     phase per sequence) plus half uniform noise, so it never leaves [-hrv, hrv]: the tasks
     rely on that bound to prove their blind windows.
     """
-    rr = np.broadcast_to(np.asarray(rr_s, dtype=float).reshape(-1, 1), (n, 1))
+    rr = np.asarray(rr_s, dtype=float).reshape(-1, 1)  # (n, 1) or (1, 1)
     breath_hz = rng.uniform(0.15, 0.35, size=(n, 1))
     phase = rng.uniform(0, 2 * np.pi, size=(n, 1))
     beats = np.arange(count)[None, :]
@@ -175,13 +192,20 @@ def hrv_intervals(n: int, count: int, rr_s: np.ndarray | float, hrv: float,
 
 def add_baseline_and_noise(ecg: np.ndarray, sample_times_s: np.ndarray, wander: float,
                            noise_std: float, rng: np.random.Generator) -> np.ndarray:
-    """Respiratory baseline wander (0.15-0.4 Hz, amplitude ``wander``) and white noise."""
+    """Respiratory baseline wander (0.15-0.4 Hz, amplitude ``wander``) and white noise.
+
+    Computed in place on one new array (``ecg + wander sin(...) + noise``, the same values
+    bit for bit): fewer large temporaries is most of the speed at clinical rates."""
     n = len(ecg)
     freq = rng.uniform(0.15, 0.4, size=(n, 1))
     phase = rng.uniform(0, 2 * np.pi, size=(n, 1))
-    out = ecg + wander * np.sin(2 * np.pi * freq * sample_times_s + phase)
+    out = np.multiply(2 * np.pi * freq, sample_times_s)
+    out += phase
+    np.sin(out, out=out)
+    out *= wander
+    out += ecg
     if noise_std > 0:
-        out = out + rng.normal(0.0, noise_std, size=ecg.shape)
+        out += rng.normal(0.0, noise_std, size=ecg.shape)
     return out
 
 
@@ -266,22 +290,39 @@ class EcgTask(Task):
         return 0.5
 
     def sample(self, n: int, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
-        x, y, _ = self.sample_annotated(n, rng)
+        x, y, _, _, _ = self._draw(n, rng)
         return x, y
 
     def sample_annotated(self, n: int, rng: np.random.Generator,
                          ) -> tuple[np.ndarray, np.ndarray, Beats]:
         """Like ``sample`` (same draws), plus where each beat was placed and of what kind."""
+        x, y, back, kinds, end_s = self._draw(n, rng)
+        return x, y, Beats(r_peak_s=-back[:, ::-1] - end_s, kinds=kinds[:, ::-1].copy())
+
+    def _draw(self, n: int, rng: np.random.Generator) -> tuple[np.ndarray, ...]:
+        """x, y, the beats as ``place_beats`` put them, and each row's last sample time."""
         back, kinds, labels = self.place_beats(n, rng)
         lo, hi = self.tail_range_s
         tail = rng.uniform(lo, hi, size=(n, 1))
-        steps = np.arange(self.seq_len)[None, :]
-        times = tail - (self.seq_len - 1 - steps) / self.sampling_hz  # last R peak at 0
-        ecg = render(-back[:, ::-1], kinds[:, ::-1], times, self.shapes)
+        times = tail - self._steps_before_end_s  # last R peak at 0
+        ecg = render(-back[:, ::-1], kinds[:, ::-1], times, self.shapes, self.sampling_hz)
         ecg = add_baseline_and_noise(ecg, times, self.baseline_wander, self.noise_std, rng)
         x = np.ascontiguousarray(ecg.astype(np.float32)[:, :, None])
-        beats = Beats(r_peak_s=-back[:, ::-1] - times[:, -1:], kinds=kinds[:, ::-1].copy())
-        return x, labels.astype(np.int64)[:, None], beats
+        return x, labels.astype(np.int64)[:, None], back, kinds, times[:, -1:]
+
+    @cached_property
+    def _steps_before_end_s(self) -> np.ndarray:
+        """(1, T): seconds from each sample to the last one (fixed by the knobs)."""
+        steps = np.arange(self.seq_len)[None, :]
+        return (self.seq_len - 1 - steps) / self.sampling_hz
+
+    @cached_property
+    def beats_per_sequence(self) -> int:
+        """Beats ``place_beats`` draws per sequence (fixed by the knobs)."""
+        return self.beats_needed()
+
+    def beats_needed(self) -> int:
+        raise NotImplementedError
 
     def place_beats(self, n: int, rng: np.random.Generator,
                     ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
