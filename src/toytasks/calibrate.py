@@ -81,32 +81,39 @@ class Calibration:
     timed: int = 0  # configurations timed
 
     def measure(self, trials: Iterable[Trial]) -> None:
-        """Time the cheapest and the dearest trial of every family not measured yet."""
+        """Time, per family, the cheapest and the dearest of ``trials`` wherever they lie
+        outside the FLOPs range already timed (a family met again at other depths or
+        widths gets new points, not the old ones stretched)."""
         start = time.perf_counter()
         families: dict[tuple[Any, ...], list[Trial]] = {}
         for trial in trials:
-            if family(trial) not in self.points:
-                families.setdefault(family(trial), []).append(trial)
+            families.setdefault(family(trial), []).append(trial)
         for key, members in families.items():
+            points = self.points.setdefault(key, [])
             by_cost = sorted(members, key=step_flops)
-            ends = [by_cost[0]] if step_flops(by_cost[0]) == step_flops(by_cost[-1]) \
-                else [by_cost[0], by_cost[-1]]
-            self.points[key] = [(step_flops(t), seconds_per_step(t)) for t in ends]
-            self.timed += len(ends)
+            for trial in {id(t): t for t in (by_cost[0], by_cost[-1])}.values():
+                flops = step_flops(trial)
+                if points and points[0][0] <= flops <= points[-1][0]:
+                    continue
+                points.append((flops, seconds_per_step(trial)))
+                points.sort()
+                self.timed += 1
         self.seconds += time.perf_counter() - start
 
     def step_seconds(self, trial: Trial) -> float:
-        """Seconds per training step of ``trial``: linear in FLOPs between its family's
-        timed points (never below the cheaper one)."""
+        """Seconds per training step of ``trial``: piecewise linear in FLOPs between its
+        family's timed points (a trial outside them is timed first)."""
+        flops = step_flops(trial)
         points = self.points.get(family(trial))
-        if points is None:
+        if not points or not points[0][0] <= flops <= points[-1][0]:
             self.measure([trial])
             points = self.points[family(trial)]
         if len(points) == 1:
             return points[0][1]
-        (f0, s0), (f1, s1) = points
-        slope = max(0.0, (s1 - s0) / (f1 - f0))
-        return s0 + slope * (step_flops(trial) - f0)
+        i = next((i for i in range(1, len(points)) if flops <= points[i][0]), len(points) - 1)
+        (f0, s0), (f1, s1) = points[i - 1], points[i]
+        slope = max(0.0, (s1 - s0) / (f1 - f0)) if f1 > f0 else 0.0
+        return s0 + slope * (flops - f0)
 
     def eval_seconds(self, trial: Trial) -> float:
         """One held-out evaluation of ``trial.test_size`` samples, by the FLOPs ratio."""

@@ -166,3 +166,24 @@ def test_cli_dry_run_trains_nothing_and_writes_nothing(cli_in_process, tmp_path:
         assert code == 0, stderr
         assert "trials to train:" in stdout and "nothing was trained or written" in stdout
         assert not out.exists()
+
+
+def test_a_family_met_again_at_other_depths_is_timed_there_not_stretched(monkeypatch) -> None:
+    import toytasks.calibrate as calibrate
+
+    timed: list[int] = []
+
+    def fake_seconds(trial):  # a step costs 1 ms per layer
+        timed.append(trial.depth)
+        return 1e-3 * trial.depth
+
+    monkeypatch.setattr(calibrate, "seconds_per_step", fake_seconds)
+    make = runner_module.trial_factory(tiny_spec(), "cnn", job().opts)
+    cal = Calibration()
+    cal.measure([make(1, 0, 3e-3)])  # a job at one fixed depth: one point
+    assert cal.step_seconds(make(1, 0, 3e-3)) == pytest.approx(1e-3) and timed == [1]
+    assert cal.step_seconds(make(8, 0, 3e-3)) == pytest.approx(8e-3)  # outside: timed
+    assert timed == [1, 8]
+    cal.measure([make(4, 0, 3e-3), make(16, 0, 3e-3)])  # 4 lies inside, 16 outside
+    assert timed == [1, 8, 16] and cal.timed == 3
+    assert cal.step_seconds(make(12, 0, 3e-3)) == pytest.approx(12e-3, rel=0.05)
