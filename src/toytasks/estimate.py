@@ -207,6 +207,13 @@ def likely(job: Job) -> Solves:
     return lambda t: t.depth >= first[t.arch]
 
 
+def trial_seconds(trial: Trial, steps: int, calibration: Calibration) -> float:
+    """A trial of ``steps`` steps: its one-off cost (which includes one evaluation), its
+    steps, and its other scheduled evaluations."""
+    return (calibration.overhead_seconds(trial) + steps * calibration.step_seconds(trial)
+            + steps // trial.eval_every * calibration.eval_seconds(trial))
+
+
 # --- the estimate ---------------------------------------------------------------------------
 
 @dataclass(frozen=True)
@@ -245,14 +252,10 @@ def estimate_job(job: Job, workers: int, known: dict[str, bool],
     calibration.measure(t for t, _ in replay([job], likely(job), workers, known).trained)
 
     def seconds(trial: Trial, solved: bool) -> float:
-        steps = likely_steps(trial, solved)
-        evals = steps // trial.eval_every + 1
-        return steps * calibration.step_seconds(trial) + evals * calibration.eval_seconds(trial)
+        return trial_seconds(trial, likely_steps(trial, solved), calibration)
 
     def full(trial: Trial, solved: bool) -> float:
-        evals = trial.max_steps // trial.eval_every + 1
-        return (trial.max_steps * calibration.step_seconds(trial)
-                + evals * calibration.eval_seconds(trial))
+        return trial_seconds(trial, trial.max_steps, calibration)
 
     guess = replay([job], likely(job), workers, known, seconds)
     by_arch = {arch: s for arch, s in zip(job.opts.archs, most_jobs, strict=True)}

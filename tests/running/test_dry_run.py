@@ -87,6 +87,7 @@ def test_the_range_brackets_every_scenario_and_the_likely_one() -> None:
     cal = Calibration(points={}, seconds=0.0)
     cal.step_seconds = lambda t: 1e-3  # type: ignore[method-assign]
     cal.eval_seconds = lambda t: 1e-3  # type: ignore[method-assign]
+    cal.overhead_seconds = lambda t: 0.5  # type: ignore[method-assign]
     cal.measure = lambda trials: None  # type: ignore[method-assign]
     est = estimate_job(j, 1, {}, cal)
     assert est.fewest <= min(counts) and est.most >= max(counts)
@@ -106,6 +107,19 @@ def test_likely_scenario_starts_a_convolution_at_its_receptive_field_bound() -> 
     solves = likely(j)
     assert not solves(factory(bound - 1, 0, 3e-3)) and solves(factory(bound, 0, 3e-3))
     assert solves(runner_module.trial_factory(j.spec, "lstm", j.opts)(1, 0, 3e-3))
+
+
+def test_a_trials_seconds_are_its_overhead_steps_and_other_evaluations() -> None:
+    from toytasks.estimate import trial_seconds
+
+    trial = replace(runner_module.trial_factory(tiny_spec(), "lstm", job().opts)(1, 0, 3e-3),
+                    eval_every=100)
+    cal = Calibration()
+    cal.step_seconds = lambda t: 0.01  # type: ignore[method-assign]
+    cal.eval_seconds = lambda t: 0.2  # type: ignore[method-assign]
+    cal.overhead_seconds = lambda t: 1.0  # type: ignore[method-assign]
+    assert trial_seconds(trial, 250, cal) == pytest.approx(1.0 + 2.5 + 2 * 0.2)
+    assert trial_seconds(trial, 99, cal) == pytest.approx(1.0 + 0.99)
 
 
 def test_steps_model_at_its_boundaries() -> None:
@@ -135,6 +149,7 @@ def test_calibration_times_the_real_trainer_and_interpolates_in_flops() -> None:
     assert cal.timed == 2 and len(cal.points[family(shallow)]) == 2 and cal.seconds > 0
     s1, s3, s6 = (cal.step_seconds(make(d, 0, 3e-3)) for d in (1, 3, 6))
     assert 0 < s1 <= s3 <= s6
+    assert cal.overhead_seconds(shallow) > 0  # building the model and its held-out set
     assert cal.eval_seconds(shallow) == pytest.approx(
         s1 * shallow.test_size / (3 * shallow.batch_size))
 
@@ -175,7 +190,7 @@ def test_a_family_met_again_at_other_depths_is_timed_there_not_stretched(monkeyp
 
     def fake_seconds(trial):  # a step costs 1 ms per layer
         timed.append(trial.depth)
-        return 1e-3 * trial.depth
+        return 1e-3 * trial.depth, 0.1 * trial.depth
 
     monkeypatch.setattr(calibrate, "seconds_per_step", fake_seconds)
     make = runner_module.trial_factory(tiny_spec(), "cnn", job().opts)
@@ -187,3 +202,4 @@ def test_a_family_met_again_at_other_depths_is_timed_there_not_stretched(monkeyp
     cal.measure([make(4, 0, 3e-3), make(16, 0, 3e-3)])  # 4 lies inside, 16 outside
     assert timed == [1, 8, 16] and cal.timed == 3
     assert cal.step_seconds(make(12, 0, 3e-3)) == pytest.approx(12e-3, rel=0.05)
+    assert cal.overhead_seconds(make(12, 0, 3e-3)) == pytest.approx(1.2, rel=0.05)
