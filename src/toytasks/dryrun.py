@@ -15,11 +15,13 @@ from pathlib import Path
 from tabulate import tabulate
 
 from toytasks.calibrate import Calibration, pool_start_seconds
-from toytasks.estimate import JobEstimate, estimate_job, likely, replay
+from toytasks.estimate import JobEstimate, estimate_job
 from toytasks.plan import Job
 from toytasks.runner import MAX_STORED_ERRORS
 
-REPORT_S = 5.0  # a study's report with its figures (4-8 s measured for the quick profile)
+# A study's report with its figures: `time toytasks report DIR` on a quick-profile (a) folder
+# took 6-8 s, of which ~4 s are the interpreter and imports a dry run has already paid.
+REPORT_S = 5.0
 
 
 @dataclass(frozen=True)
@@ -68,8 +70,9 @@ def dry_run(groups: Sequence[Group], workers: int, report: bool = False) -> DryR
     for group in groups:
         known = stored_outcomes(group.store)
         for job in group.jobs:
-            estimates.append((group.name, estimate_job(job, workers, known, calibration)))
-            known |= {t.key: s for t, s in replay([job], likely(job), workers, known).trained}
+            estimate = estimate_job(job, workers, known, calibration)
+            estimates.append((group.name, estimate))
+            known |= {t.key: s for t, s in estimate.likely_trained}
     fixed = (len(groups) * pool_start_seconds() if workers > 1 else 0.0) + report * REPORT_S
     return DryRun(estimates, workers, calibration, fixed)
 

@@ -20,9 +20,10 @@ Wall time: each trial's duration is its expected steps times seconds per step me
 this machine (``toytasks.calibrate``); the replay schedules trials on ``workers`` the way the
 runner does (lowest seed first, dearest first). How many steps a trial runs is the one
 modelled quantity: solved trials stop after about ``SOLVED_EVALS`` held-out evaluations and
-unsolved ones after about ``UNSOLVED_PATIENCE`` times their patience (the medians and means
-of the 637 trials in the stores committed under experiments/ and docs/data/ were 95-170 and
-700-1,700 steps; docs/performance.md compares estimates with measured runs).
+unsolved ones after about ``UNSOLVED_PATIENCE`` times their patience (in the stores committed
+under experiments/ and docs/data/, medians and means of 95-213 steps for solved trials and
+700-1,731 for unsolved ones: ``python scripts/trial_steps.py``; docs/performance.md compares
+estimates with measured runs).
 """
 
 from __future__ import annotations
@@ -33,8 +34,8 @@ from dataclasses import dataclass, field, replace
 from functools import lru_cache
 
 from toytasks.calibrate import Calibration
-from toytasks.plan import Job, confirm_job
-from toytasks.runner import expected_cost, trial_factory
+from toytasks.plan import Job, confirm_job, deciding
+from toytasks.runner import priority, trial_factory
 from toytasks.search import DepthSearch, make_search
 from toytasks.solve import seed_outcomes
 from toytasks.summary import rf_bound
@@ -96,7 +97,7 @@ def _replay_job(job: Job, solves: Solves, workers: int, known: dict[str, bool],
     _schedule(searches, job, solves, workers, known, duration, out)
     if job.confirm and job.opts.search != "exhaustive":
         for search in searches:
-            for depth in _decisive_depths(search):
+            for depth in deciding(search.minimal_depth, search.verdicts):
                 if _counted(search, job, depth) < job.opts.seeds:
                     check = confirm_job(job, search.arch, depth)
                     _schedule(_searches(check), check, solves, workers, known, duration, out)
@@ -109,6 +110,7 @@ def _searches(job: Job) -> list[DepthSearch]:
             for arch in opts.archs]
 
 
+MAX_MEMO = 256
 _FACTORIES: dict[tuple[int, str], tuple[Job, Callable[[int, int, float], Trial]]] = {}
 
 
@@ -117,6 +119,8 @@ def _factory(job: Job, arch: str) -> Callable[[int, int, float], Trial]:
     same trials (and their keys) thousands of times."""
     held = _FACTORIES.get((id(job), arch))
     if held is None or held[0] is not job:
+        if len(_FACTORIES) >= MAX_MEMO:  # a long-lived process (the Python API) stays flat
+            _FACTORIES.clear()
         make = lru_cache(maxsize=None)(trial_factory(job.spec, arch, job.opts))
         held = _FACTORIES[(id(job), arch)] = (job, make)
     return held[1]
@@ -131,8 +135,7 @@ def _schedule(searches: list[DepthSearch], job: Job, solves: Solves, workers: in
     while True:
         fresh = _reuse(searches, known, out)
         free = workers - len(running)
-        ranked = sorted(fresh, key=lambda p: (p[1].seed, -expected_cost(
-            p[1], task.seq_len, task.n_inputs), p[1].arch))
+        ranked = sorted(fresh, key=lambda p: priority(p[1], task.seq_len, task.n_inputs))
         for search, trial in ranked[:max(0, free)]:
             search.started(trial)
             solved = solves(trial)
@@ -166,13 +169,6 @@ def _reuse(searches: list[DepthSearch], known: dict[str, bool], out: Replay
                 fresh.append((search, trial))
         if not progressed:
             return fresh
-
-
-def _decisive_depths(search: DepthSearch) -> list[int]:
-    """``plan.decisive_depths`` read from a search instead of a summary row."""
-    if search.minimal_depth is None:
-        return [max(search.verdicts)] if search.verdicts else []
-    return [d for d in (search.minimal_depth - 1, search.minimal_depth) if d in search.verdicts]
 
 
 def _counted(search: DepthSearch, job: Job, depth: int) -> int:
@@ -227,6 +223,7 @@ class JobEstimate:
     likely_seconds: float  # wall seconds on ``workers`` workers, likely scenario
     most_seconds: float  # the most-trials scenario, every trial run to its budget
     reused: int  # trials already stored (likely scenario)
+    likely_trained: tuple[tuple[Trial, bool], ...] = ()  # what the likely scenario trains
 
 
 def estimate_job(job: Job, workers: int, known: dict[str, bool],
@@ -261,4 +258,4 @@ def estimate_job(job: Job, workers: int, known: dict[str, bool],
     by_arch = {arch: s for arch, s in zip(job.opts.archs, most_jobs, strict=True)}
     worst = replay([job], lambda t: by_arch[t.arch](t), workers, known, full)
     return JobEstimate(job, lo, hi, flo, fhi, len(guess.trained), guess.seconds,
-                       worst.seconds, guess.reused)
+                       worst.seconds, guess.reused, tuple(guess.trained))

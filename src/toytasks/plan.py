@@ -11,7 +11,7 @@ seeds in order) and summarises what each job touched.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from concurrent.futures import Executor
 from dataclasses import dataclass, field, replace
 
@@ -85,9 +85,15 @@ def _rows(store: ResultStore, job: Job, keys: set[str]) -> list[Row]:
 def decisive_depths(row: Row) -> list[int]:
     """The cells that decide a row's minimal depth: that depth and the one below it (when
     trained), or the deepest depth tried when unsolved."""
-    if row.minimal_depth is None:
-        return [row.max_depth_tried]
-    return [d for d in (row.minimal_depth - 1, row.minimal_depth) if d in row.depths]
+    return deciding(row.minimal_depth, row.depths)
+
+
+def deciding(minimal_depth: int | None, trained: Collection[int]) -> list[int]:
+    """``decisive_depths`` from a minimal depth and the depths trained (a summary row's, or a
+    search's: ``toytasks.estimate`` replays confirmation from the search)."""
+    if minimal_depth is None:
+        return [max(trained)] if trained else []
+    return [d for d in (minimal_depth - 1, minimal_depth) if d in trained]
 
 
 def confirm_jobs(job: Job, rows: list[Row]) -> list[Job]:

@@ -85,6 +85,12 @@ def expected_cost(trial: Trial, seq_len: int, n_inputs: int) -> float:
                           trial.arch_knobs) * trial.max_steps
 
 
+def priority(trial: Trial, seq_len: int, n_inputs: int) -> tuple[int, float, str]:
+    """Submission order: lowest seed first (verdicts come early), then the dearest trial
+    (the last one does not run alone)."""
+    return trial.seed, -expected_cost(trial, seq_len, n_inputs), trial.arch
+
+
 def step_flops(trial: Trial) -> float:
     """FLOPs of one training step of ``trial`` (forward + backward over a batch)."""
     seq_len, n_inputs = _task_shape(trial.generator, trial.knobs)
@@ -160,8 +166,7 @@ def run(spec: TaskSpec, opts: RunOptions, rule: SolveRule, store: ResultStore,
         candidates, n_reused = _take_stored(searches, store, keys, opts.match_params)
         reused += n_reused
         free = (workers() if callable(workers) else workers) - len(running)
-        ranked = sorted(candidates, key=lambda p: (p[1].seed, -expected_cost(
-            p[1], task.seq_len, task.n_inputs), p[1].arch))
+        ranked = sorted(candidates, key=lambda p: priority(p[1], task.seq_len, task.n_inputs))
         for search, trial in (retry + ranked)[:max(0, free)]:
             search.started(trial)
             running[executor.submit(train, trial)] = (search, trial)

@@ -12,7 +12,7 @@ from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 from toytasks.errors import ToytasksError
-from toytasks.explanations.base import Explanation, Parts, check_arch
+from toytasks.explanations.base import Explanation, Parts, check_arch, conv_and_recurrent
 from toytasks.explanations.evidence import (
     EQUIVALENCE_MARGIN,
     INCONCLUSIVE,
@@ -88,8 +88,7 @@ class SamplingRate(Explanation):
 
     def parse(self, values: dict[str, Any], spec: TaskSpec,
               where: str) -> tuple[dict[str, Any], tuple[str, ...]]:
-        params: dict[str, Any] = {k: check_arch(values[k], k, where)
-                                  for k in ("conv", "recurrent")}
+        params: dict[str, Any] = conv_and_recurrent(values, where)
         params.update({k: check_int(values[k], k, where, (1, 256))
                        for k in ("shallow", "deep")})
         if params["shallow"] >= params["deep"]:

@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from toytasks.errors import ToytasksError
-from toytasks.explanations.base import Explanation, Parts, check_arch
+from toytasks.explanations.base import Explanation, Parts, conv_and_recurrent
 from toytasks.explanations.evidence import (
     EQUIVALENCE_MARGIN,
     INCONCLUSIVE,
@@ -54,8 +54,7 @@ class RhythmTiming(Explanation):
 
     def parse(self, values: dict[str, Any], spec: TaskSpec,
               where: str) -> tuple[dict[str, Any], tuple[str, ...]]:
-        params: dict[str, Any] = {k: check_arch(values[k], k, where)
-                                  for k in ("recurrent", "conv")}
+        params: dict[str, Any] = conv_and_recurrent(values, where)
         params["conv_depth"] = check_int(values["conv_depth"], "conv_depth", where, (1, 256))
         params["beside"] = [a for a in check_archs(values["beside"], "beside", where)
                             if a != params["recurrent"]]
