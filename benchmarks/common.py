@@ -9,10 +9,10 @@ from typing import Any
 
 import torch
 
-from toytasks.options import default_options
-from toytasks.runner import trial_factory
-from toytasks.spec import load_spec
-from toytasks.trial import Trial
+from toytasks.running.runner import trial_factory
+from toytasks.specs.options import default_options
+from toytasks.specs.spec import load_spec
+from toytasks.training.trial import Trial
 
 
 def best_of(fn, repeats: int = 3) -> float:

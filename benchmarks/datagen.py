@@ -22,8 +22,8 @@ from typing import Any
 import numpy as np
 
 from benchmarks.common import default_trial, fastest_interleaved
-from toytasks.spec import available_specs, load_spec
-from toytasks.train import make_task, train
+from toytasks.specs.spec import available_specs, load_spec
+from toytasks.training.train import make_task, train
 
 ARCH_FOR_STEP = ("lstm", 1)  # a cheap model: the worst case for the generator's share
 TARGET = 0.05

@@ -13,9 +13,9 @@ import torch
 
 from benchmarks.common import fastest_interleaved
 from toytasks.models import build_model
-from toytasks.objective import Objective, evaluate
 from toytasks.tasks import get_generator
-from toytasks.train import held_out_set, train_rng
+from toytasks.training.objective import Objective, evaluate
+from toytasks.training.train import held_out_set, train_rng
 
 CASES = [("cnn", 8), ("lstm", 1), ("transformer", 2)]
 WIDTHS = (32, 64)

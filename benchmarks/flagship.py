@@ -13,8 +13,8 @@ from pathlib import Path
 
 
 def measure(task: str = "cycle-pattern", extra: list[str] | None = None) -> dict[str, float]:
-    from toytasks.store import ResultStore
-    from toytasks.summary import summarise
+    from toytasks.reading.store import ResultStore
+    from toytasks.reading.summary import summarise
 
     with tempfile.TemporaryDirectory() as tmp:
         out = Path(tmp) / "res"

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from benchmarks.common import best_of, default_trial, matmul_peak_gflops
 from toytasks.models import build_model
-from toytasks.train import make_task, train
+from toytasks.training.train import make_task, train
 
 CASES = [("cnn", 10), ("tcn", 4), ("rnn", 1), ("lstm", 1), ("gru", 1), ("transformer", 2)]
 

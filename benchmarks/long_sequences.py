@@ -5,7 +5,7 @@ toytasks' trainer against a raw PyTorch loop; then the LSTM/GRU recurrence paths
 Each case trains one architecture on xor-products with ``seq_len_samples = T`` (3 inputs a
 step, one label at the end; drawing a batch of T = 4,000 costs ~10 ms, small beside any
 step), batch 32, width 32, one thread, at a depth typical of its family (``DEPTHS``). The
-trainer side is the real ``toytasks.train.train`` (clipping, the loss and accuracy checks
+trainer side is the real ``toytasks.training.train.train`` (clipping, the loss and accuracy checks
 every step, one held-out evaluation at the end); the raw side is
 ``benchmarks.trainer_overhead.raw_loop``, a hand-written loop over the same model,
 initialisation and data stream (Adam, no clipping).
@@ -44,8 +44,8 @@ from benchmarks import recurrent_paths, transformer_memory
 from benchmarks.common import default_trial
 from benchmarks.trainer_overhead import raw_loop
 from toytasks.models import ARCHITECTURES
-from toytasks.train import train
-from toytasks.trial import Trial
+from toytasks.training.train import train
+from toytasks.training.trial import Trial
 
 TASK, WIDTH = "xor-products", 32
 LENGTHS = [100, 1000, 4000]

@@ -40,7 +40,7 @@ from torch.nn import functional as F
 
 from toytasks.models.conv import ConvStack, GatedCNN, ResidualCNN
 from toytasks.models.recurrent import LSTM, RecurrentStack
-from toytasks.train import FOREACH
+from toytasks.training.train import FOREACH
 
 
 class PackedHead(nn.Module):

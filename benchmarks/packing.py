@@ -30,7 +30,7 @@ from torch.nn import functional as F
 from benchmarks.common import fastest_interleaved
 from toytasks.models import build_model
 from toytasks.tasks import get_generator
-from toytasks.train import train_rng
+from toytasks.training.train import train_rng
 
 K, BATCH, STEPS, REPEATS = 4, 32, 10, 3
 CASES = [("cnn", 4), ("lstm", 1)]

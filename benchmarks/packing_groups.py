@@ -1,7 +1,7 @@
 """Packing K seeds by grouped convolutions / batched recurrences, against K runs one after another.
 
-The baseline is the trainer's step (``toytasks.train``: forward, loss, backward, global-norm
-clipping at 1.0, foreach Adam) for each of the K seeds in turn, each seed its own model
+The baseline is the trainer's step (``toytasks.training.train``: forward, loss, backward,
+global-norm clipping at 1.0, foreach Adam) for each of the K seeds in turn, each seed its own model
 (``torch.manual_seed(seed)`` then ``build_model``) and its own batches (``train_rng(seed)``),
 one after another. The packed step computes the same K models as one module
 (``benchmarks/packed_models.py``): the loss is the sum of the K per-seed losses, gradients are
@@ -36,9 +36,9 @@ import torch
 from benchmarks.common import fastest_interleaved
 from benchmarks.packed_models import PackedModel, clip_per_seed_, pack, packed_loss
 from toytasks.models import build_model
-from toytasks.objective import Objective
 from toytasks.tasks import get_generator
-from toytasks.train import FOREACH, train_rng
+from toytasks.training.objective import Objective
+from toytasks.training.train import FOREACH, train_rng
 
 BATCH, LR, CLIP = 32, 3e-3, 1.0
 # (arch, depth, packing): conv archs by grouped convolutions; recurrent by both packings

@@ -23,14 +23,14 @@ from pathlib import Path
 
 from tabulate import tabulate
 
-from toytasks.executor import make_executor
-from toytasks.options import default_options
-from toytasks.plan import Job, run_job
-from toytasks.runner import trial_factory
-from toytasks.search import make_search
-from toytasks.spec import load_spec, parse_assignments
-from toytasks.store import ResultStore
-from toytasks.trial import TrialResult
+from toytasks.reading.store import ResultStore
+from toytasks.running.executor import make_executor
+from toytasks.running.plan import Job, run_job
+from toytasks.running.runner import trial_factory
+from toytasks.specs.options import default_options
+from toytasks.specs.spec import load_spec, parse_assignments
+from toytasks.training.search import make_search
+from toytasks.training.trial import TrialResult
 
 # Quick default: one receptive-field task and one memory task, three contrasting archs.
 QUICK = (
@@ -69,7 +69,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, help="results folder (kept; reused to resume)")
     args = parser.parse_args(argv)
 
-    from toytasks.spec import available_specs
+    from toytasks.specs.spec import available_specs
 
     suite = [(name, "") for name in sorted(available_specs())] if args.full else list(QUICK)
     root = args.out or Path(tempfile.mkdtemp(prefix="search-savings-"))

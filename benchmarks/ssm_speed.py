@@ -17,7 +17,7 @@ import argparse
 from dataclasses import replace
 
 from benchmarks.common import best_of, default_trial
-from toytasks.train import train
+from toytasks.training.train import train
 
 ARCHS = ["lstm", "s4d", "mamba", "linear-attention", "transformer"]
 LENGTHS = [100, 1000]

@@ -15,7 +15,7 @@ from torch.nn import functional as F
 
 from benchmarks.common import best_of, default_trial
 from toytasks.models import build_model
-from toytasks.train import make_task, train, train_rng
+from toytasks.training.train import make_task, train, train_rng
 
 CASES = [("cycle-pattern", "cnn", 8), ("cycle-pattern", "lstm", 1),
          ("cycle-pattern", "transformer", 2), ("copy-memory", "tcn", 4)]

@@ -29,7 +29,7 @@ from torch.nn import functional as F
 from toytasks.models import build_model
 from toytasks.models.transformer import HEADS
 from toytasks.tasks import get_generator
-from toytasks.train import train_rng
+from toytasks.training.train import train_rng
 
 DEPTH, WIDTH, BATCH = 2, 32, 32
 LENGTHS = [100, 1000, 4000]

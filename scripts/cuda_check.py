@@ -18,8 +18,8 @@ import time
 import torch
 
 from toytasks.models import ARCHITECTURES
-from toytasks.train import train
-from toytasks.trial import Trial, TrialResult
+from toytasks.training.train import train
+from toytasks.training.trial import Trial, TrialResult
 
 
 def trial(arch: str, device: str, **extra) -> Trial:

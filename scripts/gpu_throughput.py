@@ -52,9 +52,9 @@ class Measurement:
 
 def make_trials(seeds: int, steps: int, device: str) -> list:
     """The fixed set, made as `toytasks run` makes its trials (runner.trial_factory)."""
-    from toytasks.options import default_options
-    from toytasks.runner import trial_factory
-    from toytasks.spec import load_spec
+    from toytasks.running.runner import trial_factory
+    from toytasks.specs.options import default_options
+    from toytasks.specs.spec import load_spec
 
     spec = load_spec("cycle-pattern")
     opts = replace(default_options(spec), max_steps=steps, device=device, width=32,
@@ -75,8 +75,8 @@ def fingerprint(result) -> str:
 
 def measure(label: str, trials: list, workers: int, gpus: tuple[int, ...] = ()) -> Measurement:
     """Start a pool of ``workers`` (pinned round robin to ``gpus``), warm it, time the set."""
-    from toytasks.executor import make_executor
-    from toytasks.train import train
+    from toytasks.running.executor import make_executor
+    from toytasks.training.train import train
 
     start = time.perf_counter()
     executor = make_executor(workers, gpus)
@@ -155,8 +155,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"gpu_throughput: no CUDA GPU is available here (torch {torch.__version__}); "
               "nothing measured: run it on a machine with a GPU", file=sys.stderr)
         return 1
-    from toytasks.devices import check_device
-    from toytasks.executor import default_workers
+    from toytasks.running.devices import check_device
+    from toytasks.running.executor import default_workers
 
     check_device("cuda")  # cuBLAS's fixed workspace, before any CUDA call (workers inherit)
     gpus = tuple(range(torch.cuda.device_count()))

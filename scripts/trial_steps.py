@@ -1,5 +1,5 @@
 """How many steps trials really run, from the committed result stores: what the dry run's
-steps model (``toytasks.estimate.likely_steps``) rests on.
+steps model (``toytasks.cost.estimate.likely_steps``) rests on.
 
     python scripts/trial_steps.py            # stores under experiments/ and docs/data/
 """

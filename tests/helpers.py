@@ -5,10 +5,10 @@ from __future__ import annotations
 import math
 from pathlib import Path
 
-from toytasks.store import ResultStore
-from toytasks.summary import summarise
-from toytasks.table import render
-from toytasks.trial import SOLVED, UNSOLVED, Trial, TrialResult
+from toytasks.reading.store import ResultStore
+from toytasks.reading.summary import summarise
+from toytasks.reading.table import render
+from toytasks.training.trial import SOLVED, UNSOLVED, Trial, TrialResult
 
 VOLATILE = ("wall_s",)  # the only result field allowed to differ between two runs
 

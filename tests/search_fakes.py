@@ -6,9 +6,9 @@ from collections.abc import Callable
 
 import numpy as np
 
-from toytasks.search import DepthSearch
-from toytasks.spec import load_spec
-from toytasks.trial import SOLVED, UNSOLVED, Trial, TrialResult
+from toytasks.specs.spec import load_spec
+from toytasks.training.search import DepthSearch
+from toytasks.training.trial import SOLVED, UNSOLVED, Trial, TrialResult
 
 Outcome = Callable[[Trial], bool]
 

@@ -10,8 +10,8 @@ from __future__ import annotations
 import textwrap
 from pathlib import Path
 
-from toytasks.figures import task_examples
-from toytasks.spec import load_spec
+from toytasks.reading.figures import task_examples
+from toytasks.specs.spec import load_spec
 
 HERE = Path(__file__).resolve().parent
 NAMES = {

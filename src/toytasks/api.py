@@ -1,7 +1,6 @@
 """The Python API: ``toytasks.run``, ``toytasks.run_sweep``, ``toytasks.load``.
 
-(Not ``toytasks.sweep``: that name is the module ``toytasks.sweep``, which Python binds on
-the package as soon as anything imports it.)
+(The sweep function is ``run_sweep``: the public names never shadow a module.)
 
 The command line calls the same functions (``make_job``, ``execute``, ``run_job_in``), so
 a run from Python and the same run from the shell write identical results folders.
@@ -17,10 +16,13 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from toytasks.devices import Placement, check_device, local_workers, plan_workers
 from toytasks.errors import ToytasksError
 from toytasks.models import get_architecture
-from toytasks.options import (
+from toytasks.reading.store import ResultStore
+from toytasks.reading.summary import Row, summarise
+from toytasks.running.devices import Placement, check_device, local_workers, plan_workers
+from toytasks.running.plan import Job, run_job
+from toytasks.specs.options import (
     LR_MAX,
     arch_knob_triples,
     check_int,
@@ -28,14 +30,11 @@ from toytasks.options import (
     resolve,
     split_knobs,
 )
-from toytasks.plan import Job, run_job
-from toytasks.solve import get_rule
-from toytasks.spec import TaskSpec, load_spec
-from toytasks.store import ResultStore
-from toytasks.summary import Row, summarise
+from toytasks.specs.spec import TaskSpec, load_spec
+from toytasks.training.solve import get_rule
 
 if TYPE_CHECKING:
-    from toytasks.sweep import SweepPoint
+    from toytasks.reading.summary import SweepPoint
 
 T = TypeVar("T")
 Workers = int | Callable[[], int]
@@ -53,11 +52,11 @@ class Results:
     def table(self, format: str = "simple") -> str:
         """The table `toytasks run/sweep/table` prints, in any tabulate format."""
         if self.points:
-            from toytasks.table import render_sweep
+            from toytasks.reading.table import render_sweep
 
             archs = tuple(dict.fromkeys(r.arch for p in self.points for r in p.rows))
             return render_sweep(self.points, self.vary, archs, format)
-        from toytasks.table import render
+        from toytasks.reading.table import render
 
         return render(self.rows, format)
 
@@ -118,7 +117,7 @@ def open_executor(kind: str, scheduler: str | None, workers: int | Placement | N
                   say: Callable[[str], None] = lambda _: None) -> tuple[Executor, Workers]:
     """The executor and how many trials to keep in flight (a callable: asked each time).
     ``workers``: a count, or a ``Placement`` (the count and the GPUs to pin workers to)."""
-    from toytasks.executor import default_workers, make_executor
+    from toytasks.running.executor import default_workers, make_executor
 
     placement = workers if isinstance(workers, Placement) else Placement(workers)
     workers = placement.workers
@@ -127,7 +126,7 @@ def open_executor(kind: str, scheduler: str | None, workers: int | Placement | N
             raise ToytasksError("--scheduler needs --executor dask")
         n_workers = local_workers(placement)
         return make_executor(n_workers, placement.gpus, placement.memory_fraction), n_workers
-    from toytasks import cluster
+    from toytasks.running import cluster
 
     executor = cluster.start(scheduler, workers or (0 if scheduler else default_workers()),
                              say=say)
@@ -222,7 +221,7 @@ def run_sweep(task: str | TaskSpec, vary: str, arch: str | Sequence[str] | None 
               **options: Any) -> Results:
     """`toytasks sweep` from Python: ``vary`` is "KNOB=v1,v2,..." (or "ARCH.KNOB=...");
     the other arguments as for ``run``."""
-    from toytasks.sweep import parse_vary
+    from toytasks.running.sweep import parse_vary
 
     knob, values = parse_vary(vary)
     if knob in (knobs or {}):
@@ -243,8 +242,8 @@ def sweep_in(job: Job, knob: str, values: list[str], store: ResultStore,
              progress: Callable[[Any], None] | None = None,
              say: Callable[[str], None] = lambda _: None,
              on_interrupt: Callable[[], None] | None = None) -> list[SweepPoint]:
-    """A sweep into ``store``: what `toytasks sweep` and ``toytasks.sweep`` both do."""
-    from toytasks.sweep import run_sweep, sweep_jobs
+    """A sweep into ``store``: what `toytasks sweep` and ``toytasks.running.sweep`` both do."""
+    from toytasks.running.sweep import run_sweep, sweep_jobs
 
     sweep_jobs(job.spec, knob, values, job.opts, job.rule)  # validate every value first
     return execute(store, workers, lambda pool, limit: run_sweep(

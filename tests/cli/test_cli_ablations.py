@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from toytasks.store import ResultStore
+from toytasks.reading.store import ResultStore
 
 
 def test_list_names_what_each_ablation_isolates(cli):

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from toytasks.errors import ToytasksError
-from toytasks.matching import match_width, param_count
 from toytasks.models import ARCHITECTURES, build_model
+from toytasks.models.matching import match_width, param_count
 
 
 @pytest.mark.parametrize("arch", list(ARCHITECTURES))

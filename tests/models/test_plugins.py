@@ -6,8 +6,8 @@ import pytest
 
 from toytasks.errors import ToytasksError
 from toytasks.models import ARCHITECTURES, get_architecture
-from toytasks.preflight import check_architecture, check_task
-from toytasks.spec import load_spec
+from toytasks.running.preflight import check_architecture, check_task
+from toytasks.specs.spec import load_spec
 from toytasks.tasks import GENERATORS, get_generator
 
 FIX = "tests.plugin_fixtures"

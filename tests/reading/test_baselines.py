@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from toytasks.baselines import compare, compare_cell, load_baseline
 from toytasks.errors import ToytasksError
+from toytasks.reading.baselines import compare, compare_cell, load_baseline
 
 DATA = Path(__file__).resolve().parents[1] / "data"
 FIXTURE_STORE = DATA / "store"  # 24 real trial records (cycle-pattern, xor-products)
@@ -84,8 +84,8 @@ def test_solved_versus_unsolved_is_a_change_whatever_the_tolerance() -> None:
 def test_missing_new_and_reconfigured_cells_are_reported(tmp_path: Path, cli_in_process) -> None:
     path = write_fixture_baseline(tmp_path, cli_in_process)
     data = load_baseline(path)
-    from toytasks.store import ResultStore
-    from toytasks.summary import summarise
+    from toytasks.reading.store import ResultStore
+    from toytasks.reading.summary import summarise
 
     rows = summarise(ResultStore(FIXTURE_STORE, create=False).records())
     xor = next(t for t in data["tables"] if t["task"] == "xor-products")

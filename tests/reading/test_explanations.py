@@ -8,14 +8,14 @@ from pathlib import Path
 
 import pytest
 
-import toytasks.explanations as registry
+import toytasks.study.explanations as registry
 from toytasks.errors import ToytasksError
-from toytasks.explanations import EXPLANATIONS, Explanation
-from toytasks.report import judge
-from toytasks.study import load_study
+from toytasks.study.experiment import load_study
+from toytasks.study.explanations import EXPLANATIONS, Explanation
+from toytasks.study.report import judge
 
 NEW_MODULE = '''
-from toytasks.explanations.d_multiplication import Multiplication
+from toytasks.study.explanations.d_multiplication import Multiplication
 
 
 class Products(Multiplication):
@@ -43,12 +43,12 @@ def explanation_h(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Explanatio
     (tmp_path / "h_products.py").write_text(NEW_MODULE)
     (tmp_path / "notes.py").write_text("raise AssertionError('not an explanation module')\n")
     monkeypatch.setattr(registry, "__path__", [*registry.__path__, str(tmp_path)])
-    monkeypatch.delitem(sys.modules, "toytasks.explanations.h_products", raising=False)
+    monkeypatch.delitem(sys.modules, "toytasks.study.explanations.h_products", raising=False)
     found = registry._discover()
     assert list(found) == ["a", "b", "c", "d", "e", "f", "g", "h"]
     monkeypatch.setitem(EXPLANATIONS, "h", found["h"])
     yield found["h"]
-    sys.modules.pop("toytasks.explanations.h_products", None)
+    sys.modules.pop("toytasks.study.explanations.h_products", None)
 
 
 def test_a_new_explanation_is_one_file_that_studies_and_reports_pick_up(explanation_h,
@@ -75,10 +75,10 @@ def test_a_module_whose_letter_disagrees_with_its_file_name_is_an_error(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
     (tmp_path / "i_wrong.py").write_text(NEW_MODULE)  # defines letter "h"
     monkeypatch.setattr(registry, "__path__", [*registry.__path__, str(tmp_path)])
-    monkeypatch.delitem(sys.modules, "toytasks.explanations.i_wrong", raising=False)
+    monkeypatch.delitem(sys.modules, "toytasks.study.explanations.i_wrong", raising=False)
     with pytest.raises(RuntimeError, match="i_wrong defines letter 'h'"):
         registry._discover()
-    sys.modules.pop("toytasks.explanations.i_wrong", None)
+    sys.modules.pop("toytasks.study.explanations.i_wrong", None)
 
 
 def test_jobs_of_each_section_of_the_tiny_study():

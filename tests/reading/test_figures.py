@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from tests.helpers import make_trial
 
-from toytasks.figures import (
+from toytasks.reading.figures import (
     clopper_pearson,
     example_pair,
     grad_norm_by_layer,
@@ -15,10 +15,10 @@ from toytasks.figures import (
     success_vs_depth,
     task_examples,
 )
-from toytasks.store import ResultStore
-from toytasks.summary import summarise
+from toytasks.reading.store import ResultStore
+from toytasks.reading.summary import summarise
 from toytasks.tasks import get_generator
-from toytasks.train import train
+from toytasks.training.train import train
 
 matplotlib = pytest.importorskip("matplotlib")
 
@@ -107,18 +107,18 @@ def test_plot_command_without_matplotlib_is_a_one_line_error(cli, tmp_path):
 @pytest.fixture
 def drawn(monkeypatch):
     """The matplotlib figures handed to ``save`` (what is drawn, not only the file)."""
-    import toytasks.diagnostic_figures
-    import toytasks.figures
+    import toytasks.reading.diagnostic_figures
+    import toytasks.reading.figures
 
     figures = []
-    original = toytasks.figures.save
+    original = toytasks.reading.figures.save
 
     def keep(fig, path):
         figures.append(fig)
         return original(fig, path)
 
-    monkeypatch.setattr(toytasks.figures, "save", keep)
-    monkeypatch.setattr(toytasks.diagnostic_figures, "save", keep)
+    monkeypatch.setattr(toytasks.reading.figures, "save", keep)
+    monkeypatch.setattr(toytasks.reading.diagnostic_figures, "save", keep)
     return figures
 
 
@@ -128,7 +128,7 @@ def solved_rows():
     unsolved at depths 1-2."""
     from tests.search_fakes import fake_result
 
-    from toytasks.records import TrialRecord
+    from toytasks.reading.records import TrialRecord
 
     cells = {4: {"cnn": {1: "00", 2: "11", 3: "11"}, "lstm": {1: "11"},
                  "gru": {1: "00", 2: "00"}},

@@ -1,11 +1,12 @@
-"""Class-example figures (toytasks.figures; optional `[plots]` extra; skipped without it)."""
+"""Class-example figures (toytasks.reading.figures; optional `[plots]` extra; skipped
+without it)."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
 
-from toytasks.figures import class_examples, task_examples
+from toytasks.reading.figures import class_examples, task_examples
 from toytasks.tasks.ecg_ectopy import EcgEctopy
 
 pytest.importorskip("matplotlib")
@@ -33,11 +34,11 @@ def test_task_examples_writes_several_per_class_deterministically(tmp_path):
 def test_task_examples_draws_the_examples_and_the_theorys_windows(tmp_path, monkeypatch):
     """What is on the figure: each panel plots one drawn example (positives first), and
     the shaded windows sit where the task's span and blind window say."""
-    import toytasks.figures
+    import toytasks.reading.figures
 
     figures = []
-    original = toytasks.figures.save
-    monkeypatch.setattr(toytasks.figures, "save",
+    original = toytasks.reading.figures.save
+    monkeypatch.setattr(toytasks.reading.figures, "save",
                         lambda fig, path: figures.append(fig) or original(fig, path))
     task = EcgEctopy()
     task_examples(task, tmp_path / "e.png", per_class=2, seed=1,

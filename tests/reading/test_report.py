@@ -17,8 +17,8 @@ from pathlib import Path
 
 import pytest
 
-from toytasks.explanations import EXPLANATIONS, INCONCLUSIVE, NOT_SUPPORTED, SUPPORTED
-from toytasks.report import REPORT, load_sections, write_report
+from toytasks.study.explanations import EXPLANATIONS, INCONCLUSIVE, NOT_SUPPORTED, SUPPORTED
+from toytasks.study.report import REPORT, load_sections, write_report
 
 HERE = Path(__file__).resolve().parents[1]  # tests/
 FIXTURE = HERE / "data" / "study"

@@ -8,8 +8,8 @@ import pytest
 from tests.helpers import make_trial
 
 from toytasks.errors import ToytasksError
-from toytasks.store import ResultStore
-from toytasks.train import train
+from toytasks.reading.store import ResultStore
+from toytasks.training.train import train
 
 
 @pytest.fixture(scope="module")

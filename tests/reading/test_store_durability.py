@@ -14,14 +14,14 @@ from pathlib import Path
 
 import pytest
 
-from toytasks import runner
 from toytasks.errors import ToytasksError
-from toytasks.executor import InlineExecutor
-from toytasks.options import default_options
-from toytasks.plan import Job, run_job
-from toytasks.spec import load_spec
-from toytasks.store import TRIALS_FILE, ResultStore, provenance, read_jsonl
-from toytasks.trial import SOLVED, UNSOLVED, Trial, TrialResult
+from toytasks.reading.store import TRIALS_FILE, ResultStore, provenance, read_jsonl
+from toytasks.running import runner
+from toytasks.running.executor import InlineExecutor
+from toytasks.running.plan import Job, run_job
+from toytasks.specs.options import default_options
+from toytasks.specs.spec import load_spec
+from toytasks.training.trial import SOLVED, UNSOLVED, Trial, TrialResult
 
 FIXTURE_STORE = Path(__file__).resolve().parents[1] / "data" / "store"
 

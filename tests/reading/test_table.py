@@ -14,9 +14,9 @@ from pathlib import Path
 
 import pytest
 
-from toytasks.store import ResultStore
-from toytasks.summary import summarise
-from toytasks.table import latex_escape, render
+from toytasks.reading.store import ResultStore
+from toytasks.reading.summary import summarise
+from toytasks.reading.table import latex_escape, render
 
 CASES = [("latex", "task", "table.tex"), ("markdown", "task", "table.md"),
          ("csv", "task", "table.csv"), ("simple", "task", "table.txt"),
@@ -108,7 +108,7 @@ def test_empty_store_renders_nothing(tmp_path: Path, cli_in_process) -> None:
     ("multiplication", {"marks_anywhere": True}),
 ])
 def test_rf_bound_does_not_apply_without_a_blind_window(generator: str, knobs: dict) -> None:
-    from toytasks.summary import rf_bound, rf_bound_text
+    from toytasks.reading.summary import rf_bound, rf_bound_text
     from toytasks.tasks import get_generator
 
     blind = get_generator(generator)(**knobs).blind_samples
@@ -124,7 +124,7 @@ def test_table_says_n_a_for_the_rf_bound_of_a_task_without_a_blind_window(
         tmp_path: Path) -> None:
     import json
 
-    from toytasks.trial import config_hash
+    from toytasks.training.trial import config_hash
 
     lines = []
     for line in (FIXTURE_STORE / "trials.jsonl").read_text().splitlines():
@@ -143,7 +143,7 @@ def test_table_says_n_a_for_the_rf_bound_of_a_task_without_a_blind_window(
              ([c.strip() for c in line.strip("|").split("|")]
               for line in text.splitlines()[2:] if line.startswith("|"))}
     assert cells == {"cnn": "n/a", "lstm": "-"}
-    from toytasks.table import render_evidence
+    from toytasks.reading.table import render_evidence
     evidence = render_evidence(rows)
     assert "| cnn " in evidence and "| n/a " in evidence and ">= 1" not in text + evidence
 
@@ -153,8 +153,8 @@ def _record(depth: int, seed: int, solved: bool, search: str, metric: str = "acc
             commit: str = "abc1234def"):
     from tests.search_fakes import fake_result
 
-    from toytasks.records import TrialRecord
-    from toytasks.trial import Trial
+    from toytasks.reading.records import TrialRecord
+    from toytasks.training.trial import Trial
 
     generator, knobs = (("adding", ()) if metric == "mse" else
                         ("cycle-pattern", (("n_positive", 1), ("period_samples", 4))))
@@ -182,7 +182,7 @@ def confirmed_study_row():
 
 
 def test_a_confirmation_does_not_relabel_the_row_or_its_seed_counting():
-    from toytasks.table import caption
+    from toytasks.reading.table import caption
 
     row = confirmed_study_row()
     assert row.search == "adaptive" and row.confirmed == (2, 3)
@@ -194,7 +194,7 @@ def test_a_confirmation_does_not_relabel_the_row_or_its_seed_counting():
 
 
 def test_an_exhaustive_caption_says_every_seed_is_counted():
-    from toytasks.table import caption
+    from toytasks.reading.table import caption
 
     (row,) = summarise([_record(1, s, s < 2, "exhaustive") for s in range(4)])
     text = caption([row])
@@ -203,9 +203,9 @@ def test_an_exhaustive_caption_says_every_seed_is_counted():
 
 
 def test_sweep_caption_states_mse_thresholds_and_the_recorded_versions():
-    from toytasks.spec import load_spec
-    from toytasks.sweep import SweepPoint
-    from toytasks.table import sweep_caption
+    from toytasks.reading.table import sweep_caption
+    from toytasks.running.sweep import SweepPoint
+    from toytasks.specs.spec import load_spec
 
     (row,) = summarise([_record(1, s, True, "linear", metric="mse") for s in range(3)])
     point = SweepPoint(1, load_spec("adding"), [row])

@@ -8,12 +8,14 @@ from __future__ import annotations
 import pytest
 from tests.search_fakes import fake_result
 
-from toytasks.explanations.a_receptive_field import verdict_a
-from toytasks.explanations.b_deep_stacks import verdict_b
-from toytasks.explanations.c_overfitting import verdict_c
-from toytasks.explanations.d_multiplication import verdict_d
-from toytasks.explanations.e_parameter_count import verdict_e
-from toytasks.explanations.evidence import (
+from toytasks.reading.records import TrialRecord
+from toytasks.reading.summary import summarise
+from toytasks.study.explanations.a_receptive_field import verdict_a
+from toytasks.study.explanations.b_deep_stacks import verdict_b
+from toytasks.study.explanations.c_overfitting import verdict_c
+from toytasks.study.explanations.d_multiplication import verdict_d
+from toytasks.study.explanations.e_parameter_count import verdict_e
+from toytasks.study.explanations.evidence import (
     INCONCLUSIVE,
     NOT_SUPPORTED,
     SUPPORTED,
@@ -21,9 +23,7 @@ from toytasks.explanations.evidence import (
     equivalent,
     separated,
 )
-from toytasks.records import TrialRecord
-from toytasks.summary import summarise
-from toytasks.trial import Trial
+from toytasks.training.trial import Trial
 
 
 def records(arch: str, outcomes: dict[int, str], generator: str = "cycle-pattern",
@@ -317,7 +317,7 @@ def test_e_inconclusive_with_overlapping_intervals_or_no_matched_runs():
 
 
 def test_evidence_rows_sort_knob_values_in_numeric_order():
-    from toytasks.table import render_evidence
+    from toytasks.reading.table import render_evidence
 
     periods = [12, 16, 4, 6, 8]
     rows = summarise([r for p in periods for r in cp("cnn", {4: "1"}, p)])

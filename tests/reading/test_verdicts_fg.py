@@ -8,10 +8,10 @@ from __future__ import annotations
 import pytest
 from tests.reading.test_verdicts import records
 
-from toytasks.explanations.evidence import INCONCLUSIVE, NOT_SUPPORTED, SUPPORTED
-from toytasks.explanations.f_sampling_rate import verdict_f
-from toytasks.explanations.g_rhythm_timing import verdict_g
-from toytasks.summary import summarise
+from toytasks.reading.summary import summarise
+from toytasks.study.explanations.evidence import INCONCLUSIVE, NOT_SUPPORTED, SUPPORTED
+from toytasks.study.explanations.f_sampling_rate import verdict_f
+from toytasks.study.explanations.g_rhythm_timing import verdict_g
 
 
 # --- (f) ---------------------------------------------------------------------------------
@@ -125,7 +125,7 @@ def test_g_reads_each_task_separately_and_is_inconclusive_when_one_is_missing():
 def test_evidence_of_a_section_over_two_tasks_names_each_row_by_its_task():
     """(g) stores rows of ecg-rhythm and ecg-ectopy, whose knobs differ: each evidence row
     says its task (the table once raised KeyError on a knob of the other task)."""
-    from toytasks.table import render_evidence
+    from toytasks.reading.table import render_evidence
 
     text = render_evidence(g_store("000000", "111111", "111111"))
     lines = [line for line in text.splitlines() if line.startswith("| lstm")]

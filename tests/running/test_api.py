@@ -11,14 +11,14 @@ from tests.helpers import results, tables
 from tests.search_fakes import fake_train_from
 
 import toytasks
-from toytasks import runner as runner_module
 from toytasks.cli import main
 from toytasks.errors import ToytasksError
-from toytasks.summary import Row, receptive_field
+from toytasks.reading.summary import Row, receptive_field
+from toytasks.running import runner as runner_module
 
 
 def by_receptive_field(t) -> bool:
-    from toytasks.train import make_task
+    from toytasks.training.train import make_task
 
     rf = receptive_field(t.arch, t.depth, dict(t.arch_knobs))
     return rf is None or rf > make_task(t).blind_samples

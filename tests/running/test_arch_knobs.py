@@ -10,13 +10,13 @@ from click.testing import CliRunner
 from tests.helpers import make_trial
 from tests.search_fakes import fake_train_from, tiny_spec
 
-from toytasks import runner as runner_module
 from toytasks.cli import main
 from toytasks.errors import ToytasksError
-from toytasks.options import resolve
-from toytasks.runner import trial_factory
-from toytasks.store import ResultStore
-from toytasks.summary import receptive_field
+from toytasks.reading.store import ResultStore
+from toytasks.reading.summary import receptive_field
+from toytasks.running import runner as runner_module
+from toytasks.running.runner import trial_factory
+from toytasks.specs.options import resolve
 
 
 def invoke(args: list[str]):
@@ -25,7 +25,7 @@ def invoke(args: list[str]):
 
 def by_receptive_field(t) -> bool:
     """Solved once the receptive field (with the trial's knobs) passes the blind window."""
-    from toytasks.train import make_task
+    from toytasks.training.train import make_task
 
     rf = receptive_field(t.arch, t.depth, dict(t.arch_knobs))
     return rf is None or rf > make_task(t).blind_samples
@@ -121,7 +121,7 @@ def test_run_with_a_knob_labels_the_row(monkeypatch: pytest.MonkeyPatch, tmp_pat
 
 
 def test_a_profile_sets_architecture_knobs(tmp_path: Path):
-    from toytasks.suite import load_profile
+    from toytasks.running.suite import load_profile
 
     path = tmp_path / "p.toml"
     path.write_text('[[run]]\ntask = "cycle-pattern"\narch = ["cnn", "lstm"]\n'

@@ -20,15 +20,15 @@ from typing import Any
 import pytest
 from tests.helpers import fake_train, make_trial, results, tables
 
-from toytasks import runner
-from toytasks import train as train_module
-from toytasks.executor import InlineExecutor
-from toytasks.options import default_options
-from toytasks.plan import Job, run_job
-from toytasks.spec import load_spec
-from toytasks.store import ResultStore
-from toytasks.table import render
-from toytasks.trial import ERROR, Trial
+from toytasks.reading.store import ResultStore
+from toytasks.reading.table import render
+from toytasks.running import runner
+from toytasks.running.executor import InlineExecutor
+from toytasks.running.plan import Job, run_job
+from toytasks.specs.options import default_options
+from toytasks.specs.spec import load_spec
+from toytasks.training import train as train_module
+from toytasks.training.trial import ERROR, Trial
 
 RUN = ["run", "--task", "cycle-pattern", "--arch", "tcn,lstm", "--seeds", "1",
        "--max-depth", "4", "--steps", "300", "-q"]
@@ -162,8 +162,8 @@ class FakeClient:
 
 
 def test_workers_without_toytasks_or_with_another_version_are_refused() -> None:
-    from toytasks.cluster import _worker_versions, check_workers
     from toytasks.errors import ToytasksError
+    from toytasks.running.cluster import _worker_versions, check_workers
 
     mine = _worker_versions()
     check_workers(FakeClient({"tcp://w1": mine, "tcp://w2": mine}))  # same code: accepted
@@ -177,7 +177,7 @@ def test_workers_without_toytasks_or_with_another_version_are_refused() -> None:
 
 def test_own_local_cluster_listens_on_loopback_only() -> None:
     pytest.importorskip("distributed")
-    from toytasks import cluster
+    from toytasks.running import cluster
 
     executor = cluster.start(None, 1)
     try:
@@ -279,7 +279,7 @@ def sweep_killing_a_worker(cluster: Any, folder: Path, spec: Any, opts: Any,
     process that is running a trial. Returns the (recording) executor and the rows."""
     from distributed import Client
 
-    from toytasks.cluster import DaskExecutor
+    from toytasks.running.cluster import DaskExecutor
 
     client = Client(cluster.scheduler_address)
     client.wait_for_workers(2, timeout=120)

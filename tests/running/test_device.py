@@ -11,15 +11,15 @@ import torch
 from tests.helpers import make_trial
 from tests.search_fakes import fake_train_from, tiny_spec
 
-import toytasks.train as train_module
-from toytasks import runner as runner_module
-from toytasks.executor import make_executor
-from toytasks.options import default_options
-from toytasks.plan import Job, run_job
-from toytasks.store import ResultStore
-from toytasks.summary import summarise
-from toytasks.table import render
-from toytasks.trial import ERROR, config_hash
+import toytasks.training.train as train_module
+from toytasks.reading.store import ResultStore
+from toytasks.reading.summary import summarise
+from toytasks.reading.table import render
+from toytasks.running import runner as runner_module
+from toytasks.running.executor import make_executor
+from toytasks.running.plan import Job, run_job
+from toytasks.specs.options import default_options
+from toytasks.training.trial import ERROR, config_hash
 
 DATA = Path(__file__).resolve().parents[1] / "data"
 STORES = sorted(path.parent for path in DATA.rglob("trials.jsonl"))  # store, study/a..e

@@ -9,10 +9,9 @@ from pathlib import Path
 import pytest
 from tests.search_fakes import fake_train_from, tiny_spec
 
-from toytasks import runner as runner_module
-from toytasks.calibrate import Calibration, family
-from toytasks.dryrun import Group, dry_run, duration, render, stored_outcomes
-from toytasks.estimate import (
+from toytasks.cost.calibrate import Calibration, family
+from toytasks.cost.dryrun import Group, dry_run, duration, render, stored_outcomes
+from toytasks.cost.estimate import (
     estimate_job,
     full_budget_flops,
     likely,
@@ -21,12 +20,13 @@ from toytasks.estimate import (
     scenarios,
     solves_from,
 )
-from toytasks.executor import InlineExecutor
-from toytasks.options import default_options
-from toytasks.plan import Job, run_job
-from toytasks.runner import step_flops
-from toytasks.solve import SolveRule, get_rule
-from toytasks.store import ResultStore
+from toytasks.reading.store import ResultStore
+from toytasks.running import runner as runner_module
+from toytasks.running.executor import InlineExecutor
+from toytasks.running.plan import Job, run_job
+from toytasks.running.runner import step_flops
+from toytasks.specs.options import default_options
+from toytasks.training.solve import SolveRule, get_rule
 
 
 def job(confirm: bool = True, rule: SolveRule | None = None, **changes) -> Job:
@@ -97,7 +97,7 @@ def test_the_range_brackets_every_scenario_and_the_likely_one() -> None:
 
 
 def test_likely_scenario_starts_a_convolution_at_its_receptive_field_bound() -> None:
-    from toytasks.summary import rf_bound
+    from toytasks.reading.summary import rf_bound
 
     j = job()
     blind = j.spec.make_task().blind_samples
@@ -110,7 +110,7 @@ def test_likely_scenario_starts_a_convolution_at_its_receptive_field_bound() -> 
 
 
 def test_a_trials_seconds_are_its_overhead_steps_and_other_evaluations() -> None:
-    from toytasks.estimate import trial_seconds
+    from toytasks.cost.estimate import trial_seconds
 
     trial = replace(runner_module.trial_factory(tiny_spec(), "lstm", job().opts)(1, 0, 3e-3),
                     eval_every=100)
@@ -184,7 +184,7 @@ def test_cli_dry_run_trains_nothing_and_writes_nothing(cli_in_process, tmp_path:
 
 
 def test_a_family_met_again_at_other_depths_is_timed_there_not_stretched(monkeypatch) -> None:
-    import toytasks.calibrate as calibrate
+    import toytasks.cost.calibrate as calibrate
 
     timed: list[int] = []
 

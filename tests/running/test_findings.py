@@ -5,11 +5,11 @@ from __future__ import annotations
 
 import pytest
 
-from toytasks.executor import make_executor
-from toytasks.options import default_options
-from toytasks.plan import Job, run_job
-from toytasks.spec import load_spec
-from toytasks.store import ResultStore
+from toytasks.reading.store import ResultStore
+from toytasks.running.executor import make_executor
+from toytasks.running.plan import Job, run_job
+from toytasks.specs.options import default_options
+from toytasks.specs.spec import load_spec
 
 pytestmark = pytest.mark.slow
 
@@ -40,8 +40,8 @@ def test_a_span_sweep_moves_the_cnn_depth_with_its_bound_and_not_the_lstm(tmp_pa
     minimal depth up with its receptive-field bound (2 -> 4), and the LSTM stays at 1."""
     from dataclasses import replace
 
-    from toytasks.solve import SolveRule
-    from toytasks.sweep import run_sweep
+    from toytasks.running.sweep import run_sweep
+    from toytasks.training.solve import SolveRule
 
     spec = load_spec("cycle-pattern").with_knobs({"n_positive": 1})
     opts = replace(default_options(spec), archs=("cnn", "lstm"), seeds=1, search="linear",

@@ -13,16 +13,16 @@ from pathlib import Path
 import pytest
 from tests.helpers import make_trial
 
-import toytasks.store as store_module
-import toytasks.train as train_module
+import toytasks.reading.store as store_module
+import toytasks.training.train as train_module
 from toytasks.errors import ToytasksError
-from toytasks.executor import LocalPool
-from toytasks.options import default_options
-from toytasks.plan import Job, run_job
-from toytasks.spec import load_spec
-from toytasks.store import ResultStore
-from toytasks.train import train
-from toytasks.trial import DIVERGED, ERROR
+from toytasks.reading.store import ResultStore
+from toytasks.running.executor import LocalPool
+from toytasks.running.plan import Job, run_job
+from toytasks.specs.options import default_options
+from toytasks.specs.spec import load_spec
+from toytasks.training.train import train
+from toytasks.training.trial import DIVERGED, ERROR
 
 TINY = ["--task", "cycle-pattern", "--arch", "lstm", "--seeds", "1", "--max-depth", "1",
         "--steps", "20", "--workers", "1", "-q"]
@@ -146,7 +146,8 @@ def test_lock_file_is_released_when_the_holder_dies(tmp_path):
     import subprocess
     import sys
 
-    code = ("import sys; from toytasks.store import ResultStore; s = ResultStore(sys.argv[1]);"
+    code = ("import sys; from toytasks.reading.store import ResultStore; "
+            "s = ResultStore(sys.argv[1]);"
             "s.lock().__enter__(); import os; os._exit(0)")
     subprocess.run([sys.executable, "-c", code, str(tmp_path)], check=True,
                    env={**os.environ, "PYTHONPATH": str(Path(__file__).parents[2] / "src")})
@@ -186,7 +187,7 @@ def test_a_trial_stored_as_error_after_a_worker_death_is_retried_on_resume(tmp_p
 
 
 def test_a_trial_that_keeps_killing_workers_is_retried_up_to_a_limit(tmp_path):
-    from toytasks.runner import MAX_STORED_ERRORS
+    from toytasks.running.runner import MAX_STORED_ERRORS
 
     for _ in range(MAX_STORED_ERRORS + 2):
         _, store = tiny_run(tmp_path, FlakyExecutor({("tcn", 2): 99}))
@@ -196,7 +197,7 @@ def test_a_trial_that_keeps_killing_workers_is_retried_up_to_a_limit(tmp_path):
 
 
 def test_other_errors_and_results_are_never_retried(tmp_path):
-    from toytasks.trial import error_result
+    from toytasks.training.trial import error_result
 
     trial = make_trial("tcn", depth=1, max_steps=10)
     store = ResultStore(tmp_path)
@@ -208,5 +209,5 @@ def test_other_errors_and_results_are_never_retried(tmp_path):
     store.append(lost, error_result(lost.key, "worker process died 3 times on this trial"), {})
     assert not store.retry_due(lost.key, 3)  # not again in the run that stored it
     assert ResultStore(tmp_path).retry_due(lost.key, 3)  # but in a later one
-    from toytasks.trial import lost_worker  # the runner's other lost-worker reason (Dask)
+    from toytasks.training.trial import lost_worker  # the runner's other lost-worker reason (Dask)
     assert lost_worker(error_result("k", "executor failed the trial: KilledWorker: w1"))

@@ -12,14 +12,21 @@ import pytest
 import torch
 from tests.search_fakes import fake_train_from, tiny_spec
 
-from toytasks import runner as runner_module
 from toytasks.cli import main
-from toytasks.executor import InlineExecutor
 from toytasks.models import ARCHITECTURES, build_model
-from toytasks.options import BOUNDS, DEFAULTS, RunOptions, default_options, default_out, resolve
-from toytasks.plan import Job, confirm_jobs, decisive_depths, run_jobs
-from toytasks.runner import expected_cost, trial_factory
-from toytasks.store import ResultStore
+from toytasks.reading.store import ResultStore
+from toytasks.running import runner as runner_module
+from toytasks.running.executor import InlineExecutor
+from toytasks.running.plan import Job, confirm_jobs, decisive_depths, run_jobs
+from toytasks.running.runner import expected_cost, trial_factory
+from toytasks.specs.options import (
+    BOUNDS,
+    DEFAULTS,
+    RunOptions,
+    default_options,
+    default_out,
+    resolve,
+)
 
 
 def opts(**changes) -> RunOptions:
@@ -63,7 +70,7 @@ def test_confirmation_trains_every_seed_at_the_decisive_depths(monkeypatch, tmp_
     _, events, store = run(monkeypatch, tmp_path / "confirmed",
                                    [Job(tiny_spec(), opts(), confirm=True)])
     assert "confirm cnn depth 3: all 3 seeds" in events
-    from toytasks.summary import summarise
+    from toytasks.reading.summary import summarise
     again = {r.arch: r for r in summarise(store.records())}
     assert again["cnn"].minimal_depth == 3  # the decision does not change
     assert (again["cnn"].depths[3].successes, again["cnn"].depths[3].seeds) == (2, 3)
@@ -82,7 +89,7 @@ def test_click_ranges_and_toml_readers_share_one_table_of_bounds():
     for key in ("seeds", "min_depth", "max_depth", "width", "steps", "batch_size", "workers",
                 "train_size", "match_params"):
         assert ranges[key] == BOUNDS[key], key
-    from toytasks.spec import _BUDGET_RANGES, _SEARCH_RANGES
+    from toytasks.specs.spec import _BUDGET_RANGES, _SEARCH_RANGES
 
     assert _SEARCH_RANGES["seeds"] == BOUNDS["seeds"]
     assert _BUDGET_RANGES["max_steps"] == BOUNDS["steps"]

@@ -6,8 +6,8 @@ import io
 
 from tests.helpers import make_trial
 
-from toytasks.progress import LiveLine, PlainLines, Silent, TrialDone, make_progress
-from toytasks.train import train
+from toytasks.running.progress import LiveLine, PlainLines, Silent, TrialDone, make_progress
+from toytasks.training.train import train
 
 
 class FakeTerminal(io.StringIO):

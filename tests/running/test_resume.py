@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 from tests.helpers import results, tables
 
-from toytasks.store import ResultStore
+from toytasks.reading.store import ResultStore
 
 SRC = Path(__file__).resolve().parents[2] / "src"
 RUN = ["run", "--task", "cycle-pattern", "--arch", "tcn,lstm", "--max-depth", "4",

@@ -11,14 +11,14 @@ from hypothesis import strategies as st
 from tests.search_fakes import drive, make_trial
 
 from toytasks.errors import ToytasksError
-from toytasks.search import (
+from toytasks.training.search import (
     SEARCHES,
     AdaptiveDepthSearch,
     ExhaustiveSearch,
     LinearDepthSearch,
     make_search,
 )
-from toytasks.solve import (
+from toytasks.training.solve import (
     RULES,
     ClopperPearsonRule,
     SolveRule,
@@ -27,7 +27,7 @@ from toytasks.solve import (
     get_rule,
     seed_outcome,
 )
-from toytasks.stats import clopper_pearson
+from toytasks.training.stats import clopper_pearson
 
 # --- rules --------------------------------------------------------------------------------
 

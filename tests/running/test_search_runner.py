@@ -10,14 +10,14 @@ from pathlib import Path
 import pytest
 from tests.search_fakes import fake_train_from, tiny_spec
 
-from toytasks import runner as runner_module
-from toytasks.executor import InlineExecutor
-from toytasks.options import RunOptions, default_options
-from toytasks.plan import Job, run_job
-from toytasks.solve import SolveRule, get_rule
-from toytasks.store import ResultStore
-from toytasks.summary import summarise
-from toytasks.table import render
+from toytasks.reading.store import ResultStore
+from toytasks.reading.summary import summarise
+from toytasks.reading.table import render
+from toytasks.running import runner as runner_module
+from toytasks.running.executor import InlineExecutor
+from toytasks.running.plan import Job, run_job
+from toytasks.specs.options import RunOptions, default_options
+from toytasks.training.solve import SolveRule, get_rule
 
 
 def options(**changes) -> RunOptions:
@@ -117,7 +117,7 @@ def test_best_of_lr_is_stated_and_counted(monkeypatch, tmp_path: Path) -> None:
 
 
 def test_matched_parameter_counts(monkeypatch, tmp_path: Path) -> None:
-    from toytasks.matching import match_width
+    from toytasks.models.matching import match_width
 
     target = 5000
     rows, _ = run_fake(monkeypatch, tmp_path, curve, options(match_params=target))

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from toytasks.errors import ToytasksError
-from toytasks.spec import available_specs, load_spec, load_spec_file, parse_assignments
+from toytasks.specs.spec import available_specs, load_spec, load_spec_file, parse_assignments
 
 GOOD = """
 generator = "cycle-pattern"

@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 
 from toytasks.errors import ToytasksError
-from toytasks.explanations import EXPLANATIONS, INCONCLUSIVE
-from toytasks.report import load_sections
-from toytasks.study import load_study
+from toytasks.study.experiment import load_study
+from toytasks.study.explanations import EXPLANATIONS, INCONCLUSIVE
+from toytasks.study.report import load_sections
 
 HERE = Path(__file__).resolve().parents[1]  # tests/
 TINY = HERE / "data" / "tiny-study.toml"

@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 from tests.helpers import fake_train
 
-from toytasks import runner
 from toytasks.errors import ToytasksError
-from toytasks.suite import load_profile
+from toytasks.running import runner
+from toytasks.running.suite import load_profile
 
 ROOT = Path(__file__).resolve().parents[2]
 

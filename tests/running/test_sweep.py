@@ -8,10 +8,10 @@ import pytest
 from click.testing import CliRunner
 from tests.search_fakes import fake_train_from
 
-from toytasks import runner as runner_module
 from toytasks.cli import main
 from toytasks.errors import ToytasksError
-from toytasks.sweep import parse_vary
+from toytasks.running import runner as runner_module
+from toytasks.running.sweep import parse_vary
 
 
 def by_receptive_field(t) -> bool:
@@ -23,7 +23,7 @@ def by_receptive_field(t) -> bool:
     tests/running/test_findings.py (test_a_span_sweep_moves_the_cnn_depth_with_its_bound_
     and_not_the_lstm, and the flagship test there)."""
     from toytasks.models import ARCHITECTURES
-    from toytasks.train import make_task
+    from toytasks.training.train import make_task
 
     rf = ARCHITECTURES[t.arch].receptive_field(t.depth)
     return rf is None or rf > make_task(t).blind_samples

@@ -13,19 +13,19 @@ import pytest
 import torch
 from tests.helpers import fake_train, make_trial
 
-import toytasks.devices as devices
-import toytasks.executor as executor_module
-from toytasks import runner
-from toytasks.devices import (
+import toytasks.running.devices as devices
+import toytasks.running.executor as executor_module
+from toytasks.errors import ToytasksError
+from toytasks.running import runner
+from toytasks.running.devices import (
     Placement,
     check_device,
     local_workers,
     plan_workers,
     worker_gpu,
 )
-from toytasks.errors import ToytasksError
-from toytasks.executor import InlineExecutor, LocalPool, make_executor
-from toytasks.trial import Trial
+from toytasks.running.executor import InlineExecutor, LocalPool, make_executor
+from toytasks.training.trial import Trial
 
 TINY_STUDY = Path(__file__).resolve().parents[1] / "data" / "tiny-study.toml"
 
@@ -335,11 +335,11 @@ def test_out_of_memory_is_never_stored_as_a_trials_result(
     rerun retries the trial."""
     from tests.search_fakes import tiny_spec
 
-    import toytasks.train as train_module
-    from toytasks.options import default_options
-    from toytasks.plan import Job, run_job
-    from toytasks.store import ResultStore
-    from toytasks.trial import lost_worker
+    import toytasks.training.train as train_module
+    from toytasks.reading.store import ResultStore
+    from toytasks.running.plan import Job, run_job
+    from toytasks.specs.options import default_options
+    from toytasks.training.trial import lost_worker
 
     def full(*args, **kwargs):
         raise error("CUDA out of memory. Tried to allocate 2.00 GiB")
@@ -365,7 +365,7 @@ def test_a_dry_run_counts_the_workers_the_run_would_start(
         four_gpus, monkeypatch: pytest.MonkeyPatch, cli_in_process, tmp_path: Path,
         command) -> None:
     """--dry-run estimates for K workers on each GPU of --device, on that device."""
-    import toytasks.dryrun as dryrun
+    import toytasks.cost.dryrun as dryrun
 
     asked: list[tuple[int, set[str]]] = []
 

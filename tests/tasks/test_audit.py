@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from toytasks.audit import TASK_FEATURES, audit_task, render_audit
-from toytasks.spec import available_specs, load_spec
+from toytasks.specs.spec import available_specs, load_spec
 from toytasks.tasks import get_generator
+from toytasks.tasks.audit import TASK_FEATURES, audit_task, render_audit
 
 FIX = "tests.plugin_fixtures"
 
@@ -41,7 +41,7 @@ def test_a_span_that_does_not_carry_the_target_fails():
 def test_the_limits_at_their_boundaries():
     """Blind: chance + 3 standard errors passes, a hair above fails; full span: halfway
     from the baseline to perfect passes, a hair short fails (accuracy and MSE)."""
-    from toytasks.audit import limits, passes
+    from toytasks.tasks.audit import limits, passes
 
     blind, full = limits(0.5, 2000, True)
     assert blind == pytest.approx(0.5 + 3 * (0.25 / 2000) ** 0.5) and full == 0.75

@@ -11,8 +11,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from toytasks.honesty import chance_tolerance, probe_accuracy, probe_mse
 from toytasks.tasks import get_generator
+from toytasks.tasks.probes import chance_tolerance, probe_accuracy, probe_mse
 
 
 def gated(window: np.ndarray) -> np.ndarray:

@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from toytasks.errors import ToytasksError
-from toytasks.spec import load_spec
+from toytasks.specs.spec import load_spec
 from toytasks.tasks import GENERATORS, REGRESSION, get_generator
 
 CLASSIC = ("adding", "multiplication", "temporal-order", "sparse-parity")
@@ -120,8 +120,8 @@ def test_marks_anywhere_knob_spreads_marks_over_the_sequence(name: str) -> None:
 
 
 def test_precision_knob_sets_the_threshold_not_the_data() -> None:
-    from toytasks.options import default_options
-    from toytasks.runner import trial_factory
+    from toytasks.running.runner import trial_factory
+    from toytasks.specs.options import default_options
 
     spec = load_spec("multiplication")
     assert spec.from_task and spec.threshold == pytest.approx(0.04**2)

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from toytasks.honesty import chance_tolerance, probe_accuracy
-from toytasks.spec import load_spec
+from toytasks.specs.spec import load_spec
 from toytasks.tasks.ecg_ectopy import EcgEctopy
 from toytasks.tasks.ecg_rhythm import EcgRhythm
+from toytasks.tasks.probes import chance_tolerance, probe_accuracy
 
 pytestmark = pytest.mark.slow
 

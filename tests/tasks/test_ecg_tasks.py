@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from toytasks.errors import ToytasksError
-from toytasks.spec import load_spec
+from toytasks.specs.spec import load_spec
 from toytasks.tasks import GENERATORS
 from toytasks.tasks.ecg_ectopy import EcgEctopy
 from toytasks.tasks.ecg_rhythm import EcgRhythm

@@ -20,7 +20,7 @@ from hypothesis import strategies as st
 
 from toytasks.cli import entry
 from toytasks.errors import ToytasksError
-from toytasks.spec import load_spec, parse_assignments, parse_spec
+from toytasks.specs.spec import load_spec, parse_assignments, parse_spec
 from toytasks.tasks import GENERATORS, REGRESSION
 
 # TOYTASKS_FUZZ_SCALE=10 multiplies every example budget (a deeper campaign than CI's).

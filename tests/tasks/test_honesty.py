@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from toytasks.honesty import chance_tolerance, probe_accuracy
-from toytasks.spec import load_spec
+from toytasks.specs.spec import load_spec
 from toytasks.tasks import CopyMemory, CyclePattern, XorProducts
+from toytasks.tasks.probes import chance_tolerance, probe_accuracy
 
 pytestmark = pytest.mark.slow
 

@@ -13,9 +13,9 @@ import pytest
 from sklearn.linear_model import LogisticRegression
 
 from toytasks.errors import ToytasksError
-from toytasks.honesty import chance_tolerance, probe_accuracy
-from toytasks.spec import load_spec
+from toytasks.specs.spec import load_spec
 from toytasks.tasks import GENERATORS, AssociativeRecall, SelectiveCopy
+from toytasks.tasks.probes import chance_tolerance, probe_accuracy
 
 N_TEST = 2000
 

@@ -9,15 +9,15 @@ import pytest
 import torch
 from tests.helpers import make_trial
 
-from toytasks.diagnostics import (
+from toytasks.models import ARCHITECTURES, build_model
+from toytasks.tasks import get_generator
+from toytasks.training.diagnostics import (
     generalisation_gap,
     input_grad_by_lag,
     layer_grad_norms,
     lookback,
 )
-from toytasks.models import ARCHITECTURES, build_model
-from toytasks.tasks import get_generator
-from toytasks.train import Objective, held_out_set, train
+from toytasks.training.train import Objective, held_out_set, train
 
 CONV = [name for name, cls in ARCHITECTURES.items() if cls.family == "conv"]
 

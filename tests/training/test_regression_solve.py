@@ -8,11 +8,11 @@ import pytest
 import torch
 
 from toytasks.errors import ToytasksError
-from toytasks.options import default_options
-from toytasks.runner import trial_factory
-from toytasks.spec import load_spec, parse_spec
+from toytasks.running.runner import trial_factory
+from toytasks.specs.options import default_options
+from toytasks.specs.spec import load_spec, parse_spec
 from toytasks.tasks import get_generator
-from toytasks.train import Objective
+from toytasks.training.train import Objective
 
 
 def spec_data(generator: str, solve: dict, **knobs) -> dict:
@@ -78,10 +78,10 @@ def test_mse_objective_is_lower_is_better() -> None:
 def test_regression_trains_solves_and_tables_with_its_baseline(tmp_path) -> None:
     from concurrent.futures import ThreadPoolExecutor
 
-    from toytasks.plan import Job, run_job
-    from toytasks.store import ResultStore
-    from toytasks.summary import summarise
-    from toytasks.table import render
+    from toytasks.reading.store import ResultStore
+    from toytasks.reading.summary import summarise
+    from toytasks.reading.table import render
+    from toytasks.running.plan import Job, run_job
 
     spec = load_spec("adding").with_knobs({"seq_len_samples": "8"})
     spec = dataclasses.replace(spec, budget=dataclasses.replace(spec.budget, eval_every=50))

@@ -6,7 +6,7 @@ import pytest
 from scipy.stats import binomtest
 
 from toytasks.errors import ToytasksError
-from toytasks.stats import clopper_pearson, interval_text
+from toytasks.training.stats import clopper_pearson, interval_text
 
 # Exact 95% intervals as tabulated in the literature (e.g. Clopper & Pearson 1934 charts;
 # 0/n upper = 1 - 0.025**(1/n), the "rule of three" cousin).

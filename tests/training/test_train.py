@@ -8,9 +8,9 @@ import pytest
 import torch
 from tests.helpers import make_trial
 
-import toytasks.train as train_module
-from toytasks.train import held_out_set, make_task, train
-from toytasks.trial import DIVERGED, ERROR, SOLVED, UNSOLVED
+import toytasks.training.train as train_module
+from toytasks.training.train import held_out_set, make_task, train
+from toytasks.training.trial import DIVERGED, ERROR, SOLVED, UNSOLVED
 
 
 def comparable(result):
@@ -144,9 +144,9 @@ def test_finite_training_set_is_used_when_asked(monkeypatch):
 
 @pytest.mark.slow
 def test_lstm_solves_default_cycle_pattern_at_depth_one():
-    from toytasks.options import default_options
-    from toytasks.runner import trial_factory
-    from toytasks.spec import load_spec
+    from toytasks.running.runner import trial_factory
+    from toytasks.specs.options import default_options
+    from toytasks.specs.spec import load_spec
 
     spec = load_spec("cycle-pattern")
     trial = trial_factory(spec, "lstm", default_options(spec))(1, 0, spec.budget.lr)

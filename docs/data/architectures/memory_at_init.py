@@ -11,7 +11,7 @@ import numpy as np
 import torch
 
 from toytasks.models import build_model
-from toytasks.spec import load_spec
+from toytasks.specs.spec import load_spec
 
 task = load_spec("cycle-pattern").make_task()
 x, _ = task.sample(256, np.random.default_rng(0))

@@ -17,17 +17,17 @@ import click
 
 from toytasks import __version__
 from toytasks.errors import ToytasksError
-from toytasks.options import BOUNDS
+from toytasks.specs.bounds import BOUNDS
 
 if TYPE_CHECKING:
-    from toytasks.devices import Placement
-    from toytasks.plan import Job
-    from toytasks.spec import TaskSpec
-    from toytasks.store import ResultStore
+    from toytasks.reading.store import ResultStore
+    from toytasks.running.devices import Placement
+    from toytasks.running.plan import Job
+    from toytasks.specs.spec import TaskSpec
 
 T = TypeVar("T")
-RULE_NAMES = ("majority", "cp95")  # toytasks.solve.RULES (not imported: keeps --help fast)
-SEARCH_NAMES = ("adaptive", "linear", "exhaustive")  # toytasks.search.SEARCHES
+RULE_NAMES = ("majority", "cp95")  # toytasks.training.solve.RULES (not imported: keeps --help fast)
+SEARCH_NAMES = ("adaptive", "linear", "exhaustive")  # toytasks.training.search.SEARCHES
 
 TABLE_FORMATS = ("simple", "plain", "github", "markdown", "latex", "csv")
 
@@ -39,7 +39,7 @@ def main() -> None:
 
 
 def bounded(key: str) -> click.IntRange:
-    """click's range for an integer option, from the one table (toytasks.options.BOUNDS)."""
+    """click's range for an integer option, from the one table (toytasks.specs.options.BOUNDS)."""
     return click.IntRange(*BOUNDS[key])
 
 
@@ -166,7 +166,7 @@ def check_executor(kind: str, scheduler: str | None) -> None:
 def placement(device: str, workers: int | None, workers_per_device: int | None,
               gpu_memory_fraction: float | None, executor_kind: str = "local") -> Placement:
     """The device options checked together, before the results folder is made."""
-    from toytasks.devices import plan_workers
+    from toytasks.running.devices import plan_workers
 
     return plan_workers(device, workers, workers_per_device, gpu_memory_fraction,
                         executor_kind)
@@ -174,7 +174,7 @@ def placement(device: str, workers: int | None, workers_per_device: int | None,
 
 def describe_workers(where: Placement, executor_kind: str = "local") -> str:
     """'2 worker(s)', '8 worker(s) on cuda:0,cuda:1' or 'dask' (the command's first line)."""
-    from toytasks.devices import local_workers
+    from toytasks.running.devices import local_workers
 
     return where.describe(local_workers(where)) if executor_kind == "local" else "dask"
 
@@ -208,10 +208,10 @@ def _resume_command(root: Path) -> str:
 
 def print_dry_run(groups: list, workers: int | Placement | None,
                   report: bool = False) -> None:
-    """``--dry-run``: the estimate on stdout (``toytasks.dryrun``); ``workers`` as the run
+    """``--dry-run``: the estimate on stdout (``toytasks.cost.dryrun``); ``workers`` as the run
     would start them (a ``Placement``: on CUDA, at least one per GPU)."""
-    from toytasks.devices import Placement, local_workers
-    from toytasks.dryrun import dry_run, render
+    from toytasks.cost.dryrun import dry_run, render
+    from toytasks.running.devices import Placement, local_workers
 
     n = local_workers(workers if isinstance(workers, Placement) else Placement(workers))
     say(f"toytasks {__version__}: dry run on {n} worker(s): timing a few training steps "

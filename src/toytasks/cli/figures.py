@@ -6,7 +6,7 @@ from __future__ import annotations
 import click
 
 from toytasks.cli.common import main, say
-from toytasks.spec import load_spec, parse_assignments
+from toytasks.specs.spec import load_spec, parse_assignments
 
 
 @main.command()
@@ -21,7 +21,7 @@ from toytasks.spec import load_spec, parse_assignments
 def show(task_name: str, assignments: tuple[str, ...], out: str | None, seed: int,
          tasks_dir: tuple[str, ...]) -> None:
     """Draw a positive and a negative example of a task, the deciding span marked."""
-    from toytasks.figures import task_examples
+    from toytasks.reading.figures import task_examples
 
     spec = load_spec(task_name, tasks_dir).with_knobs(parse_assignments(assignments))
     path = task_examples(spec.make_task(), out or f"{spec.name}-examples.png", seed=seed,
@@ -38,9 +38,9 @@ def show(task_name: str, assignments: tuple[str, ...], out: str | None, seed: in
 def plot(results_dir: str, out: str, fmt: str) -> None:
     """Write every figure a results folder supports: success vs depth, minimal depth vs a
     swept knob, and (for --diagnostics runs) input gradient by lag and per-layer norms."""
-    from toytasks.figures import store_figures
-    from toytasks.store import ResultStore
-    from toytasks.summary import summarise
+    from toytasks.reading.figures import store_figures
+    from toytasks.reading.store import ResultStore
+    from toytasks.reading.summary import summarise
 
     store = ResultStore(results_dir, create=False)
     records = store.records()

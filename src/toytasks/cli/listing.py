@@ -8,7 +8,7 @@ import click
 from toytasks import plugins
 from toytasks.cli.common import TABLE_FORMATS, main
 from toytasks.models import all_architectures
-from toytasks.spec import available_specs, load_spec
+from toytasks.specs.spec import available_specs, load_spec
 from toytasks.tasks import get_generator
 
 
@@ -70,9 +70,9 @@ def audit(task_name: str, assignments: tuple[str, ...], tasks_dir: tuple[str, ..
     """Is a task shortcut-free? Blind window at chance, full span informative (exit 1 if not)."""
     import sys
 
-    from toytasks.audit import audit_task, render_audit
-    from toytasks.preflight import check_task
-    from toytasks.spec import parse_assignments
+    from toytasks.running.preflight import check_task
+    from toytasks.specs.spec import parse_assignments
+    from toytasks.tasks.audit import audit_task, render_audit
 
     spec = load_spec(task_name, tasks_dir).with_knobs(parse_assignments(assignments))
     task = spec.make_task()

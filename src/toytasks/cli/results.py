@@ -20,9 +20,9 @@ from toytasks.errors import ToytasksError
               help="One table per task configuration, or one per architecture.")
 def table(results_dir: str, fmt: str, by: str) -> None:
     """Render the minimal-depth table(s) of a results folder (same store: same bytes)."""
-    from toytasks.store import ResultStore
-    from toytasks.summary import summarise
-    from toytasks.table import render
+    from toytasks.reading.store import ResultStore
+    from toytasks.reading.summary import summarise
+    from toytasks.reading.table import render
 
     store = ResultStore(results_dir, create=False)
     click.echo(render(summarise(store.records()), fmt, by))
@@ -34,9 +34,9 @@ def table(results_dir: str, fmt: str, by: str) -> None:
               help="Baseline JSON file to write (replaced if it exists).")
 def baseline(results_dir: str, write_path: str) -> None:
     """Write the findings of a results folder as a small, reviewable baseline JSON."""
-    from toytasks.baselines import build_baseline, write_baseline
-    from toytasks.store import ResultStore
-    from toytasks.summary import summarise
+    from toytasks.reading.baselines import build_baseline, write_baseline
+    from toytasks.reading.store import ResultStore
+    from toytasks.reading.summary import summarise
 
     rows = summarise(ResultStore(results_dir, create=False).records())
     if not rows:
@@ -58,9 +58,9 @@ def baseline(results_dir: str, write_path: str) -> None:
 def check(results_dir: str, baseline_path: str, depth_tolerance: int,
           success_tolerance: int) -> None:
     """Compare a results folder with a baseline; exit 1 and list the cells that moved."""
-    from toytasks.baselines import compare, load_baseline
-    from toytasks.store import ResultStore
-    from toytasks.summary import summarise
+    from toytasks.reading.baselines import compare, load_baseline
+    from toytasks.reading.store import ResultStore
+    from toytasks.reading.summary import summarise
 
     data = load_baseline(Path(baseline_path))
     rows = summarise(ResultStore(results_dir, create=False).records())

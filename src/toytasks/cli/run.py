@@ -23,7 +23,7 @@ from toytasks.cli.common import (
     training_options,
 )
 from toytasks.errors import ToytasksError
-from toytasks.spec import load_spec, parse_assignments
+from toytasks.specs.spec import load_spec, parse_assignments
 
 
 @main.command()
@@ -53,10 +53,10 @@ def run(task_name: str, arch: str | None, seeds: int | None, min_depth: int | No
     from pathlib import Path
 
     from toytasks.api import run_job_in
-    from toytasks.options import default_out
-    from toytasks.progress import make_progress
-    from toytasks.store import ResultStore
-    from toytasks.table import render
+    from toytasks.reading.store import ResultStore
+    from toytasks.reading.table import render
+    from toytasks.running.progress import make_progress
+    from toytasks.specs.options import default_out
 
     check_executor(executor_kind, scheduler)
     spec = load_spec(task_name, tasks_dir)
@@ -68,7 +68,7 @@ def run(task_name: str, arch: str | None, seeds: int | None, min_depth: int | No
     where = placement(device, workers, workers_per_device, gpu_memory_fraction, executor_kind)
     opts = job.opts
     if dry_run:
-        from toytasks.dryrun import Group
+        from toytasks.cost.dryrun import Group
 
         print_dry_run([Group(spec.name, [job], Path(out) if out else None)], where)
         return
@@ -111,11 +111,11 @@ def sweep(task_name: str, vary: str, arch: str | None, seeds: int | None,
     from pathlib import Path
 
     from toytasks.api import sweep_in
-    from toytasks.options import default_out
-    from toytasks.progress import make_progress
-    from toytasks.store import ResultStore
-    from toytasks.sweep import parse_vary, sweep_specs
-    from toytasks.table import render_sweep
+    from toytasks.reading.store import ResultStore
+    from toytasks.reading.table import render_sweep
+    from toytasks.running.progress import make_progress
+    from toytasks.running.sweep import parse_vary, sweep_specs
+    from toytasks.specs.options import default_out
 
     check_executor(executor_kind, scheduler)
     knob, values = parse_vary(vary)
@@ -132,8 +132,8 @@ def sweep(task_name: str, vary: str, arch: str | None, seeds: int | None,
     where = placement(device, workers, workers_per_device, gpu_memory_fraction, executor_kind)
     opts = job.opts
     if dry_run:
-        from toytasks.dryrun import Group
-        from toytasks.sweep import sweep_jobs
+        from toytasks.cost.dryrun import Group
+        from toytasks.running.sweep import sweep_jobs
 
         jobs = [j for _, j in sweep_jobs(spec, knob, values, opts, job.rule)]
         print_dry_run([Group(f"sweep {knob}", jobs, Path(out) if out else None)], where)

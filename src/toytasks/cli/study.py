@@ -45,12 +45,12 @@ def study(spec_name: str, profile: str, out: str | None, report_dir: str | None,
     report: one section and one verdict per explanation (a)-(g)."""
     import time
 
-    from toytasks.options import default_out
-    from toytasks.plan import on_device, run_jobs
-    from toytasks.progress import make_progress
-    from toytasks.report import load_sections, verdict_table, write_report
-    from toytasks.store import ResultStore
-    from toytasks.study import load_study, store_dir, write_manifest
+    from toytasks.reading.store import ResultStore
+    from toytasks.running.plan import on_device, run_jobs
+    from toytasks.running.progress import make_progress
+    from toytasks.specs.options import default_out
+    from toytasks.study.experiment import load_study, store_dir, write_manifest
+    from toytasks.study.report import load_sections, verdict_table, write_report
 
     where = placement(device, workers, workers_per_device, gpu_memory_fraction)
     spec = load_study(spec_name, profile, tasks_dir)
@@ -61,7 +61,7 @@ def study(spec_name: str, profile: str, out: str | None, report_dir: str | None,
                             f"(valid: {', '.join(e.letter for e in spec.experiments)})")
     root = Path(out) if out else default_out("study", spec.name, profile, stamp=False)
     if dry_run:
-        from toytasks.dryrun import Group
+        from toytasks.cost.dryrun import Group
 
         print_dry_run([Group(f"({e.letter})", on_device(e.jobs(), device),
                              store_dir(root, e.letter))
@@ -95,7 +95,7 @@ def study(spec_name: str, profile: str, out: str | None, report_dir: str | None,
 @click.option("--no-figures", is_flag=True, help="Tables and verdicts only.")
 def report(study_dir: str, out: str | None, no_figures: bool) -> None:
     """Write the Markdown report of a study folder (verdicts computed from its results)."""
-    from toytasks.report import load_sections, verdict_table, write_report
+    from toytasks.study.report import load_sections, verdict_table, write_report
 
     path = write_report(study_dir, Path(out) if out else Path(study_dir) / "report",
                         figures=not no_figures)

@@ -43,19 +43,19 @@ def suite(profile: str, out: str | None, workers: int | None, device: str,
     import time
     from pathlib import Path
 
-    from toytasks.options import default_out
-    from toytasks.plan import on_device, run_jobs
-    from toytasks.progress import make_progress
-    from toytasks.store import ResultStore
-    from toytasks.suite import load_profile
-    from toytasks.summary import summarise
-    from toytasks.table import render
+    from toytasks.reading.store import ResultStore
+    from toytasks.reading.summary import summarise
+    from toytasks.reading.table import render
+    from toytasks.running.plan import on_device, run_jobs
+    from toytasks.running.progress import make_progress
+    from toytasks.running.suite import load_profile
+    from toytasks.specs.options import default_out
 
     check_executor(executor_kind, scheduler)
     where = placement(device, workers, workers_per_device, gpu_memory_fraction, executor_kind)
     prof = load_profile(profile, tasks_dir)
     if dry_run:
-        from toytasks.dryrun import Group
+        from toytasks.cost.dryrun import Group
 
         print_dry_run([Group(prof.name, on_device(prof.jobs(), device),
                              Path(out) if out else None)], where)

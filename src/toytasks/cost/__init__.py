@@ -1,0 +1,3 @@
+"""Cost before running: calibrate the trainer, replay the search against outcome scenarios,
+render the dry run.
+"""

@@ -1,0 +1,261 @@
+"""What a command would train and what it would cost, without training anything
+(``--dry-run``).
+
+Which trials an adaptive search trains depends on their outcomes, so the dry run replays
+the real searches (``toytasks.training.search``, the same objects the runner drives) against
+outcome *scenarios* and reports the range:
+
+* every depth from the lowest upwards being the first that solves (seeds agreeing), and
+  seeds splitting at every depth from there (half, or two thirds, of them solving), which
+  makes the sequential rule read more seeds; ``fewest`` and ``most`` are taken over these;
+* the *likely* scenario: a convolution solves from its receptive-field bound on
+  (``summary.rf_bound``; the depth below it is at chance by construction), everything else
+  from the lowest depth.
+
+Trials already in the results folder are reused exactly as the runner would reuse them,
+so a dry run of a half-finished run says what is left. Confirmation of a row's decisive
+depths (``plan.confirm_job``) is replayed too.
+
+Wall time: each trial's duration is its expected steps times seconds per step measured on
+this machine (``toytasks.cost.calibrate``); the replay schedules trials on ``workers`` the way the
+runner does (lowest seed first, dearest first). How many steps a trial runs is the one
+modelled quantity: solved trials stop after about ``SOLVED_EVALS`` held-out evaluations and
+unsolved ones after about ``UNSOLVED_PATIENCE`` times their patience (in the stores committed
+under experiments/ and docs/data/, medians and means of 95-213 steps for solved trials and
+700-1,731 for unsolved ones: ``python scripts/trial_steps.py``; docs/performance.md compares
+estimates with measured runs).
+"""
+
+from __future__ import annotations
+
+import heapq
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field, replace
+from functools import lru_cache
+
+from toytasks.cost.calibrate import Calibration
+from toytasks.reading.summary import rf_bound
+from toytasks.running.plan import Job, confirm_job, deciding
+from toytasks.running.runner import priority, trial_factory
+from toytasks.training.search import DepthSearch, make_search
+from toytasks.training.solve import seed_outcomes
+from toytasks.training.trial import Trial
+
+SOLVED_EVALS = 2  # a solved trial: about two evaluation periods
+UNSOLVED_PATIENCE = 2  # an unsolved one: about twice its patience in evaluation periods
+POOL_START_S = 2.0  # a process pool's start-up (each worker imports torch once)
+
+Solves = Callable[[Trial], bool]
+Duration = Callable[[Trial, bool], float]
+
+
+@dataclass(frozen=True)
+class _Outcome:
+    solved: bool
+
+
+def likely_steps(trial: Trial, solved: bool) -> int:
+    periods = SOLVED_EVALS if solved else UNSOLVED_PATIENCE * trial.patience
+    return min(trial.max_steps, periods * trial.eval_every)
+
+
+def full_budget_flops(trial: Trial, flops_per_step: float) -> float:
+    """FLOPs of ``trial`` run to its step budget with its scheduled evaluations (the
+    trainer's own count: forward = a third of a step)."""
+    evals = trial.max_steps // trial.eval_every + 1
+    return flops_per_step * (trial.max_steps + evals * trial.test_size / (3 * trial.batch_size))
+
+
+@dataclass
+class Replay:
+    """One scenario replayed: what would be trained, reused, and when it would end."""
+
+    trained: list[tuple[Trial, bool]] = field(default_factory=list)
+    stored: set[str] = field(default_factory=set)  # keys stored before the replay
+    reused_keys: set[str] = field(default_factory=set)  # of those, the ones read
+    seconds: float = 0.0
+
+    @property
+    def reused(self) -> int:
+        return len(self.reused_keys)
+
+
+def replay(jobs: Sequence[Job], solves: Solves, workers: int, known: dict[str, bool],
+           duration: Duration = lambda t, s: 1.0) -> Replay:
+    """Replay ``jobs`` in order as ``plan.run_jobs`` runs them. ``known`` maps stored trial
+    keys to their outcome (not modified); ``reused`` counts those the replay reads."""
+    out = Replay(stored=set(known))
+    known = dict(known)
+    for job in jobs:
+        _replay_job(job, solves, workers, known, duration, out)
+    return out
+
+
+def _replay_job(job: Job, solves: Solves, workers: int, known: dict[str, bool],
+                duration: Duration, out: Replay) -> None:
+    searches = _searches(job)
+    _schedule(searches, job, solves, workers, known, duration, out)
+    if job.confirm and job.opts.search != "exhaustive":
+        for search in searches:
+            for depth in deciding(search.minimal_depth, search.verdicts):
+                if _counted(search, job, depth) < job.opts.seeds:
+                    check = confirm_job(job, search.arch, depth)
+                    _schedule(_searches(check), check, solves, workers, known, duration, out)
+
+
+def _searches(job: Job) -> list[DepthSearch]:
+    opts = job.opts
+    return [make_search(opts.search, arch, _factory(job, arch), opts.seeds,
+                        opts.lrs, opts.min_depth, opts.max_depth, job.rule)
+            for arch in opts.archs]
+
+
+MAX_MEMO = 256
+_FACTORIES: dict[tuple[int, str], tuple[Job, Callable[[int, int, float], Trial]]] = {}
+
+
+def _factory(job: Job, arch: str) -> Callable[[int, int, float], Trial]:
+    """``runner.trial_factory``, memoised per job: a replay of many scenarios asks for the
+    same trials (and their keys) thousands of times."""
+    held = _FACTORIES.get((id(job), arch))
+    if held is None or held[0] is not job:
+        if len(_FACTORIES) >= MAX_MEMO:  # a long-lived process (the Python API) stays flat
+            _FACTORIES.clear()
+        make = lru_cache(maxsize=None)(trial_factory(job.spec, arch, job.opts))
+        held = _FACTORIES[(id(job), arch)] = (job, make)
+    return held[1]
+
+
+def _schedule(searches: list[DepthSearch], job: Job, solves: Solves, workers: int,
+              known: dict[str, bool], duration: Duration, out: Replay) -> None:
+    """The runner's loop (``runner.run``) with a clock instead of an executor."""
+    task = job.spec.make_task()
+    clock, order = out.seconds, 0
+    running: list[tuple[float, int, DepthSearch, Trial, bool]] = []
+    while True:
+        fresh = _reuse(searches, known, out)
+        free = workers - len(running)
+        ranked = sorted(fresh, key=lambda p: priority(p[1], task.seq_len, task.n_inputs))
+        for search, trial in ranked[:max(0, free)]:
+            search.started(trial)
+            solved = solves(trial)
+            heapq.heappush(running, (clock + duration(trial, solved), order, search, trial,
+                                     solved))
+            order += 1
+        if not running:
+            break
+        clock, _, search, trial, solved = heapq.heappop(running)
+        known[trial.key] = solved
+        out.trained.append((trial, solved))
+        search.record(trial, _Outcome(solved))  # type: ignore[arg-type]
+    out.seconds = clock
+
+
+def _reuse(searches: list[DepthSearch], known: dict[str, bool], out: Replay
+           ) -> list[tuple[DepthSearch, Trial]]:
+    """Feed known outcomes to the searches until they ask for something new
+    (``runner._take_stored``)."""
+    while True:
+        fresh, progressed = [], False
+        for search in searches:
+            for trial in search.candidates():
+                if trial.key in known:
+                    search.started(trial)
+                    search.record(trial, _Outcome(known[trial.key]))  # type: ignore[arg-type]
+                    if trial.key in out.stored:
+                        out.reused_keys.add(trial.key)
+                    progressed = True
+                    break
+                fresh.append((search, trial))
+        if not progressed:
+            return fresh
+
+
+def _counted(search: DepthSearch, job: Job, depth: int) -> int:
+    runs = search._runs.get(depth, {})
+    return job.rule.verdict(seed_outcomes(runs, job.opts.seeds, search.lrs),
+                            job.opts.seeds).counted
+
+
+# --- scenarios ------------------------------------------------------------------------------
+
+def solves_from(depth: int, share: float = 1.0) -> Solves:
+    """Depths >= ``depth`` solve; of their seeds, a ``share`` spread evenly (seed s solves
+    when floor((s+1)*share) > floor(s*share))."""
+    return lambda t: t.depth >= depth and int((t.seed + 1) * share) > int(t.seed * share)
+
+
+SPLITS = (1.0, 0.5, 2 / 3)
+
+
+def scenarios(job: Job) -> list[Solves]:
+    """Every first-solved depth (and never), with seeds agreeing or split."""
+    opts = job.opts
+    return [solves_from(d, share) for d in range(opts.min_depth, opts.max_depth + 2)
+            for share in SPLITS]
+
+
+def likely(job: Job) -> Solves:
+    """Convolutions from their receptive-field bound, the rest from the lowest depth."""
+    blind = job.spec.make_task().blind_samples
+    first = {arch: max(job.opts.min_depth, rf_bound(arch, blind, knobs=job.opts.knobs_for(arch))
+                       or job.opts.min_depth) for arch in job.opts.archs}
+    return lambda t: t.depth >= first[t.arch]
+
+
+def trial_seconds(trial: Trial, steps: int, calibration: Calibration) -> float:
+    """A trial of ``steps`` steps: its one-off cost (which includes one evaluation), its
+    steps, and its other scheduled evaluations."""
+    return (calibration.overhead_seconds(trial) + steps * calibration.step_seconds(trial)
+            + steps // trial.eval_every * calibration.eval_seconds(trial))
+
+
+# --- the estimate ---------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class JobEstimate:
+    job: Job
+    fewest: int  # trials to train, over the scenarios
+    most: int
+    flops_fewest: float  # their FLOPs at the full step budget
+    flops_most: float
+    likely_trials: int
+    likely_seconds: float  # wall seconds on ``workers`` workers, likely scenario
+    most_seconds: float  # the most-trials scenario, every trial run to its budget
+    reused: int  # trials already stored (likely scenario)
+    likely_trained: tuple[tuple[Trial, bool], ...] = ()  # what the likely scenario trains
+
+
+def estimate_job(job: Job, workers: int, known: dict[str, bool],
+                 calibration: Calibration) -> JobEstimate:
+    """Replay one job (each architecture on its own for the range: their searches do not
+    interact) and time its likely scenario."""
+    from toytasks.running.runner import step_flops
+
+    def flops(trials: list[tuple[Trial, bool]]) -> float:
+        return sum(full_budget_flops(t, step_flops(t)) for t, _ in trials)
+
+    lo = hi = 0
+    flo = fhi = 0.0
+    most_jobs: list[Solves] = []
+    for arch in job.opts.archs:
+        one = replace(job, opts=replace(job.opts, archs=(arch,)))
+        runs = [(replay([one], s, workers, known).trained, s) for s in scenarios(one)]
+        fewest = min(runs, key=lambda r: (len(r[0]), flops(r[0])))
+        most = max(runs, key=lambda r: (len(r[0]), flops(r[0])))
+        lo, hi = lo + len(fewest[0]), hi + len(most[0])
+        flo, fhi = flo + flops(fewest[0]), fhi + flops(most[0])
+        most_jobs.append(most[1])
+    calibration.measure(t for t, _ in replay([job], likely(job), workers, known).trained)
+
+    def seconds(trial: Trial, solved: bool) -> float:
+        return trial_seconds(trial, likely_steps(trial, solved), calibration)
+
+    def full(trial: Trial, solved: bool) -> float:
+        return trial_seconds(trial, trial.max_steps, calibration)
+
+    guess = replay([job], likely(job), workers, known, seconds)
+    by_arch = {arch: s for arch, s in zip(job.opts.archs, most_jobs, strict=True)}
+    worst = replay([job], lambda t: by_arch[t.arch](t), workers, known, full)
+    return JobEstimate(job, lo, hi, flo, fhi, len(guess.trained), guess.seconds,
+                       worst.seconds, guess.reused, tuple(guess.trained))

@@ -1,0 +1,3 @@
+"""The result store and everything that reads it: typed records, per-cell summaries, tables,
+baselines and figures.
+"""

@@ -1,0 +1,310 @@
+"""From stored trial records to the answer: per (task config, architecture), the minimal depth.
+
+Computed from the store alone, so `toytasks run` and `toytasks table DIR` print the same
+thing, and extra trials in the store (another run's, a larger grid) never change a cell's
+rule: the minimal depth is the smallest solved depth whose next-lower depth was trained
+and not solved (or which is the lowest depth trained). How a group is decided (rule, seeds
+asked for, lr grid, search kind, matched parameter count) is read from what the run that
+trained it recorded with each trial, so a table read back later applies the same rule.
+"""
+
+from __future__ import annotations
+
+import json
+import statistics
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from toytasks.errors import ToytasksError
+from toytasks.models import ARCHITECTURES, get_architecture
+from toytasks.reading.records import PER_TRIAL, TrialRecord
+from toytasks.tasks import get_generator
+from toytasks.training.solve import SolveRule, counted_lrs, first_solved, get_rule, seed_outcomes
+from toytasks.training.trial import ARCH_FIELDS, DIVERGED, ERROR, SOLVED, TrialResult
+
+if TYPE_CHECKING:
+    from toytasks.specs.spec import TaskSpec
+
+# identity fields a configuration leaves out at their default (``Trial.config``)
+IDENTITY_DEFAULTS = {"device": "cpu"}
+
+
+@dataclass
+class DepthStats:
+    depth: int
+    seeds: int  # seeds counted by the sequential rule
+    successes: int
+    solved: bool
+    params: int
+    best_metric: float | None  # median over counted trials of the best held-out metric
+    steps_to_solve: list[int]
+    flops: float
+    trials: int
+    faults: dict[str, int]
+    decided: bool = True
+    width: int = 0
+    steps: int = 0  # training steps of the counted trials
+    spent_flops: float = 0.0  # every stored trial at this depth, speculative ones included
+    spent_steps: int = 0
+    spent_trials: int = 0
+
+
+@dataclass
+class Row:
+    task: str
+    arch: str
+    config: dict[str, Any]
+    minimal_depth: int | None
+    max_depth_tried: int
+    depths: dict[int, DepthStats]
+    receptive_field: int | None
+    rf_bound: int | None
+    span_samples: int
+    blind_samples: int
+    metric: str
+    baseline: float
+    flops: float
+    trials: int
+    lrs: tuple[float, ...] = ()
+    faults: dict[str, int] = field(default_factory=dict)
+    seeds_asked: int | None = None  # seeds per depth the run asked for (the rule's n)
+    versions: tuple[str, ...] = ()  # "toytasks X @commit" of the code that made the results
+    rule: str = "majority"
+    search: str = "linear"  # the search that proposed the depths
+    confirmed: tuple[int, ...] = ()  # depths where an exhaustive run also trained every seed
+    match_params: int = 0  # 0: fixed width; P: width chosen per depth for ~P parameters
+    non_monotonic: tuple[int, ...] = ()  # failed depths deeper than a solved one
+    steps: int = 0
+    spent_flops: float = 0.0
+    spent_steps: int = 0
+    spent_trials: int = 0
+
+    @property
+    def evidence(self) -> DepthStats:
+        """The depth whose counts the table shows: the minimal one, else the deepest tried."""
+        return self.depths[self.minimal_depth or self.max_depth_tried]
+
+    @property
+    def minimal_is_upper_bound(self) -> bool:
+        """Solved at the lowest depth trained, which was not depth 1: d-1 was never tried."""
+        return self.minimal_depth is not None and self.minimal_depth == min(self.depths) > 1
+
+    def depth_text(self, style: str = "plain") -> str:
+        """The minimal depth as each table prints it. ``plain``: '3', or '>12' when unsolved
+        up to 12 (verdicts, evidence); ``table``: '<= 3' when depth 2 was never tried,
+        '> 12', and the depths that fail above a solved one; ``cell`` (sweep cells): '<=3',
+        '>12', with '!' when non-monotonic."""
+        space = " " if style == "table" else ""
+        text = str(self.minimal_depth) if self.minimal_depth else \
+            f">{space}{self.max_depth_tried}"
+        if style == "plain":
+            return text
+        if self.minimal_is_upper_bound:
+            text = f"<={space}{text}"  # solved at the lowest depth tried: d-1 never trained
+        if self.non_monotonic:
+            text += "!" if style == "cell" else \
+                f" (non-monotonic: fails at {','.join(map(str, self.non_monotonic))})"
+        return text
+
+    @property
+    def arch_label(self) -> str:
+        return arch_label(self.config)
+
+    def label(self, knobs: list[str], fields: tuple[str, ...] = ()) -> str:
+        """``knob=value`` for the given knobs, then ``field=value`` for the given config
+        fields: what tells this row apart from the others in its table."""
+        return ", ".join([*(f"{k}={self.config['knobs'][k]}" for k in knobs),
+                          *(f"{f}={self.config.get(f, IDENTITY_DEFAULTS.get(f))}"
+                        for f in fields)])
+
+
+def arch_class(arch: str) -> Any:
+    """The architecture's class, or None when it no longer loads (a removed plugin)."""
+    try:
+        return get_architecture(arch)
+    except ToytasksError:
+        return None
+
+
+def receptive_field(arch: str, depth: int, knobs: dict[str, Any] | None = None) -> int | None:
+    cls = arch_class(arch)
+    return cls.receptive_field(depth, **(knobs or {})) if cls else None
+
+
+def rf_bound(arch: str, blind_samples: int, limit: int = 4096,
+             knobs: dict[str, Any] | None = None) -> int | None:
+    """Smallest depth whose receptive field exceeds the blind window (below it: chance).
+
+    None when the architecture's receptive field is unbounded, and when the task has no
+    blind window (``blind_samples`` 0: no window is provably at chance, so no depth is
+    ruled out; a bound of 1 would claim a theory that does not exist)."""
+    if receptive_field(arch, 1, knobs) is None or blind_samples <= 0:
+        return None
+    depth = 1
+    while receptive_field(arch, depth, knobs) <= blind_samples and depth < limit:
+        depth += 1
+    return depth
+
+
+def rf_bound_text(arch: str, blind_samples: int, prefix: str = ">= ",
+                  knobs: dict[str, Any] | None = None) -> str:
+    """The RF-bound column: '>= N'; 'n/a' for a convolution on a task without a blind
+    window (the bound does not apply); '-' for an architecture without a finite RF."""
+    bound = rf_bound(arch, blind_samples, knobs=knobs)
+    if bound is not None:
+        return f"{prefix}{bound}"
+    return "n/a" if receptive_field(arch, 1, knobs) is not None else "-"
+
+
+def arch_label(config: dict[str, Any]) -> str:
+    """'cnn', or 'cnn kernel=7' when architecture knobs are set away from their defaults."""
+    knobs = config.get("arch_knobs") or {}
+    return " ".join([config["arch"], *(f"{k}={v}" for k, v in sorted(knobs.items()))])
+
+
+def summarise(records: Sequence[TrialRecord], rule: SolveRule | None = None,
+              seeds: int | None = None) -> list[Row]:
+    """Rows for every (task config, architecture) in ``records``.
+
+    ``seeds`` is the number of seeds the run asked for; when not given (a results folder
+    read back later) it is the largest number any stored run asked for in that group
+    (recorded with each trial), else the number of distinct seeds stored at that depth.
+    ``rule`` likewise defaults to the rule recorded by the group's latest trial, and the lr
+    grid to the grid it recorded (trials at other lrs are then not counted).
+    """
+    groups: dict[str, list[TrialRecord]] = defaultdict(list)
+    for record in records:
+        groups[record.cell].append(record)
+    rows = [_row(items, rule, seeds) for items in groups.values()]
+    order = {name: i for i, name in enumerate(ARCHITECTURES)}
+    return sorted(rows, key=lambda r: (r.task, r.match_params,
+                                       _config_order(r.config, r.match_params),
+                                       order.get(r.arch, len(order)), r.arch,
+                                       _natural(r.config.get("arch_knobs") or {})))
+
+
+def _config_order(config: dict[str, Any], match_params: int = 0) -> tuple:
+    """Rows sort by their configuration with numbers in numeric order (period 4, 6, 8, 12,
+    16; not 12, 16, 4, 6, 8 as their text would)."""
+    drop = (*ARCH_FIELDS, "width") if match_params else ARCH_FIELDS
+    return _natural({k: v for k, v in config.items() if k not in drop})
+
+
+def _natural(value: Any) -> tuple:
+    if isinstance(value, bool) or value is None:
+        return (0, str(value))
+    if isinstance(value, int | float):
+        return (1, float(value))
+    if isinstance(value, str):
+        return (2, value)
+    if isinstance(value, dict):
+        return (3, tuple((k, _natural(v)) for k, v in sorted(value.items())))
+    if isinstance(value, list | tuple):
+        return (4, tuple(_natural(v) for v in value))
+    return (5, json.dumps(value, sort_keys=True))
+
+
+def _latest(items: list[TrialRecord], key: str) -> Any:
+    """The value the group's most recently stored trial recorded for ``key`` (or None)."""
+    values = [getattr(r.run, key) for r in items]
+    return next((v for v in reversed(values) if v is not None), None)
+
+
+def _row(items: list[TrialRecord], rule: SolveRule | None, seeds: int | None) -> Row:
+    config = {k: v for k, v in items[0].config.items() if k not in PER_TRIAL}
+    rule = rule or get_rule(_latest(items, "rule") or "majority")
+    grid = _latest(items, "lrs")
+    lrs = sorted(grid) if grid else sorted({r.lr for r in items})
+    # the row's search is what proposed its depths; exhaustive one-depth runs beside it (a
+    # study's confirmation) train every seed at their depths only, which then count all
+    # seeds: the rest of the row keeps its sequential counting and its search's name
+    searched = [r for r in items if r.run.search != "exhaustive"]
+    search = (_latest(searched, "search") or "linear") if searched else "exhaustive"
+    every_seed = {r.depth for r in items if r.run.search == "exhaustive"}
+    if seeds is None:
+        asked = [r.run.seeds for r in items]
+        seeds = max((n for n in asked if isinstance(n, int)), default=None)
+    by_depth: dict[int, list[TrialRecord]] = defaultdict(list)
+    for record in items:
+        by_depth[record.depth].append(record)
+    depths = {d: _depth_stats(d, recs, lrs, rule, seeds,
+                              early=search != "exhaustive" and d not in every_seed)
+              for d, recs in sorted(by_depth.items())}
+    verdicts = {d: s.solved for d, s in depths.items() if s.decided}
+    minimal = first_solved(verdicts, min(depths))
+    first = min((d for d, ok in verdicts.items() if ok), default=None)
+    non_monotonic = tuple(d for d, ok in sorted(verdicts.items())
+                          if first is not None and d > first and not ok)
+    task = get_generator(config["generator"])(**config["knobs"])
+    arch_knobs = config.get("arch_knobs") or {}
+    faults: dict[str, int] = defaultdict(int)
+    for stats in depths.values():
+        for status, count in stats.faults.items():
+            faults[status] += count
+    return Row(
+        task=config["task"], arch=config["arch"], config=config, minimal_depth=minimal,
+        max_depth_tried=max(depths), depths=depths,
+        receptive_field=receptive_field(config["arch"], minimal, arch_knobs) if minimal
+        else None,
+        rf_bound=rf_bound(config["arch"], task.blind_samples, knobs=arch_knobs),
+        span_samples=task.span_samples, blind_samples=task.blind_samples,
+        metric=task.metric, baseline=task.baseline,
+        flops=sum(s.flops for s in depths.values()),
+        trials=sum(s.trials for s in depths.values()), lrs=tuple(lrs), faults=dict(faults),
+        seeds_asked=seeds, versions=_versions(items),
+        rule=rule.name, search=search, match_params=items[0].run.match_params,
+        confirmed=tuple(sorted(every_seed)) if search != "exhaustive" else (),
+        non_monotonic=non_monotonic, steps=sum(s.steps for s in depths.values()),
+        spent_flops=sum(s.spent_flops for s in depths.values()),
+        spent_steps=sum(s.spent_steps for s in depths.values()),
+        spent_trials=sum(s.spent_trials for s in depths.values()),
+    )
+
+
+def _versions(items: list[TrialRecord]) -> tuple[str, ...]:
+    """Distinct code versions recorded in the provenance of a row's trials, sorted."""
+    return tuple(sorted({record.provenance.version_text() for record in items}))
+
+
+def _depth_stats(depth: int, records: list[TrialRecord], lrs: list[float], rule: SolveRule,
+                 seeds: int | None, early: bool = True) -> DepthStats:
+    per_seed: dict[int, dict[float, TrialResult]] = defaultdict(dict)
+    for record in records:
+        if record.lr in lrs:
+            per_seed[record.seed][record.lr] = record.result
+    n_seeds = seeds or len(per_seed)
+    runs = {s: {lr: r.status == SOLVED for lr, r in rs.items()}
+            for s, rs in per_seed.items()}
+    verdict = rule.verdict(seed_outcomes(runs, n_seeds, lrs), n_seeds, early)
+    counted = [per_seed[s][lr] for s in range(verdict.counted)
+               for lr in counted_lrs(runs.get(s, {}), lrs, early)]
+    faults: dict[str, int] = defaultdict(int)
+    for r in counted:
+        if r.status in (DIVERGED, ERROR):
+            faults[r.status] += 1
+    params = [r.params for r in counted if r.params]
+    metrics = [r.best_metric for r in counted if r.best_metric is not None]
+    return DepthStats(
+        depth=depth, seeds=verdict.counted, successes=verdict.successes,
+        solved=verdict.decided and verdict.solved, decided=verdict.decided,
+        width=int(statistics.median(r.config["width"] for r in records)),
+        steps=sum(r.steps or 0 for r in counted),
+        spent_flops=sum(r.result.flops or 0.0 for r in records),
+        spent_steps=sum(r.result.steps or 0 for r in records), spent_trials=len(records),
+        params=int(statistics.median(params)) if params else 0,
+        best_metric=statistics.median(metrics) if metrics else None,
+        steps_to_solve=[r.steps_to_solve for r in counted if r.status == SOLVED],
+        flops=sum(r.flops or 0.0 for r in counted), trials=len(counted),
+        faults=dict(faults),
+    )
+
+
+@dataclass
+class SweepPoint:
+    """One value of a swept knob: the spec at that value and its rows."""
+
+    value: Any
+    spec: TaskSpec
+    rows: list[Row]

@@ -1,0 +1,110 @@
+"""The plan layer: every command expands into jobs, and one function runs them.
+
+A ``Job`` is a task spec plus fully resolved run options and the solve rule: everything
+the runner needs. ``toytasks run`` is one job, ``sweep`` one per knob value, ``suite`` one
+per profile entry, and each study section the jobs its explanation asks for
+(``toytasks.study.explanations``). ``run_jobs`` is the only loop over runs: it runs each job,
+*confirms* it when asked (trains every seed at the depths that decide each row, so that
+intervals rest on every seed asked for; the decisions do not change, since the rule reads
+seeds in order) and summarises what each job touched.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Collection, Sequence
+from concurrent.futures import Executor
+from dataclasses import dataclass, field, replace
+
+from toytasks.reading.records import cell_key
+from toytasks.reading.store import ResultStore
+from toytasks.reading.summary import Row, summarise
+from toytasks.running.preflight import check_job
+from toytasks.running.progress import Event
+from toytasks.running.runner import run as run_trials
+from toytasks.specs.options import RunOptions
+from toytasks.specs.spec import TaskSpec
+from toytasks.training.solve import SolveRule
+
+Progress = Callable[[Event], None]
+Workers = int | Callable[[], int]
+
+
+@dataclass(frozen=True)
+class Job:
+    """One run: a task spec (knobs applied) and everything about how to train it."""
+
+    spec: TaskSpec
+    opts: RunOptions
+    rule: SolveRule = field(default_factory=SolveRule)
+    announce: str = ""  # a progress line printed before the job starts
+    confirm: bool = False  # afterwards, train every seed at each row's decisive depths
+
+    def describe(self) -> str:
+        width = (f"width matched to {self.opts.match_params:,} params" if self.opts.match_params
+                 else f"width {self.opts.width}")
+        return (f"{self.spec.name}, archs {','.join(self.opts.archs)}, depths "
+                f"{self.opts.min_depth}..{self.opts.max_depth}, {self.opts.seeds} seed(s), "
+                f"{self.opts.max_steps} steps, {width}")
+
+
+def run_job(job: Job, store: ResultStore, executor: Executor, workers: Workers,
+            progress: Progress = lambda _: None) -> list[Row]:
+    """Run one job (and its confirmation); the summary rows of the cells it touched."""
+    check_job(job.spec.generator, job.spec.make_task(), job.opts.archs, job.opts.width,
+              job.opts.knobs_for)
+    if job.announce:
+        progress(job.announce)
+    keys = run_trials(job.spec, job.opts, job.rule, store, executor, workers, progress)
+    rows = _rows(store, job, keys)
+    if job.confirm and job.opts.search != "exhaustive":
+        for check in confirm_jobs(job, rows):
+            run_job(check, store, executor, workers, progress)
+    return rows
+
+
+def run_jobs(jobs: Sequence[Job], store: ResultStore, executor: Executor, workers: Workers,
+             progress: Progress = lambda _: None) -> list[list[Row]]:
+    """Run ``jobs`` in order into one store; per job, the rows it touched."""
+    return [run_job(job, store, executor, workers, progress) for job in jobs]
+
+
+def on_device(jobs: Sequence[Job], device: str) -> list[Job]:
+    """``jobs`` trained on ``device`` (checked: ``devices.check_device``); a profile or a
+    study spec never names a device, the command line does."""
+    from toytasks.running.devices import check_device
+
+    trial_device = check_device(device)
+    return [replace(job, opts=replace(job.opts, device=trial_device)) for job in jobs]
+
+
+def _rows(store: ResultStore, job: Job, keys: set[str]) -> list[Row]:
+    return [row for row in summarise(store.records(), job.rule, seeds=job.opts.seeds)
+            if cell_key(row.config, row.match_params) in keys]
+
+
+def decisive_depths(row: Row) -> list[int]:
+    """The cells that decide a row's minimal depth: that depth and the one below it (when
+    trained), or the deepest depth tried when unsolved."""
+    return deciding(row.minimal_depth, row.depths)
+
+
+def deciding(minimal_depth: int | None, trained: Collection[int]) -> list[int]:
+    """``decisive_depths`` from a minimal depth and the depths trained (a summary row's, or a
+    search's: ``toytasks.cost.estimate`` replays confirmation from the search)."""
+    if minimal_depth is None:
+        return [max(trained)] if trained else []
+    return [d for d in (minimal_depth - 1, minimal_depth) if d in trained]
+
+
+def confirm_jobs(job: Job, rows: list[Row]) -> list[Job]:
+    """Exhaustive one-depth jobs that train every seed asked for at each row's decisive
+    depths: the evidence then counts all seeds, the decision is unchanged."""
+    return [confirm_job(job, row.arch, depth) for row in rows for depth in decisive_depths(row)
+            if row.depths[depth].seeds < job.opts.seeds]
+
+
+def confirm_job(job: Job, arch: str, depth: int) -> Job:
+    """The exhaustive one-depth job that trains every seed of ``arch`` at ``depth``."""
+    return replace(job, opts=replace(job.opts, archs=(arch,), min_depth=depth,
+                                     max_depth=depth, search="exhaustive"), confirm=False,
+                   announce=f"confirm {arch} depth {depth}: all {job.opts.seeds} seeds")

@@ -1,0 +1,160 @@
+"""Run options: one table of bounds and defaults, one resolver, one default results folder.
+
+Every way to ask for a run (the command line, suite profiles, study specs, a task spec's
+``[search]`` and ``[budget]`` tables) names its options with the keys of ``BOUNDS`` and
+resolves them here, against the task spec's defaults. click's ``IntRange`` options, the
+TOML readers and the spec schema all read the same bounds, so a limit is written once.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from toytasks.errors import ToytasksError
+from toytasks.specs.bounds import BOUNDS
+
+if TYPE_CHECKING:
+    from toytasks.specs.spec import TaskSpec
+
+LR_MAX = 10.0  # a learning rate is in (0, LR_MAX]
+# What a run does about the choices no spec sets (the spec sets archs, depths, budget).
+DEFAULTS: dict[str, Any] = {"rule": "majority", "search": "adaptive", "device": "cpu",
+                            "train_size": 0, "diagnostics": False, "match_params": 0}
+# The integer keys a suite entry or a study section may set (``workers`` etc. are CLI-only).
+RUN_INT_KEYS = ("seeds", "min_depth", "max_depth", "width", "steps", "batch_size")
+
+
+@dataclass(frozen=True)
+class RunOptions:
+    """Everything about a run that is not the task: which trials, at what budget, where."""
+
+    archs: tuple[str, ...]
+    seeds: int
+    min_depth: int
+    max_depth: int
+    width: int
+    lrs: tuple[float, ...]
+    max_steps: int
+    batch_size: int
+    device: str = DEFAULTS["device"]
+    train_size: int = DEFAULTS["train_size"]
+    diagnostics: bool = DEFAULTS["diagnostics"]
+    search: str = DEFAULTS["search"]  # adaptive | linear | exhaustive (see search.py)
+    match_params: int = DEFAULTS["match_params"]  # 0: fixed width; P: width closest to P params
+    # Architecture knobs as (arch, knob, value), e.g. ("cnn", "kernel", 7): `--set cnn.kernel=7`.
+    arch_knobs: tuple[tuple[str, str, Any], ...] = ()
+
+    def knobs_for(self, arch: str) -> dict[str, Any]:
+        return {knob: value for name, knob, value in self.arch_knobs if name == arch}
+
+
+def default_options(spec: TaskSpec) -> RunOptions:
+    """What `toytasks run --task NAME` trains when the user gives no option."""
+    return RunOptions(
+        archs=spec.defaults.architectures, seeds=spec.defaults.seeds,
+        min_depth=spec.defaults.min_depth, max_depth=spec.defaults.max_depth,
+        width=spec.defaults.width, lrs=(spec.budget.lr,), max_steps=spec.budget.max_steps,
+        batch_size=spec.budget.batch_size,
+    )
+
+
+def resolve(spec: TaskSpec, values: dict[str, Any]) -> RunOptions:
+    """The spec's defaults overridden by ``values`` (keys of ``BOUNDS`` plus ``arch``,
+    ``lr``, ``device``, ``search``, ``diagnostics``); ``None`` or absent means "the
+    default". Values are assumed checked (``check_int``, click's ranges)."""
+    opts = default_options(spec)
+    given = {k: v for k, v in values.items() if v is not None}
+    return replace(
+        opts, archs=tuple(given.get("arch") or opts.archs),
+        seeds=given.get("seeds", opts.seeds),
+        min_depth=given.get("min_depth", opts.min_depth),
+        max_depth=given.get("max_depth", opts.max_depth),
+        width=given.get("width", opts.width), lrs=tuple(given.get("lr") or opts.lrs),
+        max_steps=given.get("steps", opts.max_steps),
+        batch_size=given.get("batch_size", opts.batch_size),
+        device=given.get("device", opts.device), search=given.get("search", opts.search),
+        train_size=given.get("train_size", opts.train_size),
+        diagnostics=given.get("diagnostics", opts.diagnostics),
+        match_params=given.get("match_params", opts.match_params),
+        arch_knobs=tuple(given.get("arch_knobs", opts.arch_knobs)),
+    )
+
+
+def split_knobs(values: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Task knobs and architecture knobs of one knob table. An architecture knob is written
+    ``ARCH.KNOB`` (``--set cnn.kernel=7``; in TOML ``cnn.kernel = 7``, which TOML reads
+    as a nested table, also accepted): returns ({knob: v}, {"arch.knob": v})."""
+    task: dict[str, Any] = {}
+    arch: dict[str, Any] = {}
+    for key, value in values.items():
+        if isinstance(value, dict):
+            arch.update({f"{key}.{k}": v for k, v in value.items()})
+        elif "." in key:
+            arch[key] = value
+        else:
+            task[key] = value
+    return task, arch
+
+
+def arch_knob_triples(values: dict[str, Any], archs: Sequence[str],
+                      where: str = "--set") -> tuple[tuple[str, str, Any], ...]:
+    """``{'cnn.kernel': '7'}`` -> (('cnn', 'kernel', 7),), validated by the knob schema.
+    The architecture must be one the run trains: a knob for another would do nothing."""
+    from toytasks.models import check_arch_knobs
+
+    out = []
+    for key, value in values.items():
+        arch, _, knob = key.rpartition(".")
+        if arch not in archs:
+            raise ToytasksError(f"{where} {key}: architecture '{arch}' is not in this run "
+                                f"(archs: {', '.join(archs)})")
+        out.append((arch, knob, check_arch_knobs(arch, {knob: value}, f"{where} {key}")[knob]))
+    return tuple(sorted(out, key=lambda t: (t[0], t[1])))
+
+
+def check_int(value: Any, key: str, where: str, bounds: tuple[int, int] | None = None) -> int:
+    """An integer from a TOML file, within ``BOUNDS[key]`` (or ``bounds``)."""
+    low, high = bounds or BOUNDS[key]
+    if not isinstance(value, int) or isinstance(value, bool) or not low <= value <= high:
+        raise ToytasksError(f"{where}: '{key}' must be an integer in [{low}, {high}], "
+                            f"got {value!r}")
+    return value
+
+
+def check_lrs(value: Any, where: str) -> tuple[float, ...]:
+    """A learning rate or a list of them, from a profile or study file."""
+    lrs = value if isinstance(value, list) else [value]
+    if not lrs or not all(isinstance(lr, (int, float)) and not isinstance(lr, bool)
+                          and 0 < lr <= LR_MAX for lr in lrs):
+        raise ToytasksError(f"{where}: 'lr' must be a number in (0, {LR_MAX:g}] or a list "
+                            "of them")
+    return tuple(float(lr) for lr in lrs)
+
+
+def check_depth_range(opts: RunOptions, where: str) -> None:
+    if opts.min_depth > opts.max_depth:
+        raise ToytasksError(f"{where}: min_depth {opts.min_depth} is larger than max_depth "
+                            f"{opts.max_depth}")
+
+
+def check_table(value: Any, where: str, allowed: set[str]) -> None:
+    """A TOML table whose keys are all in ``allowed`` (profile and study entries)."""
+    if not isinstance(value, dict):
+        raise ToytasksError(f"{where} must be a table")
+    unknown = sorted(set(value) - allowed)
+    if unknown:
+        raise ToytasksError(f"{where}: unknown key '{unknown[0]}' "
+                            f"(valid: {', '.join(sorted(allowed))})")
+
+
+def default_out(*parts: str, stamp: bool = True) -> Path:
+    """The results folder a command uses without --out: results/PARTS-YYYYmmdd-HHMMSS
+    (a study folder has no time stamp: rerunning the study resumes it)."""
+    if stamp:
+        parts = (*parts, dt.datetime.now().strftime("%Y%m%d-%H%M%S"))
+    # a plugin task's name is an import path: keep the folder name free of ':' and '/'
+    return Path("results") / "-".join(parts).replace(":", "-").replace("/", "-")

@@ -1,0 +1,3 @@
+"""Studies: one spec, one command, the experiments that test explanations (a), (b), ... and the
+report they render.
+"""

@@ -1,0 +1,177 @@
+"""`toytasks report DIR`: a Markdown report of a study, one section per explanation.
+
+Each section states the explanation, the experiment that tests it (with the equivalent
+commands), the evidence (per architecture and depth: successes/seeds with the 95%
+Clopper–Pearson interval), figures, and a one-line verdict computed by the explanation's
+own rule (``toytasks.study.explanations``), written out. The report is a pure function of
+``DIR/study.json`` and the stores under DIR: the same folder renders the same bytes
+(figures included).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from toytasks.errors import ToytasksError
+from toytasks.reading.records import TrialRecord
+from toytasks.reading.store import ResultStore
+from toytasks.reading.summary import Row, summarise
+from toytasks.reading.table import grid, render, render_evidence
+from toytasks.study.experiment import MANIFEST, read_manifest, store_dir
+from toytasks.study.explanations import EXPLANATIONS, GENERAL_RULE, INCONCLUSIVE, Parts, Verdict
+from toytasks.study.sections import Section
+
+REPORT = "report.md"
+FIGURES = "figures"
+
+
+def load_sections(root: Path) -> tuple[dict[str, Any], list[Section]]:
+    """The manifest and, per explanation, the rows, records and verdict (no figures)."""
+    manifest = read_manifest(root)
+    sections = []
+    for letter in EXPLANATIONS:
+        exp = manifest["experiments"].get(letter)
+        folder = store_dir(root, letter)
+        records = (ResultStore(folder, create=False).records()
+                   if exp is not None and (folder / "trials.jsonl").is_file() else [])
+        rows = summarise(records) if records else []
+        sections.append(Section(letter, exp, rows, records, judge(letter, exp, rows, records)))
+    return manifest, sections
+
+
+def judge(letter: str, exp: dict[str, Any] | None, rows: list[Row],
+          records: list[TrialRecord]) -> Verdict:
+    """The verdict for one explanation from its experiment's results."""
+    if exp is None:
+        return Verdict(letter, INCONCLUSIVE, "not tested by this study")
+    if not rows:
+        return Verdict(letter, INCONCLUSIVE, "no results yet (run the study)")
+    return EXPLANATIONS[letter].judge(rows, records, exp)
+
+
+def verdict_table(sections: list[Section], fmt: str = "github") -> str:
+    body = [[f"({s.letter})", EXPLANATIONS[s.letter].claim, f"**{s.verdict.outcome}**"
+             if fmt == "github" else s.verdict.outcome, s.verdict.line] for s in sections]
+    return grid(["", "explanation", "verdict", "what the data show"], body, fmt)
+
+
+def write_report(root: str | Path, out: str | Path, figures: bool = True) -> Path:
+    """Render DIR's report into ``out``/report.md (and ``out``/figures/ when matplotlib is
+    installed and ``figures``); returns the Markdown file's path."""
+    root, out = Path(root), Path(out)
+    try:
+        return _write_report(root, out, figures)
+    except (KeyError, TypeError, ValueError, AttributeError, IndexError) as exc:
+        # a hand-edited study.json whose values have the wrong shape: one line, no traceback
+        raise ToytasksError(f"{root / MANIFEST}: a value has the wrong type or shape "
+                            f"({type(exc).__name__}: {exc}; hand-edited? rerun toytasks "
+                            "study to rewrite it)") from None
+
+
+def _write_report(root: Path, out: Path, figures: bool) -> Path:
+    manifest, sections = load_sections(root)
+    drawn: dict[str, list[tuple[str, str]]] = {}
+    figure_note = ""
+    if figures:
+        try:
+            drawn = _figures(sections, out / FIGURES)
+        except ToytasksError as exc:
+            if "matplotlib" not in str(exc):
+                raise
+            figure_note = f"Figures skipped: {exc}."
+    else:
+        figure_note = "Figures not drawn (--no-figures)."
+    path = out / REPORT
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        path.write_text(render_report(manifest, sections, drawn, figure_note))
+    except OSError as exc:  # e.g. --out under a file: one line, not a traceback
+        raise ToytasksError(f"cannot write report '{path}' ({exc.strerror or exc})") from None
+    return path
+
+
+def render_report(manifest: dict[str, Any], sections: list[Section],
+                  drawn: dict[str, list[tuple[str, str]]], figure_note: str = "") -> str:
+    lines = [f"# {manifest.get('question') or manifest.get('study', 'Study')}", ""]
+    if manifest.get("description"):
+        lines += [manifest["description"], ""]
+    versions = sorted({v for s in sections for r in s.rows for v in r.versions})
+    lines += [f"Study `{manifest.get('study')}` ({manifest.get('spec')}), profile "
+              f"`{manifest.get('profile')}`; results made with "
+              f"{', '.join('toytasks ' + v for v in versions) or 'no results yet'}. "
+              f"Rerun: `toytasks study {manifest.get('spec')} --profile "
+              f"{manifest.get('profile')} --out DIR`.", ""]
+    if figure_note:
+        lines += [figure_note, ""]
+    lines += ["## Verdicts", "", verdict_table(sections), "",
+              f"How a verdict is reached: {GENERAL_RULE} Each section states its own rule; "
+              "intervals are exact 95% Clopper–Pearson intervals of the success rate over "
+              "the seeds counted (`successes/seeds [low-high]`).", ""]
+    for section in sections:
+        lines += _section(section, drawn.get(section.letter, []))
+    lines += ["## Appendix: minimal-depth tables", "",
+              "The tables `toytasks table DIR/<letter> --format github` prints, with their "
+              "caption lines (task, budget, rule, code version).", ""]
+    for section in sections:
+        if section.rows:
+            lines += [f"### ({section.letter}) {EXPLANATIONS[section.letter].title}", "",
+                      render(section.rows, "github"), ""]
+    return "\n".join(lines).rstrip() + "\n"
+
+
+def _section(section: Section, figures: list[tuple[str, str]]) -> list[str]:
+    explanation = EXPLANATIONS[section.letter]
+    lines = [f"## ({section.letter}) {explanation.title}", "", f"> {explanation.claim}", ""]
+    exp = section.exp
+    if exp is None:
+        return [*lines, f"**Verdict: {section.verdict.outcome}.** {section.verdict.line}.", ""]
+    parts = _parts(exp, explanation.varies)
+    lines += ["**Experiment.** " + explanation.experiment_text(exp, parts), ""]
+    if exp.get("note"):
+        lines += [exp["note"], ""]
+    lines += ["```", *explanation.commands(exp, parts), "```", ""]
+    if section.rows:
+        lines += ["**Evidence.** Per depth: successes/seeds [95% interval], ✓ solved, "
+                  "✗ not solved, ? undecided (by the study's rule).", "",
+                  render_evidence(section.rows), ""]
+    for caption, path in figures:
+        lines += [f"![{caption}]({path})", ""]
+    lines += [f"**Verdict: {section.verdict.outcome}.** {section.verdict.line}.", "",
+              f"*Rule:* {explanation.rule}", ""]
+    return lines
+
+
+def _parts(exp: dict[str, Any], varies: str | None) -> Parts:
+    """The text and command pieces every explanation's section shares; the knob a section
+    sweeps (``varies`` names its key) is left out of the fixed knobs."""
+    swept = exp[varies] if varies else None
+    knobs = {k: v for k, v in exp["knobs"].items() if k != swept}
+    seeds = f"{exp['seeds']} seed{'s' if exp['seeds'] != 1 else ''}"
+    lrs = ",".join(f"{lr:g}" for lr in exp["lr"])
+    sets = ",".join(f"{k}={v}" for k, v in knobs.items())
+    return Parts(
+        task=f"`{exp['task']}` ({', '.join(f'{k}={v}' for k, v in knobs.items())})",
+        budget=(f"{seeds}, rule {exp['rule']}, {exp['steps']} steps, batch "
+                f"{exp['batch_size']}, lr {lrs}, width {exp['width']}"),
+        task_option=f"--task {exp['task']} --set {sets}" if sets else f"--task {exp['task']}",
+        common=(f"--seeds {exp['seeds']} --rule {exp['rule']} --steps {exp['steps']} "
+                f"--batch-size {exp['batch_size']} --lr {lrs}"),
+        archs=",".join(exp["archs"]),
+        depth=f"--min-depth {exp['min_depth']} --max-depth {exp['max_depth']}",
+        search=f"--search {exp['search']}",
+    )
+
+
+def _figures(sections: list[Section], folder: Path) -> dict[str, list[tuple[str, str]]]:
+    """Draw each section's figures (the explanation says which; matplotlib is imported
+    only then: it is an optional extra)."""
+    drawn: dict[str, list[tuple[str, str]]] = {}
+    for section in sections:
+        if not section.rows or section.exp is None:
+            continue
+        items = drawn.setdefault(section.letter, [])
+        for name, caption, draw in EXPLANATIONS[section.letter].figures(section):
+            draw(folder / name)
+            items.append((caption, f"{FIGURES}/{name}"))
+    return drawn

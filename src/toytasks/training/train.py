@@ -1,0 +1,174 @@
+"""train(trial) -> TrialResult: one pure, seeded training run; no file I/O, no globals.
+
+Cost facts that shaped it: one held-out evaluation of 1,024 samples costs about 3-19
+training steps of batch 32, depending on the architecture and width (measured with
+``python -m benchmarks.eval_cost``, docs/performance.md), and most compute goes to
+configurations that never solve. So the loop checks the cheap signal (accuracy on the batch
+it just trained on) every step, runs the held-out evaluation only when that signal says
+"maybe solved" or on a fixed cadence, and gives up when the held-out loss has not improved
+for ``patience`` evaluations.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import threading
+import time
+from collections import deque
+
+import numpy as np
+import torch
+
+from toytasks.errors import one_line
+from toytasks.models import build_model
+from toytasks.tasks import Task, get_generator
+from toytasks.training.diagnostics import Recorder
+from toytasks.training.objective import Objective, evaluate
+from toytasks.training.trial import DIVERGED, SOLVED, UNSOLVED, Trial, TrialResult, error_result
+
+TRAIN_STREAM, TEST_STREAM = 1, 2
+TEST_ENTROPY = 20_260_101  # fixed: the held-out set is the same for every seed and model
+IMPROVEMENT = 1e-3  # relative drop in held-out loss that counts as progress
+FOREACH = True  # multi-tensor Adam and clipping: same numbers, up to 1.2x faster on small models
+TRIAL_THREADS = 1  # torch threads per trial: LSTM results differ bit for bit between 1 and 2
+# Weights are drawn from torch's global RNG: trials that run in threads of one process (a
+# Dask worker with --nthreads > 1) must not interleave seeding and initialisation.
+INIT_LOCK = threading.Lock()
+# cuBLAS's fixed workspace: without it cuBLAS matmuls are not deterministic on CUDA >= 10.2
+# (and torch.use_deterministic_algorithms refuses them). cuBLAS reads it when it starts.
+CUBLAS_WORKSPACE = ":4096:8"
+
+
+def make_task(trial: Trial) -> Task:
+    return get_generator(trial.generator)(**trial.knob_values)
+
+
+def train_rng(seed: int) -> np.random.Generator:
+    return np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(TRAIN_STREAM,)))
+
+
+def test_rng() -> np.random.Generator:
+    return np.random.default_rng(np.random.SeedSequence(TEST_ENTROPY, spawn_key=(TEST_STREAM,)))
+
+
+def held_out_set(task: Task, size: int) -> tuple[np.ndarray, np.ndarray]:
+    return task.sample(size, test_rng())
+
+
+def deterministic_cuda() -> None:
+    """Make CUDA reruns bit-identical: deterministic algorithms everywhere (an op without
+    one raises, and the trial is stored as an error that names it), cuBLAS's fixed
+    workspace (the command line sets it before any CUDA call; ``setdefault`` here covers
+    library use, where this is the first CUDA call of a worker), and no cuDNN autotuning
+    (its fastest convolution kernels are not deterministic)."""
+    os.environ.setdefault("CUBLAS_WORKSPACE_CONFIG", CUBLAS_WORKSPACE)
+    torch.use_deterministic_algorithms(True)
+    torch.backends.cudnn.deterministic = True
+    torch.backends.cudnn.benchmark = False
+
+
+def train(trial: Trial) -> TrialResult:
+    """Train one trial; faults (NaN loss, exceptions) become a status, never a crash."""
+    torch.set_num_threads(TRIAL_THREADS)
+    start = time.perf_counter()
+    try:
+        return _train(trial, start)
+    except (torch.OutOfMemoryError, MemoryError):
+        # Out of memory says where the trial ran (workers sharing a GPU, a memory cap), not
+        # what it gives: raised to the executor, the runner stores a lost-worker error that
+        # a rerun retries, never a result.
+        raise
+    except Exception as exc:  # recorded so that a sweep goes on; the reason names it
+        return error_result(trial.key, one_line(f"{type(exc).__name__}: {exc}"),
+                            wall_s=time.perf_counter() - start)
+
+
+def _train(trial: Trial, start: float) -> TrialResult:
+    task = make_task(trial)
+    device = torch.device(trial.device)
+    if device.type == "cuda":
+        deterministic_cuda()
+    objective = Objective(task)
+    with INIT_LOCK:
+        torch.manual_seed(trial.seed)
+        model = build_model(
+            trial.arch, task.n_inputs, task.n_outputs, trial.depth, trial.width,
+            task.output_steps, trial.gate_bias, dict(trial.arch_knobs),
+        ).to(device)
+    optimizer = torch.optim.Adam(model.parameters(), lr=trial.lr, foreach=FOREACH)
+    rng = train_rng(trial.seed)
+
+    def to_device(x: np.ndarray, y: np.ndarray) -> tuple[torch.Tensor, torch.Tensor]:
+        return torch.from_numpy(x).to(device), torch.from_numpy(y).to(device)
+
+    x_test, y_test = to_device(*held_out_set(task, trial.test_size))
+    pool = to_device(*task.sample(trial.train_size, rng)) if trial.train_size else None
+    recorder = Recorder(model, objective, x_test, y_test) if trial.diagnostics else None
+
+    flops_per_seq = model.forward_flops(task.seq_len)
+    params = [p for p in model.parameters() if p.requires_grad]
+    recent_loss: deque[float] = deque(maxlen=50)
+    best_metric = -math.inf if objective.higher_is_better else math.inf
+    best_loss, stale, evals, last_eval = math.inf, 0, 0, 0
+    status, reason, steps_to_solve = UNSOLVED, "step budget spent", None
+    test_metric, test_loss, step = best_metric, math.inf, 0
+
+    for step in range(1, trial.max_steps + 1):
+        if pool is None:
+            x, y = to_device(*task.sample(trial.batch_size, rng))
+        else:
+            idx = torch.from_numpy(rng.integers(0, trial.train_size, trial.batch_size))
+            x, y = pool[0][idx.to(device)], pool[1][idx.to(device)]
+        out = model(x)
+        loss = objective.loss(out, y)
+        loss_value = loss.item()
+        if not math.isfinite(loss_value):
+            status, reason = DIVERGED, f"non-finite training loss at step {step}"
+            break
+        optimizer.zero_grad(set_to_none=True)
+        loss.backward()
+        grad_norm = torch.nn.utils.clip_grad_norm_(params, trial.clip, foreach=FOREACH)
+        if not math.isfinite(grad_norm.item()):
+            status, reason = DIVERGED, f"non-finite gradient at step {step}"
+            break
+        optimizer.step()
+        recent_loss.append(loss_value)
+
+        scheduled = step % trial.eval_every == 0
+        hopeful = step - last_eval >= max(1, trial.eval_every // 4) and objective.meets(
+            objective.metric(out.detach(), y), trial.threshold
+        )
+        if not (scheduled or hopeful or step == trial.max_steps):
+            continue
+        test_loss, test_metric = evaluate(model, objective, x_test, y_test)
+        evals, last_eval = evals + 1, step
+        if not math.isfinite(test_loss):
+            status, reason = DIVERGED, f"non-finite held-out loss at step {step}"
+            break
+        if objective.meets(test_metric, best_metric):
+            best_metric = test_metric
+        if objective.meets(test_metric, trial.threshold):
+            status, reason, steps_to_solve = SOLVED, "", step
+            break
+        if scheduled:
+            if test_loss < best_loss * (1 - IMPROVEMENT):
+                best_loss, stale = test_loss, 0
+            else:
+                stale += 1
+                if stale >= trial.patience:
+                    reason = f"held-out loss flat for {stale} evaluations"
+                    break
+
+    flops = flops_per_seq * (3.0 * trial.batch_size * step + trial.test_size * evals)
+    diagnostics = recorder.finish(model, pool) if recorder else {}
+    return TrialResult(
+        key=trial.key, status=status, metric=task.metric, best_metric=best_metric,
+        final_metric=test_metric, baseline=task.baseline, steps=step,
+        steps_to_solve=steps_to_solve,
+        train_loss=float(np.mean(recent_loss)) if recent_loss else math.nan,
+        test_loss=test_loss, params=model.param_count(), flops=flops,
+        wall_s=time.perf_counter() - start, evals=evals, reason=reason,
+        diagnostics=diagnostics,
+    )
+
