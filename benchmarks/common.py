@@ -61,6 +61,6 @@ def default_trial(task: str, arch: str, depth: int, width: int | None = None,
         spec = spec.with_knobs(knobs)
     opts = default_options(spec)
     trial = trial_factory(spec, arch, opts)(depth, 0, spec.budget.lr)
-    unreachable = 2.0 if spec.make_task().higher_is_better else -1.0
+    unreachable = 2.0 if spec.make_generator().higher_is_better else -1.0
     return replace(trial, width=width or trial.width, max_steps=steps, threshold=unreachable,
                    patience=10**6)

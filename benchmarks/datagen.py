@@ -23,7 +23,7 @@ import numpy as np
 
 from benchmarks.common import default_trial, fastest_interleaved
 from toytasks.specs.spec import available_specs, load_spec
-from toytasks.training.train import make_task, train
+from toytasks.training.train import make_generator, train
 
 ARCH_FOR_STEP = ("lstm", 1)  # a cheap model: the worst case for the generator's share
 TARGET = 0.05
@@ -59,7 +59,7 @@ def measure(task_name: str, knobs: dict[str, Any]) -> tuple[int, float, float]:
     trial = default_trial(task_name, *ARCH_FOR_STEP, steps=STEPS, knobs=knobs)
     short = replace(trial, eval_every=10**6)  # held-out evaluation only at the last step
     long = replace(short, max_steps=2 * STEPS)
-    task = make_task(trial)
+    task = make_generator(trial)
     rng = np.random.default_rng(0)
     batch = trial.batch_size
     best = fastest_interleaved({

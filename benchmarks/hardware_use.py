@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from benchmarks.common import best_of, default_trial, matmul_peak_gflops
 from toytasks.models import build_model
-from toytasks.training.train import make_task, train
+from toytasks.training.train import make_generator, train
 
 CASES = [("cnn", 10), ("tcn", 4), ("rnn", 1), ("lstm", 1), ("gru", 1), ("transformer", 2)]
 
@@ -20,7 +20,7 @@ def main(widths: tuple[int, ...] = (32, 64)) -> dict[str, float]:
     for width in widths:
         for arch, depth in CASES:
             trial = default_trial("cycle-pattern", arch, depth, width=width, steps=150)
-            task = make_task(trial)
+            task = make_generator(trial)
             model = build_model(arch, task.n_inputs, task.n_outputs, depth, width)
             flops = 3 * model.forward_flops(task.seq_len) * trial.batch_size * trial.max_steps
             seconds = best_of(lambda t=trial: train(t), repeats=2)

@@ -24,7 +24,7 @@ def main() -> None:
     for task_name, names in NAMES.items():
         spec = load_spec(task_name)
         for suffix, overrides in (("", {}), ("-250hz", {"sampling_hz": 250.0})):
-            task = spec.with_knobs(overrides).make_task()
+            task = spec.with_knobs(overrides).make_generator()
             knobs = ", ".join(f"{k}={v}" for k, v in task.values.items())
             title = f"{task_name}\n" + "\n".join(textwrap.wrap(knobs, 110))
             path = task_examples(task, HERE / f"{task_name}{suffix}.png", per_class=2,

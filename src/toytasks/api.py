@@ -242,11 +242,11 @@ def sweep_in(job: Job, knob: str, values: list[str], store: ResultStore,
              progress: Callable[[Any], None] | None = None,
              say: Callable[[str], None] = lambda _: None,
              on_interrupt: Callable[[], None] | None = None) -> list[SweepPoint]:
-    """A sweep into ``store``: what `toytasks sweep` and ``toytasks.running.sweep`` both do."""
-    from toytasks.running.sweep import run_sweep, sweep_jobs
+    """A sweep into ``store``: what `toytasks sweep` and ``toytasks.run_sweep`` both do."""
+    from toytasks.running.sweep import run_points, sweep_jobs
 
     sweep_jobs(job.spec, knob, values, job.opts, job.rule)  # validate every value first
-    return execute(store, workers, lambda pool, limit: run_sweep(
+    return execute(store, workers, lambda pool, limit: run_points(
         job.spec, knob, values, job.opts, store, pool, limit, progress or (lambda _: None),
         job.rule), executor_kind, scheduler, say, on_interrupt)
 

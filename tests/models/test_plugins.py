@@ -11,7 +11,7 @@ from toytasks.specs.spec import load_spec
 from toytasks.tasks import GENERATORS, get_generator
 
 FIX = "tests.plugin_fixtures"
-TASK = load_spec("cycle-pattern").with_knobs({"period_samples": 4}).make_task()
+TASK = load_spec("cycle-pattern").with_knobs({"period_samples": 4}).make_generator()
 
 
 def refused(call, *needles):

@@ -18,10 +18,10 @@ from toytasks.running import runner as runner_module
 
 
 def by_receptive_field(t) -> bool:
-    from toytasks.training.train import make_task
+    from toytasks.training.train import make_generator
 
     rf = receptive_field(t.arch, t.depth, dict(t.arch_knobs))
-    return rf is None or rf > make_task(t).blind_samples
+    return rf is None or rf > make_generator(t).blind_samples
 
 
 @pytest.fixture(autouse=True)

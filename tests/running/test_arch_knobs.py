@@ -25,10 +25,10 @@ def invoke(args: list[str]):
 
 def by_receptive_field(t) -> bool:
     """Solved once the receptive field (with the trial's knobs) passes the blind window."""
-    from toytasks.training.train import make_task
+    from toytasks.training.train import make_generator
 
     rf = receptive_field(t.arch, t.depth, dict(t.arch_knobs))
-    return rf is None or rf > make_task(t).blind_samples
+    return rf is None or rf > make_generator(t).blind_samples
 
 
 def test_builtin_identities_do_not_change():

@@ -100,7 +100,7 @@ def test_likely_scenario_starts_a_convolution_at_its_receptive_field_bound() -> 
     from toytasks.reading.summary import rf_bound
 
     j = job()
-    blind = j.spec.make_task().blind_samples
+    blind = j.spec.make_generator().blind_samples
     bound = rf_bound("cnn", blind)
     assert bound is not None and bound > 1
     factory = runner_module.trial_factory(j.spec, "cnn", j.opts)

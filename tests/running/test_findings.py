@@ -40,7 +40,7 @@ def test_a_span_sweep_moves_the_cnn_depth_with_its_bound_and_not_the_lstm(tmp_pa
     minimal depth up with its receptive-field bound (2 -> 4), and the LSTM stays at 1."""
     from dataclasses import replace
 
-    from toytasks.running.sweep import run_sweep
+    from toytasks.running.sweep import run_points
     from toytasks.training.solve import SolveRule
 
     spec = load_spec("cycle-pattern").with_knobs({"n_positive": 1})
@@ -48,7 +48,7 @@ def test_a_span_sweep_moves_the_cnn_depth_with_its_bound_and_not_the_lstm(tmp_pa
                    width=16, max_steps=600, max_depth=8)
     executor = make_executor(2)
     try:
-        points = run_sweep(spec, "period_samples", ["4", "8"], opts, ResultStore(tmp_path),
+        points = run_points(spec, "period_samples", ["4", "8"], opts, ResultStore(tmp_path),
                            executor, 2, rule=SolveRule())
     finally:
         executor.shutdown()

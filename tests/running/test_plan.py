@@ -116,7 +116,7 @@ def test_default_out_names_a_folder_per_command():
 @pytest.mark.parametrize("arch", list(ARCHITECTURES))
 def test_cost_estimates_leave_torchs_random_generator_alone(arch):
     spec = tiny_spec()
-    task = spec.make_task()
+    task = spec.make_generator()
     trial = trial_factory(spec, arch, opts(archs=(arch,)))(3, 0, 3e-3)
     torch.manual_seed(123)
     before = torch.random.get_rng_state().clone()

@@ -23,10 +23,10 @@ def by_receptive_field(t) -> bool:
     tests/running/test_findings.py (test_a_span_sweep_moves_the_cnn_depth_with_its_bound_
     and_not_the_lstm, and the flagship test there)."""
     from toytasks.models import ARCHITECTURES
-    from toytasks.training.train import make_task
+    from toytasks.training.train import make_generator
 
     rf = ARCHITECTURES[t.arch].receptive_field(t.depth)
-    return rf is None or rf > make_task(t).blind_samples
+    return rf is None or rf > make_generator(t).blind_samples
 
 
 def invoke(args: list[str]):

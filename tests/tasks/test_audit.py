@@ -57,7 +57,7 @@ def test_the_limits_at_their_boundaries():
 @pytest.mark.slow
 @pytest.mark.parametrize("name", sorted(available_specs()))
 def test_every_builtin_task_passes_the_audit(name):
-    result = audit_task(name, load_spec(name).make_task())
+    result = audit_task(name, load_spec(name).make_generator())
     assert result.passed, render_audit(result)
 
 
@@ -65,7 +65,7 @@ def test_a_task_can_declare_how_its_full_span_is_read_for_the_audit():
     """associative-recall: no raw probe reads a key-value lookup (best 0.41 against a limit
     of 0.56, measured), but the task's declared lookup features determine the label, while
     its blind window (the query alone) stays at chance with raw probes."""
-    task = load_spec("associative-recall").make_task()
+    task = load_spec("associative-recall").make_generator()
     result = audit_task("associative-recall", task, n_train=1500, n_test=1000)
     assert result.passed, render_audit(result)
     full = [line for line in result.lines if line.window == "full"]
@@ -77,7 +77,7 @@ def test_a_task_can_declare_how_its_full_span_is_read_for_the_audit():
 def test_declared_features_that_ignore_the_span_fail_the_full_span_check():
     """The declared features are a claim the audit checks, not a pass: features blind to
     the pairs leave the full-span probe at chance and the audit fails."""
-    task = load_spec("associative-recall").make_task()
+    task = load_spec("associative-recall").make_generator()
     task.probe_features = lambda window: window[:, -1, :]  # the query alone
     result = audit_task("associative-recall", task, n_train=1500, n_test=1000)
     assert not result.passed

@@ -20,7 +20,7 @@ def assert_at_chance(task, window, classifier):
 
 
 @pytest.mark.parametrize("task", [
-    load_spec("ecg-ectopy").make_task(),
+    load_spec("ecg-ectopy").make_generator(),
     EcgEctopy(n_normal=1),
     EcgEctopy(n_normal=3, hrv=0.1, noise_std=0.1, pvc_prob=0.6),
 ], ids=["default", "n_normal=1", "n_normal=3-noisy"])
@@ -31,7 +31,7 @@ def test_ectopy_blind_window_is_at_chance_and_span_solves(task):
 
 
 @pytest.mark.parametrize("task", [
-    load_spec("ecg-rhythm").make_task(),
+    load_spec("ecg-rhythm").make_generator(),
     EcgRhythm(n_beats=4, p_waves=False),
 ], ids=["default", "n_beats=4-no-p"])
 def test_rhythm_blind_window_is_at_chance_and_span_solves(task):
@@ -42,5 +42,5 @@ def test_rhythm_blind_window_is_at_chance_and_span_solves(task):
 
 def test_rhythm_needs_a_comparison_not_a_template():
     """A linear probe on the span cannot compare intervals across varying heart rates."""
-    task = load_spec("ecg-rhythm").make_task()
+    task = load_spec("ecg-rhythm").make_generator()
     assert probe_accuracy(task, task.span_samples, "logistic") < 0.9

@@ -53,7 +53,7 @@ def test_same_seed_same_arrays_shapes_and_balanced_labels(name):
 @pytest.mark.parametrize("name", ECG)
 def test_specs_load_with_their_defaults(name):
     spec = load_spec(name)
-    task = spec.make_task()
+    task = spec.make_generator()
     assert task.blind_samples < task.span_samples <= task.seq_len
 
 

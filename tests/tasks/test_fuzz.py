@@ -110,7 +110,7 @@ def test_any_spec_data_parses_or_fails_cleanly(data):
     except ToytasksError as exc:
         assert str(exc).startswith("fuzz.toml: ") and "\n" not in str(exc)
     else:
-        assert spec.make_task().seq_len > 0
+        assert spec.make_generator().seq_len > 0
 
 
 @settings(max_examples=300 * SCALE, deadline=None)

@@ -19,7 +19,7 @@ def assert_at_chance(task, window, classifier="logistic"):
 
 
 @pytest.mark.parametrize("task", [
-    load_spec("cycle-pattern").make_task(),
+    load_spec("cycle-pattern").make_generator(),
     CyclePattern(period_samples=8, jitter=0.0, noise_std=0.0),
     CyclePattern(period_samples=10, n_positive=2, jitter=0.3, noise_std=0.3),
 ], ids=["default", "clean", "jittery"])

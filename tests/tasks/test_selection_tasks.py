@@ -30,7 +30,7 @@ def decode(task, x):
 
 @pytest.mark.parametrize("name", ["selective-copy", "associative-recall"])
 def test_spec_builds_and_sampling_is_seeded_with_documented_shapes(name):
-    task = load_spec(name).make_task()
+    task = load_spec(name).make_generator()
     assert type(task) is GENERATORS[name]
     x1, y1 = draw(task, seed=3)
     x2, y2 = draw(task, seed=3)

@@ -9,7 +9,7 @@ import torch
 from tests.helpers import make_trial
 
 import toytasks.training.train as train_module
-from toytasks.training.train import held_out_set, make_task, train
+from toytasks.training.train import held_out_set, make_generator, train
 from toytasks.training.trial import DIVERGED, ERROR, SOLVED, UNSOLVED
 
 
@@ -31,7 +31,7 @@ def test_different_seeds_give_different_runs():
 
 
 def test_held_out_set_is_fixed_and_disjoint_from_training_stream():
-    task = make_task(make_trial())
+    task = make_generator(make_trial())
     x1, _ = held_out_set(task, 32)
     x2, _ = held_out_set(task, 32)
     train_x, _ = task.sample(32, train_module.train_rng(0))
@@ -45,7 +45,7 @@ def test_result_records_budget_params_and_flops():
     assert result.status == UNSOLVED and result.steps == 40
     assert result.metric == "accuracy" and result.baseline == 0.5
     assert 0.0 <= result.best_metric <= 1.0
-    task = make_task(trial)
+    task = make_generator(trial)
     model = train_module.build_model(trial.arch, task.n_inputs, task.n_outputs, trial.depth,
                                      trial.width, task.output_steps, trial.gate_bias)
     assert result.params == model.param_count() == sum(p.numel() for p in model.parameters())
@@ -65,7 +65,7 @@ def test_a_training_step_costs_what_torchs_flop_counter_sees(arch):
     from torch.utils.flop_counter import FlopCounterMode
 
     trial = make_trial(arch, depth=2)
-    task = make_task(trial)
+    task = make_generator(trial)
     model = train_module.build_model(arch, task.n_inputs, task.n_outputs, 2, trial.width,
                                      task.output_steps)
     x, _ = task.sample(trial.batch_size, train_module.train_rng(0))

@@ -13,7 +13,7 @@ import torch
 from toytasks.models import build_model
 from toytasks.specs.spec import load_spec
 
-task = load_spec("cycle-pattern").make_task()
+task = load_spec("cycle-pattern").make_generator()
 x, _ = task.sample(256, np.random.default_rng(0))
 x = torch.from_numpy(x)
 redrawn = x.clone()

@@ -24,7 +24,7 @@ def show(task_name: str, assignments: tuple[str, ...], out: str | None, seed: in
     from toytasks.reading.figures import task_examples
 
     spec = load_spec(task_name, tasks_dir).with_knobs(parse_assignments(assignments))
-    path = task_examples(spec.make_task(), out or f"{spec.name}-examples.png", seed=seed,
+    path = task_examples(spec.make_generator(), out or f"{spec.name}-examples.png", seed=seed,
                          title=f"{spec.name}: {spec.description}" if spec.description else "")
     say(f"wrote {path}")
 

@@ -25,7 +25,7 @@ def list_cmd(task_name: str | None, tasks_dir: tuple[str, ...]) -> None:
     click.echo("Tasks (toytasks run --task NAME --set knob=value):")
     for name in names:
         spec = load_spec(name, tasks_dir)
-        task = spec.make_task()
+        task = spec.make_generator()
         cls = get_generator(spec.generator)
         info = task.describe()
         where = "" if plugins.is_builtin(cls) else f" [plugin {plugins.origin(cls)}]"
@@ -75,7 +75,7 @@ def audit(task_name: str, assignments: tuple[str, ...], tasks_dir: tuple[str, ..
     from toytasks.tasks.audit import audit_task, render_audit
 
     spec = load_spec(task_name, tasks_dir).with_knobs(parse_assignments(assignments))
-    task = spec.make_task()
+    task = spec.make_generator()
     check_task(spec.generator, task)
     result = audit_task(spec.name, task, n_train=samples, seed=seed)
     click.echo(render_audit(result, fmt))

@@ -43,7 +43,6 @@ from toytasks.training.trial import Trial
 
 SOLVED_EVALS = 2  # a solved trial: about two evaluation periods
 UNSOLVED_PATIENCE = 2  # an unsolved one: about twice its patience in evaluation periods
-POOL_START_S = 2.0  # a process pool's start-up (each worker imports torch once)
 
 Solves = Callable[[Trial], bool]
 Duration = Callable[[Trial, bool], float]
@@ -128,8 +127,8 @@ def _factory(job: Job, arch: str) -> Callable[[int, int, float], Trial]:
 
 def _schedule(searches: list[DepthSearch], job: Job, solves: Solves, workers: int,
               known: dict[str, bool], duration: Duration, out: Replay) -> None:
-    """The runner's loop (``runner.run``) with a clock instead of an executor."""
-    task = job.spec.make_task()
+    """The runner's loop (``runner.run_trials``) with a clock instead of an executor."""
+    task = job.spec.make_generator()
     clock, order = out.seconds, 0
     running: list[tuple[float, int, DepthSearch, Trial, bool]] = []
     while True:
@@ -197,7 +196,7 @@ def scenarios(job: Job) -> list[Solves]:
 
 def likely(job: Job) -> Solves:
     """Convolutions from their receptive-field bound, the rest from the lowest depth."""
-    blind = job.spec.make_task().blind_samples
+    blind = job.spec.make_generator().blind_samples
     first = {arch: max(job.opts.min_depth, rf_bound(arch, blind, knobs=job.opts.knobs_for(arch))
                        or job.opts.min_depth) for arch in job.opts.archs}
     return lambda t: t.depth >= first[t.arch]

@@ -9,7 +9,6 @@ lower bound on the depth that can solve a task.
 
 from __future__ import annotations
 
-from abc import abstractmethod
 from typing import Any, ClassVar
 
 import torch
@@ -36,9 +35,12 @@ class SequenceModel(nn.Module):
         self.depth, self.width, self.output_steps = depth, width, output_steps
         self.head = nn.Linear(width, n_outputs)
 
-    @abstractmethod
     def features(self, x: torch.Tensor) -> torch.Tensor:
-        """(batch, time, inputs) -> (batch, time, width); step t may only see steps <= t."""
+        """(batch, time, inputs) -> (batch, time, width); step t may only see steps <= t.
+
+        Every architecture overrides this (``nn.Module`` has no ABCMeta, so an
+        ``@abstractmethod`` here would never be enforced; the plugin loader checks it)."""
+        raise NotImplementedError(f"{type(self).__name__} must implement features(x)")
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return self.head(self.features(x)[:, -self.output_steps :])

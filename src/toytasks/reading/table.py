@@ -326,8 +326,8 @@ def render_sweep(points: list[SweepPoint], knob: str, archs: tuple[str, ...],
             table.append([f"RF bound {arch}", *(next(
                 (rf_bound_text(arch, r.blind_samples, knobs=r.config.get("arch_knobs"))
                  for r in p.rows if r.arch == arch),
-                rf_bound_text(arch, p.spec.make_task().blind_samples)) for p in points)])
-    tasks = [p.spec.make_task() for p in points]
+                rf_bound_text(arch, p.spec.make_generator().blind_samples)) for p in points)])
+    tasks = [p.spec.make_generator() for p in points]
     table.append(["span (samples)", *(str(t.span_samples) for t in tasks)])
     table.append(["blind window", *(str(t.blind_samples) for t in tasks)])
     body = grid(headers, table, fmt)

@@ -20,7 +20,7 @@ from toytasks.reading.store import ResultStore
 from toytasks.reading.summary import Row, summarise
 from toytasks.running.preflight import check_job
 from toytasks.running.progress import Event
-from toytasks.running.runner import run as run_trials
+from toytasks.running.runner import run_trials
 from toytasks.specs.options import RunOptions
 from toytasks.specs.spec import TaskSpec
 from toytasks.training.solve import SolveRule
@@ -50,7 +50,7 @@ class Job:
 def run_job(job: Job, store: ResultStore, executor: Executor, workers: Workers,
             progress: Progress = lambda _: None) -> list[Row]:
     """Run one job (and its confirmation); the summary rows of the cells it touched."""
-    check_job(job.spec.generator, job.spec.make_task(), job.opts.archs, job.opts.width,
+    check_job(job.spec.generator, job.spec.make_generator(), job.opts.archs, job.opts.width,
               job.opts.knobs_for)
     if job.announce:
         progress(job.announce)

@@ -55,7 +55,7 @@ def arch_settings(spec: TaskSpec, arch: str, opts: RunOptions
 
 def trial_factory(spec: TaskSpec, arch: str, opts: RunOptions) -> TrialFactory:
     knobs = tuple(sorted(spec.knobs.items()))
-    task = spec.make_task()
+    task = spec.make_generator()
     gate_bias, arch_knobs, origin = arch_settings(spec, arch, opts)
     task_plugin = generator_origin(spec.generator)
 
@@ -138,13 +138,13 @@ def _take_stored(searches: list[DepthSearch], store: ResultStore, keys: set[str]
             return fresh, reused
 
 
-def run(spec: TaskSpec, opts: RunOptions, rule: SolveRule, store: ResultStore,
+def run_trials(spec: TaskSpec, opts: RunOptions, rule: SolveRule, store: ResultStore,
         executor: Executor, workers: int | Callable[[], int],
         progress: Progress = lambda _: None) -> set[str]:
     """Train what the searches ask for (resuming what ``store`` holds); returns the cell
     keys (``records.cell_key``) of every row the run touched."""
     rule.check_seeds(opts.seeds)
-    task = spec.make_task()
+    task = spec.make_generator()
     searches = [
         make_search(opts.search, arch, trial_factory(spec, arch, opts), opts.seeds, opts.lrs,
                     opts.min_depth, opts.max_depth, rule)

@@ -73,7 +73,7 @@ def arch_knob_options(opts: RunOptions, knob: str, values: list[str]
     return out
 
 
-def run_sweep(spec: TaskSpec, knob: str, values: list[str], opts: RunOptions,
+def run_points(spec: TaskSpec, knob: str, values: list[str], opts: RunOptions,
               store: ResultStore, executor: Executor, workers: Workers,
               progress: Progress = lambda _: None,
               rule: SolveRule | None = None) -> list[SweepPoint]:

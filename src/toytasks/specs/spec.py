@@ -66,7 +66,7 @@ class TaskSpec:
     relative_to_baseline: float | None = None
     from_task: bool = False
 
-    def make_task(self) -> Task:
+    def make_generator(self) -> Task:
         return get_generator(self.generator)(**self.knobs)
 
     def with_knobs(self, overrides: dict[str, Any]) -> TaskSpec:
@@ -83,7 +83,7 @@ class TaskSpec:
 
     def threshold_text(self) -> str:
         """The solve rule in words, e.g. 'mse <= 0.00167 (1% of the baseline)'."""
-        task = self.make_task()
+        task = self.make_generator()
         op = ">=" if task.higher_is_better else "<="
         how = ""
         if self.relative_to_baseline is not None:

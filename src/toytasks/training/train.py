@@ -40,7 +40,7 @@ INIT_LOCK = threading.Lock()
 CUBLAS_WORKSPACE = ":4096:8"
 
 
-def make_task(trial: Trial) -> Task:
+def make_generator(trial: Trial) -> Task:
     return get_generator(trial.generator)(**trial.knob_values)
 
 
@@ -85,7 +85,7 @@ def train(trial: Trial) -> TrialResult:
 
 
 def _train(trial: Trial, start: float) -> TrialResult:
-    task = make_task(trial)
+    task = make_generator(trial)
     device = torch.device(trial.device)
     if device.type == "cuda":
         deterministic_cuda()

@@ -19,7 +19,6 @@ from functools import cached_property
 from typing import Any
 
 SOLVED, UNSOLVED, DIVERGED, ERROR = "solved", "unsolved", "diverged", "error"
-STATUSES = (SOLVED, UNSOLVED, DIVERGED, ERROR)
 NOT_IDENTITY = ("device",)  # in the identity as ``device_kind``, and only when not cpu
 # In the identity only when set, so that trials without them keep their existing hashes.
 IDENTITY_WHEN_SET = ("arch_knobs", "arch_plugin", "task_plugin")
