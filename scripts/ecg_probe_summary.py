@@ -1,6 +1,6 @@
 """Summarise probe runs (scripts/ecg_probe.py output): one row per condition, seeds pooled.
 
-    python scripts/ecg_probe_summary.py experiments/results/rhythm-puzzle/*.jsonl
+    python scripts/ecg_probe_summary.py stores/rhythm-puzzle/*.jsonl
 """
 
 from __future__ import annotations

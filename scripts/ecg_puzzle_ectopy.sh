@@ -7,7 +7,7 @@
 # ectopy-explore.jsonl; the rest of this grid was not run (CPU ran out).
 # Run from the repository root:  nice -n 10 bash scripts/ecg_puzzle_ectopy.sh
 set -euo pipefail
-OUT=${OUT:-experiments/results/rhythm-puzzle/ectopy.jsonl}
+OUT=${OUT:-stores/rhythm-puzzle/ectopy.jsonl}
 P="python scripts/ecg_probe.py --task ecg-ectopy --steps 3000"
 [ -x .venv/bin/python ] && P=".venv/bin/$P"
 for seed in 0 1; do

@@ -4,7 +4,7 @@
 # already tells the label (scripts/ecg_init_probe.py); does training keep it? End-to-end vs
 # readout-only training, lstm depth 1 width 32, 1,500 steps, seed 0.
 set -euo pipefail
-OUT=${OUT:-experiments/results/rhythm-puzzle/readout.jsonl}
+OUT=${OUT:-stores/rhythm-puzzle/readout.jsonl}
 P="python scripts/ecg_probe.py --task ecg-rhythm --arch lstm --steps 1500 --input rpeaks"
 [ -x .venv/bin/python ] && P=".venv/bin/$P"
 EASY="longer_share=1.0 hr_spread=0 hrv=0"

@@ -5,7 +5,7 @@
 # the GRU line with seed 0 is in rhythm-explore.jsonl.
 # Run from the repository root:  nice -n 10 bash scripts/ecg_puzzle_rhythm.sh
 set -euo pipefail
-OUT=${OUT:-experiments/results/rhythm-puzzle/rhythm.jsonl}
+OUT=${OUT:-stores/rhythm-puzzle/rhythm.jsonl}
 P="python scripts/ecg_probe.py --task ecg-rhythm --steps 3000"
 [ -x .venv/bin/python ] && P=".venv/bin/$P"
 for seed in 0 1 2; do
@@ -21,7 +21,7 @@ for seed in 0 1 2; do
   $P --arch lstm --seed $seed --set longer_share=1.0 --init chrono:91
 done >> "$OUT"
 # Timing without a waveform (rhythm-timing.jsonl): a clean pulse at each R peak (--input rpeaks)
-T=${T:-experiments/results/rhythm-puzzle/rhythm-timing.jsonl}
+T=${T:-stores/rhythm-puzzle/rhythm-timing.jsonl}
 $P --arch lstm --seed 0 --input rpeaks >> "$T"
 $P --arch lstm --seed 0 --input rpeaks --set longer_share=1.0 >> "$T"
 $P --arch lstm --seed 0 --set longer_share=1.0 hr_spread=0 hrv=0 noise_std=0 baseline_wander=0 >> "$T"

@@ -3,7 +3,7 @@
 # last step, held-out batch) at initialisation and after 300 training steps, forget bias 3
 # with the input gate at PyTorch's init vs at -3, at 20 and 100 Hz (ecg-ectopy, seed 0).
 set -euo pipefail
-OUT=${OUT:-experiments/results/rhythm-puzzle/saturation.jsonl}
+OUT=${OUT:-stores/rhythm-puzzle/saturation.jsonl}
 P="python scripts/ecg_probe.py --task ecg-ectopy --arch lstm"
 [ -x .venv/bin/python ] && P=".venv/bin/$P"
 for hz in 100 20; do

@@ -6,7 +6,7 @@
 # lstm and chrono-lstm at depth 1. Depths whose receptive field is inside the blind window
 # (ecg-resnet <= 8, tcn <= 6, cnn <= 118) are at chance by construction and not trained.
 set -euo pipefail
-ROOT=${ROOT:-experiments/results/ecg-rate}
+ROOT=${ROOT:-stores/ecg-rate}
 T=".venv/bin/toytasks"; [ -x "$T" ] || T=toytasks
 one() {  # name, args...
   local name=$1; shift

@@ -2,7 +2,7 @@
 scripts/ecg_rate_sweep.sh) next to the receptive-field theory. Writes a Markdown table to
 stdout and docs/figures/ecg-rate.png (needs the [plots] extra).
 
-    python scripts/ecg_rate_figure.py [experiments/results/ecg-rate]
+    python scripts/ecg_rate_figure.py [stores/ecg-rate]
 """
 
 from __future__ import annotations
@@ -52,7 +52,7 @@ def cell(runs: dict[int, bool] | None, blind_depth: int = 1) -> str:
 
 def main() -> None:
     warnings.simplefilter("ignore")
-    root = Path(sys.argv[1] if len(sys.argv) > 1 else "experiments/results/ecg-rate")
+    root = Path(sys.argv[1] if len(sys.argv) > 1 else "stores/ecg-rate")
     data = measured(root)
     rates = sorted({hz for hz, _ in data})
     print("| rate | T / span / blind | " + " | ".join(ARCHS) + " |")

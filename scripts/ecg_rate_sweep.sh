@@ -9,7 +9,7 @@
 # Usage (repository root):  RATES="20 50 100 250" nice -n 10 bash scripts/ecg_rate_sweep.sh
 set -euo pipefail
 RATES=${RATES:-"20 50 100 250"}
-ROOT=${ROOT:-experiments/results/ecg-rate}
+ROOT=${ROOT:-stores/ecg-rate}
 T=".venv/bin/toytasks"; [ -x "$T" ] || T=toytasks
 PY=.venv/bin/python; [ -x $PY ] || PY=python
 first_depth() {  # first depth whose receptive field exceeds the blind window

@@ -1,7 +1,7 @@
 """How many steps trials really run, from the committed result stores: what the dry run's
 steps model (``toytasks.cost.estimate.likely_steps``) rests on.
 
-    python scripts/trial_steps.py            # stores under experiments/ and docs/data/
+    python scripts/trial_steps.py            # the committed stores under stores/
 """
 
 from __future__ import annotations
@@ -39,4 +39,4 @@ def main(roots: list[Path]) -> None:
 
 
 if __name__ == "__main__":
-    main([Path(a) for a in sys.argv[1:]] or [ROOT / "experiments", ROOT / "docs" / "data"])
+    main([Path(a) for a in sys.argv[1:]] or [ROOT / "stores"])

@@ -167,3 +167,15 @@ def test_every_module_has_a_layer_and_imports_only_upwards():
                    if dep != "toytasks" and layer_of(dep) > layer_of(name)]
     assert not upward, "imports against the layer order (docs/architecture.md): " + \
         ", ".join(sorted(upward))
+
+
+def test_committed_stores_have_one_home_outside_the_wheel():
+    """Stores that docs render from live in stores/; the wheel ships specs, not results."""
+    root = SRC.parent
+    skip = {"stores", "tests", "results", ".venv", ".git", "node_modules"}
+    stray = [str(p.relative_to(root)) for top in root.iterdir()
+             if top.is_dir() and top.name not in skip for p in top.glob("**/trials.jsonl")]
+    assert not stray, f"committed stores outside stores/: {stray}"
+    pyproject = (root / "pyproject.toml").read_text(encoding="utf-8")
+    assert '"stores"' not in pyproject
+

@@ -42,7 +42,7 @@ def study(spec_name: str, profile: str, out: str | None, report_dir: str | None,
           gpu_memory_fraction: float | None, tasks_dir: tuple[str, ...],
           quiet: bool, dry_run: bool = False) -> None:
     """Run a study spec (experiments/NAME.toml or a path) at a profile, then write its
-    report: one section and one verdict per explanation (a)-(g)."""
+    report: one section and one verdict per explanation the spec has."""
     import time
 
     from toytasks.reading.store import ResultStore

@@ -21,7 +21,7 @@ this machine (``toytasks.cost.calibrate``); the replay schedules trials on ``wor
 runner does (lowest seed first, dearest first). How many steps a trial runs is the one
 modelled quantity: solved trials stop after about ``SOLVED_EVALS`` held-out evaluations and
 unsolved ones after about ``UNSOLVED_PATIENCE`` times their patience (in the stores committed
-under experiments/ and docs/data/, medians and means of 95-213 steps for solved trials and
+under stores/, medians and means of 95-213 steps for solved trials and
 700-1,731 for unsolved ones: ``python scripts/trial_steps.py``; docs/performance.md compares
 estimates with measured runs).
 """

@@ -4,7 +4,7 @@ For cycle-pattern inputs (default spec), redraw the first 20 steps (the part a m
 remember) and report the relative change of the mixer's output at the last step, and of
 its SSM part alone (output minus the skip D*u). Seeded; run from the repository root:
 
-    python docs/data/architectures/memory_at_init.py
+    python scripts/memory_at_init.py
 """
 
 import numpy as np
