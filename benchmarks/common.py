@@ -9,7 +9,7 @@ from typing import Any
 
 import torch
 
-from toytasks.running.runner import trial_factory
+from toytasks.running.trials import trial_factory
 from toytasks.specs.options import default_options
 from toytasks.specs.spec import load_spec
 from toytasks.training.trial import Trial

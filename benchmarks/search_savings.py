@@ -26,7 +26,7 @@ from tabulate import tabulate
 from toytasks.reading.store import ResultStore
 from toytasks.running.executor import make_executor
 from toytasks.running.plan import Job, run_job
-from toytasks.running.runner import trial_factory
+from toytasks.running.trials import trial_factory
 from toytasks.specs.options import default_options
 from toytasks.specs.spec import load_spec, parse_assignments
 from toytasks.training.search import make_search

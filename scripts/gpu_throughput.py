@@ -51,8 +51,8 @@ class Measurement:
 
 
 def make_trials(seeds: int, steps: int, device: str) -> list:
-    """The fixed set, made as `toytasks run` makes its trials (runner.trial_factory)."""
-    from toytasks.running.runner import trial_factory
+    """The fixed set, made as `toytasks run` makes its trials (trials.trial_factory)."""
+    from toytasks.running.trials import trial_factory
     from toytasks.specs.options import default_options
     from toytasks.specs.spec import load_spec
 

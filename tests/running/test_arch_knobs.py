@@ -15,7 +15,7 @@ from toytasks.errors import ToytasksError
 from toytasks.reading.store import ResultStore
 from toytasks.reading.summary import receptive_field
 from toytasks.running import runner as runner_module
-from toytasks.running.runner import trial_factory
+from toytasks.running.trials import trial_factory
 from toytasks.specs.options import resolve
 
 

@@ -23,8 +23,9 @@ from toytasks.cost.estimate import (
 from toytasks.reading.store import ResultStore
 from toytasks.running import runner as runner_module
 from toytasks.running.executor import InlineExecutor
+from toytasks.running.flops import step_flops
 from toytasks.running.plan import Job, run_job
-from toytasks.running.runner import step_flops
+from toytasks.running.trials import trial_factory
 from toytasks.specs.options import default_options
 from toytasks.training.solve import SolveRule, get_rule
 
@@ -103,16 +104,16 @@ def test_likely_scenario_starts_a_convolution_at_its_receptive_field_bound() -> 
     blind = j.spec.make_generator().blind_samples
     bound = rf_bound("cnn", blind)
     assert bound is not None and bound > 1
-    factory = runner_module.trial_factory(j.spec, "cnn", j.opts)
+    factory = trial_factory(j.spec, "cnn", j.opts)
     solves = likely(j)
     assert not solves(factory(bound - 1, 0, 3e-3)) and solves(factory(bound, 0, 3e-3))
-    assert solves(runner_module.trial_factory(j.spec, "lstm", j.opts)(1, 0, 3e-3))
+    assert solves(trial_factory(j.spec, "lstm", j.opts)(1, 0, 3e-3))
 
 
 def test_a_trials_seconds_are_its_overhead_steps_and_other_evaluations() -> None:
     from toytasks.cost.estimate import trial_seconds
 
-    trial = replace(runner_module.trial_factory(tiny_spec(), "lstm", job().opts)(1, 0, 3e-3),
+    trial = replace(trial_factory(tiny_spec(), "lstm", job().opts)(1, 0, 3e-3),
                     eval_every=100)
     cal = Calibration()
     cal.step_seconds = lambda t: 0.01  # type: ignore[method-assign]
@@ -123,7 +124,7 @@ def test_a_trials_seconds_are_its_overhead_steps_and_other_evaluations() -> None
 
 
 def test_steps_model_at_its_boundaries() -> None:
-    trial = runner_module.trial_factory(tiny_spec(), "lstm", job().opts)(1, 0, 3e-3)
+    trial = trial_factory(tiny_spec(), "lstm", job().opts)(1, 0, 3e-3)
     trial = replace(trial, max_steps=3000, eval_every=100, patience=5)
     assert likely_steps(trial, True) == 200
     assert likely_steps(trial, False) == 1000
@@ -132,7 +133,7 @@ def test_steps_model_at_its_boundaries() -> None:
 
 
 def test_full_budget_flops_is_the_trainers_count_at_the_budget() -> None:
-    trial = runner_module.trial_factory(tiny_spec(), "cnn", job().opts)(2, 0, 3e-3)
+    trial = trial_factory(tiny_spec(), "cnn", job().opts)(2, 0, 3e-3)
     per_step = step_flops(trial)
     forward = per_step / (3 * trial.batch_size)
     evals = trial.max_steps // trial.eval_every + 1
@@ -142,7 +143,7 @@ def test_full_budget_flops_is_the_trainers_count_at_the_budget() -> None:
 
 def test_calibration_times_the_real_trainer_and_interpolates_in_flops() -> None:
     opts = job().opts
-    make = runner_module.trial_factory(tiny_spec(), "cnn", opts)
+    make = trial_factory(tiny_spec(), "cnn", opts)
     shallow, deep = make(1, 0, 3e-3), make(6, 0, 3e-3)
     cal = Calibration()
     cal.measure([shallow, deep, make(3, 0, 3e-3)])
@@ -193,7 +194,7 @@ def test_a_family_met_again_at_other_depths_is_timed_there_not_stretched(monkeyp
         return 1e-3 * trial.depth, 0.1 * trial.depth
 
     monkeypatch.setattr(calibrate, "seconds_per_step", fake_seconds)
-    make = runner_module.trial_factory(tiny_spec(), "cnn", job().opts)
+    make = trial_factory(tiny_spec(), "cnn", job().opts)
     cal = Calibration()
     cal.measure([make(1, 0, 3e-3)])  # a job at one fixed depth: one point
     assert cal.step_seconds(make(1, 0, 3e-3)) == pytest.approx(1e-3) and timed == [1]

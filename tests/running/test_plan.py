@@ -17,8 +17,9 @@ from toytasks.models import ARCHITECTURES, build_model
 from toytasks.reading.store import ResultStore
 from toytasks.running import runner as runner_module
 from toytasks.running.executor import InlineExecutor
+from toytasks.running.flops import expected_cost
 from toytasks.running.plan import Job, confirm_jobs, decisive_depths, run_jobs
-from toytasks.running.runner import expected_cost, trial_factory
+from toytasks.running.trials import trial_factory
 from toytasks.specs.options import (
     BOUNDS,
     DEFAULTS,

@@ -120,7 +120,7 @@ def test_marks_anywhere_knob_spreads_marks_over_the_sequence(name: str) -> None:
 
 
 def test_precision_knob_sets_the_threshold_not_the_data() -> None:
-    from toytasks.running.runner import trial_factory
+    from toytasks.running.trials import trial_factory
     from toytasks.specs.options import default_options
 
     spec = load_spec("multiplication")

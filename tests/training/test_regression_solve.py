@@ -8,7 +8,7 @@ import pytest
 import torch
 
 from toytasks.errors import ToytasksError
-from toytasks.running.runner import trial_factory
+from toytasks.running.trials import trial_factory
 from toytasks.specs.options import default_options
 from toytasks.specs.spec import load_spec, parse_spec
 from toytasks.tasks import get_generator

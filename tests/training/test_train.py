@@ -144,7 +144,7 @@ def test_finite_training_set_is_used_when_asked(monkeypatch):
 
 @pytest.mark.slow
 def test_lstm_solves_default_cycle_pattern_at_depth_one():
-    from toytasks.running.runner import trial_factory
+    from toytasks.running.trials import trial_factory
     from toytasks.specs.options import default_options
     from toytasks.specs.spec import load_spec
 

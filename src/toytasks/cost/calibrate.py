@@ -17,7 +17,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from toytasks.running.runner import step_flops
+from toytasks.running.flops import step_flops
 from toytasks.training.trial import Trial
 
 SHORT = 2  # steps of the short timed run (build, held-out set, first steps)

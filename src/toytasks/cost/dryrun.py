@@ -2,8 +2,9 @@
 
 Every command hands its jobs here grouped as it runs them (one results folder and one
 process pool per group: a run, a sweep and a suite are one group, a study one per
-section). Results folders that exist are read (never created), so a dry run of a
-half-finished command estimates what is left.
+section). Each job passes the run's own checks first (``plan.preflight``), so a dry run
+refuses what the run refuses, with the same message. Results folders that exist are read
+(never created), so a dry run of a half-finished command estimates what is left.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from tabulate import tabulate
 
 from toytasks.cost.calibrate import Calibration, pool_start_seconds
 from toytasks.cost.estimate import JobEstimate, estimate_job
-from toytasks.running.plan import Job
+from toytasks.running.plan import Job, preflight
 from toytasks.running.runner import MAX_STORED_ERRORS
 
 # A study's report with its figures: `time toytasks report DIR` on a quick-profile (a) folder
@@ -64,12 +65,15 @@ class DryRun:
 def dry_run(groups: Sequence[Group], workers: int, report: bool = False) -> DryRun:
     """Estimate every job of every group; trials a job would train count as stored for the
     jobs after it in its group (likely scenario), as the runner would reuse them. Each
-    group starts a process pool when ``workers`` > 1 (timed here); ``report``: a study."""
+    group starts a process pool when ``workers`` > 1 (timed here); ``report``: a study.
+    Each job is checked first as the run checks it (``plan.preflight``): a job the run
+    would refuse is refused here, with the same message."""
     calibration = Calibration()
     estimates = []
     for group in groups:
         known = stored_outcomes(group.store)
         for job in group.jobs:
+            preflight(job)
             estimate = estimate_job(job, workers, known, calibration)
             estimates.append((group.name, estimate))
             known |= {t.key: s for t, s in estimate.likely_trained}

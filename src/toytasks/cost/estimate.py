@@ -12,18 +12,20 @@ outcome *scenarios* and reports the range:
   (``summary.rf_bound``; the depth below it is at chance by construction), everything else
   from the lowest depth.
 
-Trials already in the results folder are reused exactly as the runner would reuse them,
-so a dry run of a half-finished run says what is left. Confirmation of a row's decisive
-depths (``plan.confirm_job``) is replayed too.
+The replay is not a copy of the runner's loop: both drive the same scheduler
+(``toytasks.running.schedule``), so trials already in the results folder are reused exactly
+as the runner reuses them (a dry run of a half-finished run says what is left), and the
+confirmation of a row's decisive depths (``plan.confirmations``) is replayed from the
+searches' evidence. It refuses what the run refuses (``plan.preflight``, in ``dryrun``).
 
 Wall time: each trial's duration is its expected steps times seconds per step measured on
-this machine (``toytasks.cost.calibrate``); the replay schedules trials on ``workers`` the way the
-runner does (lowest seed first, dearest first). How many steps a trial runs is the one
-modelled quantity: solved trials stop after about ``SOLVED_EVALS`` held-out evaluations and
-unsolved ones after about ``UNSOLVED_PATIENCE`` times their patience (in the stores committed
-under stores/, medians and means of 95-213 steps for solved trials and
-700-1,731 for unsolved ones: ``python scripts/trial_steps.py``; docs/performance.md compares
-estimates with measured runs).
+this machine (``toytasks.cost.calibrate``); the replay schedules trials on ``workers`` the
+way the runner does (``flops.priority``: lowest seed first, dearest first). How many steps
+a trial runs is the one modelled quantity: solved trials stop after about ``SOLVED_EVALS``
+held-out evaluations and unsolved ones after about ``UNSOLVED_PATIENCE`` times their
+patience (in the stores committed under stores/, medians and means of 95-213 steps for
+solved trials and 700-1,731 for unsolved ones: ``python scripts/trial_steps.py``;
+docs/performance.md compares estimates with measured runs).
 """
 
 from __future__ import annotations
@@ -35,10 +37,11 @@ from functools import lru_cache
 
 from toytasks.cost.calibrate import Calibration
 from toytasks.reading.summary import rf_bound
-from toytasks.running.plan import Job, confirm_job, deciding
-from toytasks.running.runner import priority, trial_factory
-from toytasks.training.search import DepthSearch, make_search
-from toytasks.training.solve import seed_outcomes
+from toytasks.running.flops import priority, step_flops
+from toytasks.running.plan import Job, confirmations
+from toytasks.running.schedule import Schedule, make_searches
+from toytasks.running.trials import trial_factory
+from toytasks.training.search import DepthSearch
 from toytasks.training.trial import Trial
 
 SOLVED_EVALS = 2  # a solved trial: about two evaluation periods
@@ -92,21 +95,12 @@ def replay(jobs: Sequence[Job], solves: Solves, workers: int, known: dict[str, b
 
 def _replay_job(job: Job, solves: Solves, workers: int, known: dict[str, bool],
                 duration: Duration, out: Replay) -> None:
-    searches = _searches(job)
-    _schedule(searches, job, solves, workers, known, duration, out)
-    if job.confirm and job.opts.search != "exhaustive":
-        for search in searches:
-            for depth in deciding(search.minimal_depth, search.verdicts):
-                if _counted(search, job, depth) < job.opts.seeds:
-                    check = confirm_job(job, search.arch, depth)
-                    _schedule(_searches(check), check, solves, workers, known, duration, out)
-
-
-def _searches(job: Job) -> list[DepthSearch]:
-    opts = job.opts
-    return [make_search(opts.search, arch, _factory(job, arch), opts.seeds,
-                        opts.lrs, opts.min_depth, opts.max_depth, job.rule)
-            for arch in opts.archs]
+    """``plan.run_job``: the job, then the confirmations its searches' evidence asks for."""
+    searches = _schedule(job, solves, workers, known, duration, out)
+    if job.confirms:
+        decided = [(s.arch, s.minimal_depth, s.counted()) for s in searches]
+        for check in confirmations(job, decided):
+            _replay_job(check, solves, workers, known, duration, out)
 
 
 MAX_MEMO = 256
@@ -114,7 +108,7 @@ _FACTORIES: dict[tuple[int, str], tuple[Job, Callable[[int, int, float], Trial]]
 
 
 def _factory(job: Job, arch: str) -> Callable[[int, int, float], Trial]:
-    """``runner.trial_factory``, memoised per job: a replay of many scenarios asks for the
+    """``trials.trial_factory``, memoised per job: a replay of many scenarios asks for the
     same trials (and their keys) thousands of times."""
     held = _FACTORIES.get((id(job), arch))
     if held is None or held[0] is not job:
@@ -125,18 +119,19 @@ def _factory(job: Job, arch: str) -> Callable[[int, int, float], Trial]:
     return held[1]
 
 
-def _schedule(searches: list[DepthSearch], job: Job, solves: Solves, workers: int,
-              known: dict[str, bool], duration: Duration, out: Replay) -> None:
-    """The runner's loop (``runner.run_trials``) with a clock instead of an executor."""
+def _schedule(job: Job, solves: Solves, workers: int, known: dict[str, bool],
+              duration: Duration, out: Replay) -> list[DepthSearch]:
+    """``runner.run_trials`` with a clock instead of an executor: the same ``Schedule``
+    decides, each trial ends ``duration`` after it starts with the scenario's outcome."""
     task = job.spec.make_generator()
+    schedule = Schedule(
+        make_searches(job.opts, job.rule, lambda arch: _factory(job, arch)),
+        stored=lambda t: _Outcome(known[t.key]) if t.key in known else None,
+        rank=lambda t: priority(t, task.seq_len, task.n_inputs))
     clock, order = out.seconds, 0
     running: list[tuple[float, int, DepthSearch, Trial, bool]] = []
     while True:
-        fresh = _reuse(searches, known, out)
-        free = workers - len(running)
-        ranked = sorted(fresh, key=lambda p: priority(p[1], task.seq_len, task.n_inputs))
-        for search, trial in ranked[:max(0, free)]:
-            search.started(trial)
+        for search, trial in schedule.submit(workers - len(running)):
             solved = solves(trial)
             heapq.heappush(running, (clock + duration(trial, solved), order, search, trial,
                                      solved))
@@ -146,34 +141,10 @@ def _schedule(searches: list[DepthSearch], job: Job, solves: Solves, workers: in
         clock, _, search, trial, solved = heapq.heappop(running)
         known[trial.key] = solved
         out.trained.append((trial, solved))
-        search.record(trial, _Outcome(solved))  # type: ignore[arg-type]
+        schedule.record(search, trial, _Outcome(solved))
     out.seconds = clock
-
-
-def _reuse(searches: list[DepthSearch], known: dict[str, bool], out: Replay
-           ) -> list[tuple[DepthSearch, Trial]]:
-    """Feed known outcomes to the searches until they ask for something new
-    (``runner._take_stored``)."""
-    while True:
-        fresh, progressed = [], False
-        for search in searches:
-            for trial in search.candidates():
-                if trial.key in known:
-                    search.started(trial)
-                    search.record(trial, _Outcome(known[trial.key]))  # type: ignore[arg-type]
-                    if trial.key in out.stored:
-                        out.reused_keys.add(trial.key)
-                    progressed = True
-                    break
-                fresh.append((search, trial))
-        if not progressed:
-            return fresh
-
-
-def _counted(search: DepthSearch, job: Job, depth: int) -> int:
-    runs = search._runs.get(depth, {})
-    return job.rule.verdict(seed_outcomes(runs, job.opts.seeds, search.lrs),
-                            job.opts.seeds).counted
+    out.reused_keys.update(t.key for t in schedule.reused if t.key in out.stored)
+    return schedule.searches
 
 
 # --- scenarios ------------------------------------------------------------------------------
@@ -229,8 +200,6 @@ def estimate_job(job: Job, workers: int, known: dict[str, bool],
                  calibration: Calibration) -> JobEstimate:
     """Replay one job (each architecture on its own for the range: their searches do not
     interact) and time its likely scenario."""
-    from toytasks.running.runner import step_flops
-
     def flops(trials: list[tuple[Trial, bool]]) -> float:
         return sum(full_budget_flops(t, step_flops(t)) for t, _ in trials)
 

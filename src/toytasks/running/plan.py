@@ -11,7 +11,7 @@ seeds in order) and summarises what each job touched.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import Executor
 from dataclasses import dataclass, field, replace
 
@@ -21,6 +21,7 @@ from toytasks.reading.summary import Row, summarise
 from toytasks.running.preflight import check_job
 from toytasks.running.progress import Event
 from toytasks.running.runner import run_trials
+from toytasks.running.schedule import confirm_depths, deciding
 from toytasks.specs.options import RunOptions
 from toytasks.specs.spec import TaskSpec
 from toytasks.training.solve import SolveRule
@@ -39,6 +40,11 @@ class Job:
     announce: str = ""  # a progress line printed before the job starts
     confirm: bool = False  # afterwards, train every seed at each row's decisive depths
 
+    @property
+    def confirms(self) -> bool:
+        """Whether the finished job is confirmed (an exhaustive search counts every seed)."""
+        return self.confirm and self.opts.search != "exhaustive"
+
     def describe(self) -> str:
         width = (f"width matched to {self.opts.match_params:,} params" if self.opts.match_params
                  else f"width {self.opts.width}")
@@ -47,16 +53,23 @@ class Job:
                 f"{self.opts.max_steps} steps, {width}")
 
 
+def preflight(job: Job) -> None:
+    """Everything a job checks before it trains (plugins, knobs, seeds for the rule): the
+    run and its dry run (``toytasks.cost.dryrun``) refuse the same jobs with the same line."""
+    check_job(job.spec.generator, job.spec.make_generator(), job.opts.archs, job.opts.width,
+              job.opts.knobs_for)
+    job.rule.check_seeds(job.opts.seeds)
+
+
 def run_job(job: Job, store: ResultStore, executor: Executor, workers: Workers,
             progress: Progress = lambda _: None) -> list[Row]:
     """Run one job (and its confirmation); the summary rows of the cells it touched."""
-    check_job(job.spec.generator, job.spec.make_generator(), job.opts.archs, job.opts.width,
-              job.opts.knobs_for)
+    preflight(job)
     if job.announce:
         progress(job.announce)
     keys = run_trials(job.spec, job.opts, job.rule, store, executor, workers, progress)
     rows = _rows(store, job, keys)
-    if job.confirm and job.opts.search != "exhaustive":
+    if job.confirms:
         for check in confirm_jobs(job, rows):
             run_job(check, store, executor, workers, progress)
     return rows
@@ -83,24 +96,26 @@ def _rows(store: ResultStore, job: Job, keys: set[str]) -> list[Row]:
 
 
 def decisive_depths(row: Row) -> list[int]:
-    """The cells that decide a row's minimal depth: that depth and the one below it (when
-    trained), or the deepest depth tried when unsolved."""
+    """The cells that decide a row's minimal depth (``schedule.deciding``)."""
     return deciding(row.minimal_depth, row.depths)
 
 
-def deciding(minimal_depth: int | None, trained: Collection[int]) -> list[int]:
-    """``decisive_depths`` from a minimal depth and the depths trained (a summary row's, or a
-    search's: ``toytasks.cost.estimate`` replays confirmation from the search)."""
-    if minimal_depth is None:
-        return [max(trained)] if trained else []
-    return [d for d in (minimal_depth - 1, minimal_depth) if d in trained]
+def confirmations(job: Job, decided: Iterable[tuple[str, int | None, dict[int, int]]]
+                  ) -> list[Job]:
+    """The exhaustive one-depth jobs that confirm ``job``: every seed asked for at each
+    decisive depth whose evidence counts fewer. ``decided``: per architecture, its minimal
+    depth and the seeds counted per trained depth (a summary row's in a run, a search's in a
+    dry run)."""
+    return [confirm_job(job, arch, depth) for arch, minimal, counted in decided
+            for depth in confirm_depths(minimal, counted, job.opts.seeds)]
 
 
 def confirm_jobs(job: Job, rows: list[Row]) -> list[Job]:
-    """Exhaustive one-depth jobs that train every seed asked for at each row's decisive
-    depths: the evidence then counts all seeds, the decision is unchanged."""
-    return [confirm_job(job, row.arch, depth) for row in rows for depth in decisive_depths(row)
-            if row.depths[depth].seeds < job.opts.seeds]
+    """``confirmations`` from the summary rows of a job's run: the evidence then counts all
+    seeds, the decision is unchanged."""
+    return confirmations(job, [(row.arch, row.minimal_depth,
+                                {d: stats.seeds for d, stats in row.depths.items()})
+                               for row in rows])
 
 
 def confirm_job(job: Job, arch: str, depth: int) -> Job:

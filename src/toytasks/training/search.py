@@ -20,12 +20,20 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Protocol
 
 from toytasks.errors import ToytasksError
 from toytasks.training.solve import SolveRule, first_solved, seed_outcome, seed_outcomes
-from toytasks.training.trial import Trial, TrialResult
+from toytasks.training.trial import Trial
 
 TrialFactory = Callable[[int, int, float], Trial]  # (depth, seed, lr) -> Trial
+
+
+class Outcome(Protocol):
+    """What a search reads of a result: a ``TrialResult``, or a dry run's scenario outcome."""
+
+    @property
+    def solved(self) -> bool: ...
 
 
 @dataclass
@@ -77,7 +85,14 @@ class DepthSearch:
     def started(self, trial: Trial) -> None:
         self._started.add(trial.key)
 
-    def record(self, trial: Trial, result: TrialResult) -> None:
+    def counted(self) -> dict[int, int]:
+        """Per decided depth, how many seeds its verdict counts (a prefix: the sequential
+        rule stops reading once decided); confirmation trains the seeds it left out."""
+        return {depth: self.rule.verdict(seed_outcomes(self._runs.get(depth, {}), self.seeds,
+                                                       self.lrs), self.seeds).counted
+                for depth in self.verdicts}
+
+    def record(self, trial: Trial, result: Outcome) -> None:
         depth = trial.depth
         if self.done or depth not in self.probing or trial.lr not in self.lrs:
             return  # a speculative trial of a depth already decided: stored, not counted

@@ -1,0 +1,61 @@
+"""Trials of a job: the factory that turns (depth, seed, lr) into a fully specified Trial.
+
+Everything a trial's identity holds comes from the spec and the resolved run options here,
+in one place, so the runner and the dry run (``toytasks.cost.estimate``) ask for the same
+trials by construction.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from toytasks.models import arch_origin, get_architecture
+from toytasks.models.matching import match_width
+from toytasks.models.recurrent import RecurrentStack
+from toytasks.specs.options import RunOptions
+from toytasks.specs.spec import TaskSpec
+from toytasks.tasks import generator_origin
+from toytasks.training.search import TrialFactory
+from toytasks.training.trial import Trial
+
+
+def arch_settings(spec: TaskSpec, arch: str, opts: RunOptions
+                  ) -> tuple[float, tuple[tuple[str, Any], ...], str]:
+    """(gate bias, architecture knobs away from their defaults, plugin origin) of ``arch``'s
+    trials. A recurrent stack's gate_bias knob sets the trial's gate_bias (the spec's
+    budget.gate_bias is its default), so built-in identities are unchanged."""
+    values = opts.knobs_for(arch)
+    cls = get_architecture(arch)
+    gate_bias = spec.budget.gate_bias
+    if issubclass(cls, RecurrentStack):
+        gate_bias = float(values.pop("gate_bias", gate_bias))
+    defaults = {k.name: k.default for k in cls.knobs}
+    knobs = tuple(sorted((k, v) for k, v in values.items() if v != defaults.get(k)))
+    return gate_bias, knobs, arch_origin(arch)
+
+
+def trial_factory(spec: TaskSpec, arch: str, opts: RunOptions) -> TrialFactory:
+    """(depth, seed, lr) -> the Trial ``arch`` trains for this spec and these options."""
+    knobs = tuple(sorted(spec.knobs.items()))
+    task = spec.make_generator()
+    gate_bias, arch_knobs, origin = arch_settings(spec, arch, opts)
+    task_plugin = generator_origin(spec.generator)
+
+    def width(depth: int) -> int:
+        if not opts.match_params:
+            return opts.width
+        return match_width(arch, task.n_inputs, task.n_outputs, depth, opts.match_params,
+                           task.output_steps, arch_knobs)[0]
+
+    def make(depth: int, seed: int, lr: float) -> Trial:
+        return Trial(
+            task=spec.name, generator=spec.generator, knobs=knobs, arch=arch, depth=depth,
+            width=width(depth), seed=seed, lr=lr, max_steps=opts.max_steps,
+            batch_size=opts.batch_size, eval_every=spec.budget.eval_every,
+            patience=spec.budget.patience, test_size=spec.budget.test_size,
+            threshold=spec.threshold, clip=spec.budget.clip, gate_bias=gate_bias,
+            train_size=opts.train_size, diagnostics=opts.diagnostics, device=opts.device,
+            arch_knobs=arch_knobs, arch_plugin=origin, task_plugin=task_plugin,
+        )
+
+    return make
