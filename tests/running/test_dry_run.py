@@ -204,3 +204,43 @@ def test_a_family_met_again_at_other_depths_is_timed_there_not_stretched(monkeyp
     assert timed == [1, 8, 16] and cal.timed == 3
     assert cal.step_seconds(make(12, 0, 3e-3)) == pytest.approx(12e-3, rel=0.05)
     assert cal.overhead_seconds(make(12, 0, 3e-3)) == pytest.approx(1.2, rel=0.05)
+
+
+FIX = "tests.plugin_fixtures"
+REFUSED = {
+    "a cheating architecture": ["run", "--task", "cycle-pattern", "--arch", f"{FIX}:Peeker"],
+    "an unseeded task": ["run", "--task", f"{FIX}:Unseeded", "--arch", "lstm"],
+    "too few seeds for the rule": ["run", "--task", "cycle-pattern", "--arch", "lstm",
+                                   "--rule", "cp95", "--seeds", "3"],
+    "a knob the model refuses": ["run", "--task", "cycle-pattern", "--arch", "transformer",
+                                 "--set", "transformer.heads=3"],
+    "a sweep over a cheating architecture": ["sweep", "--task", "cycle-pattern", "--vary",
+                                             "period_samples=4,8", "--arch", f"{FIX}:Peeker"],
+}
+
+
+@pytest.mark.parametrize("case", REFUSED)
+def test_dry_run_refuses_what_the_run_refuses_with_the_same_line(cli_in_process,
+                                                                 tmp_path: Path,
+                                                                 case: str) -> None:
+    args = [*REFUSED[case], "--max-depth", "2", "--workers", "1", "-q"]
+    real_code, _, real_err = cli_in_process(*args, "--out", str(tmp_path / "real"))
+    dry_code, dry_out, dry_err = cli_in_process(*args, "--dry-run",
+                                                "--out", str(tmp_path / "dry"))
+    refusal = real_err.strip().splitlines()[-1]
+    assert real_code != 0 and refusal.startswith("toytasks: error: ")
+    assert dry_code == real_code and dry_err.strip().splitlines()[-1] == refusal
+    assert "trials to train" not in dry_out and not (tmp_path / "dry").exists()
+
+
+def test_a_profile_entry_the_suite_refuses_is_refused_by_its_dry_run(cli_in_process,
+                                                                     tmp_path: Path) -> None:
+    profile = tmp_path / "p.toml"
+    profile.write_text(f'[[run]]\ntask = "cycle-pattern"\narch = ["{FIX}:Peeker"]\n'
+                       'max_depth = 2\nseeds = 1\n')
+    real = cli_in_process("suite", str(profile), "--workers", "1", "-q",
+                          "--out", str(tmp_path / "real"))
+    dry = cli_in_process("suite", str(profile), "--dry-run", "--workers", "1")
+    assert real[0] != 0 and "is not causal" in real[2]
+    assert dry[0] == real[0]
+    assert dry[2].strip().splitlines()[-1] == real[2].strip().splitlines()[-1]
