@@ -15,7 +15,7 @@ from torch.nn import functional as F
 
 from benchmarks.common import best_of, default_trial
 from toytasks.models import build_model
-from toytasks.training.train import make_generator, train, train_rng
+from toytasks.training.train import make_generator, model_knobs, train, train_rng
 
 CASES = [("cycle-pattern", "cnn", 8), ("cycle-pattern", "lstm", 1),
          ("cycle-pattern", "transformer", 2), ("copy-memory", "tcn", 4)]
@@ -26,7 +26,7 @@ def raw_loop(trial) -> None:
     task = make_generator(trial)
     torch.manual_seed(trial.seed)
     model = build_model(trial.arch, task.n_inputs, task.n_outputs, trial.depth, trial.width,
-                        task.output_steps, trial.gate_bias)
+                        task.output_steps, model_knobs(trial))
     optimizer = torch.optim.Adam(model.parameters(), lr=trial.lr)
     rng = train_rng(trial.seed)
     for _ in range(trial.max_steps):

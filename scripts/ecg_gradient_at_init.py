@@ -27,7 +27,7 @@ def gradient_profile(arch: str, bias: float | None, input_bias: float | None, hz
     x, _ = task.sample(64, np.random.default_rng(seed))
     x = torch.from_numpy(x).requires_grad_(True)
     torch.manual_seed(seed)
-    model = build_model(arch, 1, 2, 1, 32, 1, bias)
+    model = build_model(arch, 1, 2, 1, 32, 1, None if bias is None else {"gate_bias": bias})
     if input_bias is not None:
         with torch.no_grad():
             model.rnn.bias_ih_l0[:32] = input_bias

@@ -74,7 +74,7 @@ def build(args: argparse.Namespace, task) -> torch.nn.Module:
     kind, _, value = first.partition(":")
     gate_bias = float(value) if kind == "bias" else None
     model = build_model(args.arch, task.n_inputs, task.n_outputs, args.depth, args.width,
-                        1, gate_bias)
+                        1, None if gate_bias is None else {"gate_bias": gate_bias})
     if isinstance(model, RecurrentStack):
         if kind == "default":
             model = _pytorch_default(args, task)
@@ -91,7 +91,7 @@ def build(args: argparse.Namespace, task) -> torch.nn.Module:
 def _pytorch_default(args: argparse.Namespace, task) -> torch.nn.Module:
     torch.manual_seed(args.seed)
     model = build_model(args.arch, task.n_inputs, task.n_outputs, args.depth, args.width, 1,
-                        0.0)
+                        {"gate_bias": 0.0})
     torch.manual_seed(args.seed)
     fresh = type(model.rnn)(task.n_inputs, args.width, num_layers=args.depth, batch_first=True)
     model.rnn.load_state_dict(fresh.state_dict())

@@ -93,7 +93,7 @@ def test_receptive_field_formulas():
 
 @pytest.mark.parametrize(("arch", "chunk"), [("lstm", 1), ("gru", 1), ("res-lstm", 1)])
 def test_memory_gate_bias_is_initialised(arch, chunk):
-    model = build_model(arch, 2, 2, depth=2, width=8, gate_bias=2.5)
+    model = build_model(arch, 2, 2, depth=2, width=8, knobs={"gate_bias": 2.5})
     for layer in range(2):
         rnn, suffix = (model.layers[layer], 0) if arch == "res-lstm" else (model.rnn, layer)
         bias = getattr(rnn, f"bias_ih_l{suffix}").detach()

@@ -47,7 +47,8 @@ def test_result_records_budget_params_and_flops():
     assert 0.0 <= result.best_metric <= 1.0
     task = make_generator(trial)
     model = train_module.build_model(trial.arch, task.n_inputs, task.n_outputs, trial.depth,
-                                     trial.width, task.output_steps, trial.gate_bias)
+                                     trial.width, task.output_steps,
+                                     train_module.model_knobs(trial))
     assert result.params == model.param_count() == sum(p.numel() for p in model.parameters())
     assert result.evals == 2  # the cadence (20, 40): no hopeful evaluation at chance
     # training steps cost forward + backward (3 forwards), held-out evaluations 1 forward

@@ -23,7 +23,6 @@ from toytasks.models.recurrent import (
     ChronoGRU,
     ChronoLSTM,
     ElmanRNN,
-    RecurrentStack,
     ResidualLSTM,
 )
 from toytasks.models.s4d import S4D
@@ -99,13 +98,10 @@ def check_arch_knobs(name: str, values: dict[str, Any], where: str = "") -> dict
 
 
 def build_model(arch: str, n_inputs: int, n_outputs: int, depth: int, width: int,
-                output_steps: int = 1, gate_bias: float | None = None,
-                knobs: dict[str, Any] | None = None) -> SequenceModel:
-    cls = get_architecture(arch)
-    kwargs: dict[str, Any] = dict(knobs or {})
-    if issubclass(cls, RecurrentStack) and gate_bias is not None:
-        kwargs["gate_bias"] = gate_bias
-    return cls(n_inputs, n_outputs, depth, width, output_steps, **kwargs)
+                output_steps: int = 1, knobs: dict[str, Any] | None = None) -> SequenceModel:
+    """``arch`` with its knobs (``gate_bias`` of a recurrent stack is one like any other)."""
+    return get_architecture(arch)(n_inputs, n_outputs, depth, width, output_steps,
+                                  **(knobs or {}))
 
 
 __all__ = ["ARCHITECTURES", "SequenceModel", "build_model", "get_architecture"]

@@ -20,7 +20,7 @@ from toytasks.models import ARCHITECTURES
 from toytasks.reading.summary import Row, arch_class, rf_bound_text
 from toytasks.training.solve import SolveRule, get_rule
 from toytasks.training.stats import interval_text
-from toytasks.training.trial import ARCH_FIELDS
+from toytasks.training.trial import ARCH_FIELDS, FIELD_KNOBS
 
 if TYPE_CHECKING:
     from toytasks.reading.summary import SweepPoint
@@ -157,7 +157,8 @@ _LABEL_FIELDS = ("max_steps", "threshold", "batch_size", "width", "gate_bias", "
 
 
 def _shared_fields(rows: list[Row]) -> set[str]:
-    fields = set(rows[0].config) - set(ARCH_FIELDS) | {"gate_bias"}
+    # a knob kept in a field of its own is named in the caption when every row shares it
+    fields = set(rows[0].config) - set(ARCH_FIELDS) | set(FIELD_KNOBS)
     return {f for f in fields if len({json.dumps(r.config.get(f), sort_keys=True)
                                       for r in rows}) == 1}
 

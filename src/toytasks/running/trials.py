@@ -9,36 +9,34 @@ from __future__ import annotations
 
 from typing import Any
 
-from toytasks.models import arch_origin, get_architecture
+from toytasks.models import arch_origin, knob_schema
 from toytasks.models.matching import match_width
-from toytasks.models.recurrent import RecurrentStack
 from toytasks.specs.options import RunOptions
 from toytasks.specs.spec import TaskSpec
 from toytasks.tasks import generator_origin
 from toytasks.training.search import TrialFactory
-from toytasks.training.trial import Trial
+from toytasks.training.trial import FIELD_KNOBS, Trial
 
 
 def arch_settings(spec: TaskSpec, arch: str, opts: RunOptions
-                  ) -> tuple[float, tuple[tuple[str, Any], ...], str]:
-    """(gate bias, architecture knobs away from their defaults, plugin origin) of ``arch``'s
-    trials. A recurrent stack's gate_bias knob sets the trial's gate_bias (the spec's
-    budget.gate_bias is its default), so built-in identities are unchanged."""
+                  ) -> tuple[dict[str, Any], tuple[tuple[str, Any], ...], str]:
+    """(the ``FIELD_KNOBS`` fields, the other knobs away from their defaults, plugin origin)
+    of ``arch``'s trials. Every knob comes from the same place (``opts.knobs_for``, checked
+    against the architecture's schema). A knob kept in a field of its own defaults to the
+    spec's old budget field of that name (``budget.gate_bias``, 3), so an architecture that
+    does not declare it stores what it always stored and no identity changes."""
     values = opts.knobs_for(arch)
-    cls = get_architecture(arch)
-    gate_bias = spec.budget.gate_bias
-    if issubclass(cls, RecurrentStack):
-        gate_bias = float(values.pop("gate_bias", gate_bias))
-    defaults = {k.name: k.default for k in cls.knobs}
+    fields = {name: values.pop(name, getattr(spec.budget, name)) for name in FIELD_KNOBS}
+    defaults = {name: knob.default for name, knob in knob_schema(arch).items()}
     knobs = tuple(sorted((k, v) for k, v in values.items() if v != defaults.get(k)))
-    return gate_bias, knobs, arch_origin(arch)
+    return fields, knobs, arch_origin(arch)
 
 
 def trial_factory(spec: TaskSpec, arch: str, opts: RunOptions) -> TrialFactory:
     """(depth, seed, lr) -> the Trial ``arch`` trains for this spec and these options."""
     knobs = tuple(sorted(spec.knobs.items()))
     task = spec.make_generator()
-    gate_bias, arch_knobs, origin = arch_settings(spec, arch, opts)
+    fields, arch_knobs, origin = arch_settings(spec, arch, opts)
     task_plugin = generator_origin(spec.generator)
 
     def width(depth: int) -> int:
@@ -53,9 +51,9 @@ def trial_factory(spec: TaskSpec, arch: str, opts: RunOptions) -> TrialFactory:
             width=width(depth), seed=seed, lr=lr, max_steps=opts.max_steps,
             batch_size=opts.batch_size, eval_every=spec.budget.eval_every,
             patience=spec.budget.patience, test_size=spec.budget.test_size,
-            threshold=spec.threshold, clip=spec.budget.clip, gate_bias=gate_bias,
-            train_size=opts.train_size, diagnostics=opts.diagnostics, device=opts.device,
-            arch_knobs=arch_knobs, arch_plugin=origin, task_plugin=task_plugin,
+            threshold=spec.threshold, clip=spec.budget.clip, train_size=opts.train_size,
+            diagnostics=opts.diagnostics, device=opts.device, arch_knobs=arch_knobs,
+            arch_plugin=origin, task_plugin=task_plugin, **fields,
         )
 
     return make

@@ -16,16 +16,25 @@ import os
 import threading
 import time
 from collections import deque
+from typing import Any
 
 import numpy as np
 import torch
 
 from toytasks.errors import one_line
-from toytasks.models import build_model
+from toytasks.models import build_model, knob_schema
 from toytasks.tasks import Task, get_generator
 from toytasks.training.diagnostics import Recorder
 from toytasks.training.objective import Objective, evaluate
-from toytasks.training.trial import DIVERGED, SOLVED, UNSOLVED, Trial, TrialResult, error_result
+from toytasks.training.trial import (
+    DIVERGED,
+    FIELD_KNOBS,
+    SOLVED,
+    UNSOLVED,
+    Trial,
+    TrialResult,
+    error_result,
+)
 
 TRAIN_STREAM, TEST_STREAM = 1, 2
 TEST_ENTROPY = 20_260_101  # fixed: the held-out set is the same for every seed and model
@@ -84,6 +93,14 @@ def train(trial: Trial) -> TrialResult:
                             wall_s=time.perf_counter() - start)
 
 
+def model_knobs(trial: Trial) -> dict[str, Any]:
+    """The knobs ``trial``'s model is built with: its ``arch_knobs``, and the knobs kept in
+    fields of their own (``FIELD_KNOBS``) where its architecture declares them."""
+    declared = knob_schema(trial.arch)
+    return {**{name: getattr(trial, name) for name in FIELD_KNOBS if name in declared},
+            **dict(trial.arch_knobs)}
+
+
 def _train(trial: Trial, start: float) -> TrialResult:
     task = make_generator(trial)
     device = torch.device(trial.device)
@@ -94,7 +111,7 @@ def _train(trial: Trial, start: float) -> TrialResult:
         torch.manual_seed(trial.seed)
         model = build_model(
             trial.arch, task.n_inputs, task.n_outputs, trial.depth, trial.width,
-            task.output_steps, trial.gate_bias, dict(trial.arch_knobs),
+            task.output_steps, model_knobs(trial),
         ).to(device)
     optimizer = torch.optim.Adam(model.parameters(), lr=trial.lr, foreach=FOREACH)
     rng = train_rng(trial.seed)

@@ -22,9 +22,15 @@ SOLVED, UNSOLVED, DIVERGED, ERROR = "solved", "unsolved", "diverged", "error"
 NOT_IDENTITY = ("device",)  # in the identity as ``device_kind``, and only when not cpu
 # In the identity only when set, so that trials without them keep their existing hashes.
 IDENTITY_WHEN_SET = ("arch_knobs", "arch_plugin", "task_plugin")
+# Architecture knobs kept in a Trial field of their own instead of ``arch_knobs``: the field
+# came first (it was ``budget.gate_bias``) and every stored identity spells it. The knob path
+# is the same as for any other knob; only where the value is stored differs. Every trial
+# holds the field (3 unless set), an architecture without the knob included, so that no
+# stored key changes.
+FIELD_KNOBS = ("gate_bias",)
 # Properties of the architecture, not of the task or budget: rows of one table may differ in
-# them (the gate bias only matters to recurrent stacks, and is an lstm/gru knob).
-ARCH_FIELDS = ("arch", "arch_knobs", "arch_plugin", "gate_bias")
+# them.
+ARCH_FIELDS = ("arch", "arch_knobs", "arch_plugin", *FIELD_KNOBS)
 
 
 def device_kind(device: str) -> str:
@@ -55,7 +61,7 @@ class Trial:
     test_size: int
     threshold: float
     clip: float = 1.0
-    gate_bias: float = 3.0
+    gate_bias: float = 3.0  # a FIELD_KNOBS knob: lstm.gate_bias, gru.gate_bias, ...
     train_size: int = 0  # 0: a fresh batch every step; N: a fixed training set of N examples
     diagnostics: bool = False
     device: str = "cpu"
