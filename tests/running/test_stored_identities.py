@@ -20,8 +20,7 @@ from toytasks.training.train import model_knobs
 from toytasks.training.trial import FIELD_KNOBS
 
 ROOT = Path(__file__).resolve().parents[2]
-STORES = sorted([*ROOT.glob("experiments/results/**/trials.jsonl"),
-                 *ROOT.glob("docs/data/**/trials.jsonl"), *ROOT.glob("tests/data/**/*.jsonl")])
+STORES = sorted([*ROOT.glob("stores/**/trials.jsonl"), *ROOT.glob("tests/data/**/trials.jsonl")])
 
 
 def stored(path: Path) -> list[tuple[str, dict]]:
