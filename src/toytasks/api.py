@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from toytasks.errors import ToytasksError
-from toytasks.models import get_architecture
+from toytasks.models import get_architecture, split_variant
 from toytasks.reading.store import ResultStore
 from toytasks.reading.summary import Row, summarise
 from toytasks.running.devices import Placement, check_device, local_workers, plan_workers
@@ -26,7 +26,9 @@ from toytasks.specs.options import (
     LR_MAX,
     arch_knob_triples,
     check_int,
+    check_variants,
     default_out,
+    merge_knobs,
     resolve,
     split_knobs,
 )
@@ -91,6 +93,7 @@ def make_job(spec: TaskSpec, archs: Sequence[str] = (), *, seeds: int | None = N
             check_int(value, key, "options")
     archs = tuple(archs)
     for arch in archs:
+        split_variant(arch, f"{where}arch")  # ARCH or ARCH@KNOB=V@...: well formed
         get_architecture(arch)  # a built-in, or a plugin that imports and has the protocol
     triples = arch_knob_triples(arch_knobs or {}, archs or spec.defaults.architectures,
                                 f"{where}set")
@@ -108,8 +111,9 @@ def make_job(spec: TaskSpec, archs: Sequence[str] = (), *, seeds: int | None = N
         raise ToytasksError(f"{where}width and {where}match-params exclude each other")
     solve_rule = get_rule(rule)
     solve_rule.check_seeds(opts.seeds)
-    opts = replace(opts, search=search, match_params=match_params or 0, arch_knobs=triples,
-                   **extra)
+    check_variants(opts.archs, triples, f"{where}arch")
+    opts = replace(opts, search=search, match_params=match_params or 0,
+                   arch_knobs=merge_knobs(opts.arch_knobs, triples), **extra)
     return Job(spec, opts, solve_rule)
 
 

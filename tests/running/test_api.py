@@ -46,7 +46,7 @@ def test_run_from_python_equals_the_command_line(tmp_path: Path) -> None:
     assert tables(tmp_path / "api") == tables(tmp_path / "cli")
     assert res.table() + "\n" == printed
     assert all(isinstance(row, Row) for row in res.rows)
-    assert [r.arch_label for r in res.rows] == ["cnn kernel=5", "lstm"]
+    assert [r.arch_label for r in res.rows] == ["cnn@kernel=5", "lstm"]
     assert res.table(format="csv").splitlines()[0].startswith("task,knobs,arch,")
 
 

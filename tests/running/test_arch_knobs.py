@@ -117,7 +117,7 @@ def test_run_with_a_knob_labels_the_row(monkeypatch: pytest.MonkeyPatch, tmp_pat
                      "--set", "cnn.kernel=5", "--arch", "cnn", "--seeds", "1", "--workers",
                      "1", "--out", str(tmp_path), "-q"])
     assert result.exception is None, result.output
-    assert "cnn kernel=5" in result.stdout
+    assert "cnn@kernel=5" in result.stdout
 
 
 def test_a_profile_sets_architecture_knobs(tmp_path: Path):

@@ -40,7 +40,7 @@ from toytasks.reading.summary import rf_bound
 from toytasks.running.flops import priority, step_flops
 from toytasks.running.plan import Job, confirmations
 from toytasks.running.schedule import Schedule, make_searches
-from toytasks.running.trials import trial_factory
+from toytasks.running.trials import trial_factory, variant_of
 from toytasks.training.search import DepthSearch
 from toytasks.training.trial import Trial
 
@@ -168,9 +168,15 @@ def scenarios(job: Job) -> list[Solves]:
 def likely(job: Job) -> Solves:
     """Convolutions from their receptive-field bound, the rest from the lowest depth."""
     blind = job.spec.make_generator().blind_samples
-    first = {arch: max(job.opts.min_depth, rf_bound(arch, blind, knobs=job.opts.knobs_for(arch))
-                       or job.opts.min_depth) for arch in job.opts.archs}
-    return lambda t: t.depth >= first[t.arch]
+    first = {_variant(job, arch): max(job.opts.min_depth, rf_bound(
+        arch, blind, knobs=job.opts.knobs_for(arch)) or job.opts.min_depth)
+        for arch in job.opts.archs}
+    return lambda t: t.depth >= first[variant_of(t)]
+
+
+def _variant(job: Job, arch: str) -> tuple:
+    """``trials.variant_of`` the trials of ``arch`` (an architecture or a variant)."""
+    return variant_of(_factory(job, arch)(job.opts.min_depth, 0, job.opts.lrs[0]))
 
 
 def trial_seconds(trial: Trial, steps: int, calibration: Calibration) -> float:
@@ -223,7 +229,8 @@ def estimate_job(job: Job, workers: int, known: dict[str, bool],
         return trial_seconds(trial, trial.max_steps, calibration)
 
     guess = replay([job], likely(job), workers, known, seconds)
-    by_arch = {arch: s for arch, s in zip(job.opts.archs, most_jobs, strict=True)}
-    worst = replay([job], lambda t: by_arch[t.arch](t), workers, known, full)
+    by_arch = {_variant(job, arch): s for arch, s in zip(job.opts.archs, most_jobs,
+                                                         strict=True)}
+    worst = replay([job], lambda t: by_arch[variant_of(t)](t), workers, known, full)
     return JobEstimate(job, lo, hi, flo, fhi, len(guess.trained), guess.seconds,
                        worst.seconds, guess.reused, tuple(guess.trained))

@@ -3,6 +3,11 @@
 Built-ins are one entry each in ``BUILTINS``. An architecture from outside is named by an
 import path (``package.module:Class``) or by its entry point in the group
 ``toytasks.architectures`` (``toytasks.plugins``); it must subclass ``SequenceModel``.
+
+A *variant* is an architecture with some of its knobs fixed, named ``ARCH@KNOB=V@KNOB=V``
+(``cnn@kernel=7``, ``pkg.mod:Net@width_mult=2``): runs train several variants of one
+architecture side by side, each its own row. A variant's knobs enter a trial's identity
+exactly as ``--set ARCH.KNOB=V`` does, so both spellings address the same trials.
 """
 
 from __future__ import annotations
@@ -37,8 +42,59 @@ BUILTINS: tuple[type[SequenceModel], ...] = (
 ARCHITECTURES: dict[str, type[SequenceModel]] = {cls.arch: cls for cls in BUILTINS}
 
 
+VARIANT_SEP = "@"
+
+
+def base_arch(name: str) -> str:
+    """The architecture of a variant name ('cnn@kernel=7' -> 'cnn'; 'cnn' -> 'cnn')."""
+    return name.split(VARIANT_SEP, 1)[0].strip()
+
+
+def split_variant(name: str, where: str = "") -> tuple[str, dict[str, str]]:
+    """'cnn@kernel=7@dilation=2' -> ('cnn', {'kernel': '7', 'dilation': '2'}), unchecked
+    values; a one-line error naming the variant when it is malformed."""
+    base, *parts = [p.strip() for p in name.split(VARIANT_SEP)]
+    prefix = f"{where}: " if where else ""
+    if not base:
+        raise ToytasksError(f"{prefix}variant '{name}' names no architecture before '@'")
+    raw: dict[str, str] = {}
+    for part in parts:
+        knob, sep, value = (s.strip() for s in part.partition("="))
+        if not sep or not knob or not value:
+            raise ToytasksError(f"{prefix}variant '{name}': write each knob as "
+                                f"@KNOB=VALUE, got '@{part}'")
+        if knob in raw:
+            raise ToytasksError(f"{prefix}variant '{name}' sets knob '{knob}' twice")
+        raw[knob] = value
+    return base, raw
+
+
+def variant_knobs(name: str, where: str = "") -> dict[str, Any]:
+    """The knobs a variant name fixes, validated by its architecture's schema."""
+    base, raw = split_variant(name, where)
+    return check_arch_knobs(base, raw, f"{where}: {name}" if where else name) if raw else {}
+
+
+def variant_name(arch: str, knobs: dict[str, Any]) -> str:
+    """The name of ``arch`` with ``knobs`` fixed, knobs in alphabetical order: what a row
+    is called, and what to type to train it again ('cnn@dilation=2@kernel=7')."""
+    return "".join([arch, *(f"{VARIANT_SEP}{k}={_value_text(v)}"
+                            for k, v in sorted(knobs.items()))])
+
+
+def _value_text(value: Any) -> str:
+    if isinstance(value, bool):
+        return str(value).lower()
+    if isinstance(value, float):  # repr round-trips; '1.0' reads as '1'
+        text = repr(value)
+        return text[:-2] if text.endswith(".0") else text
+    return str(value)
+
+
 def get_architecture(name: str) -> type[SequenceModel]:
-    """A built-in by name, else a plugin by import path or entry-point name."""
+    """A built-in by name, else a plugin by import path or entry-point name (a variant
+    name gives its architecture: its knobs travel separately, ``variant_knobs``)."""
+    name = base_arch(name)
     if name in ARCHITECTURES:
         return ARCHITECTURES[name]
     return _plugin(name)
@@ -104,4 +160,5 @@ def build_model(arch: str, n_inputs: int, n_outputs: int, depth: int, width: int
                                   **(knobs or {}))
 
 
-__all__ = ["ARCHITECTURES", "SequenceModel", "build_model", "get_architecture"]
+__all__ = ["ARCHITECTURES", "SequenceModel", "base_arch", "build_model", "get_architecture",
+           "split_variant", "variant_knobs", "variant_name"]

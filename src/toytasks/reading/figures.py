@@ -43,7 +43,7 @@ def success_vs_depth(rows: list[Row], path: str | Path, confidence: float = 0.95
     panels: dict[str, list[Row]] = defaultdict(list)
     for row in rows:
         panels[_config_label(row)].append(row)
-    colors = arch_colors(r.arch for r in rows)
+    colors = arch_colors(r.arch_label for r in rows)  # variants of one arch apart
     with plt.rc_context(RC):
         fig, axes = plt.subplots(len(panels), 1, figsize=(7.2, 3.0 * len(panels)),
                                  squeeze=False)
@@ -54,10 +54,10 @@ def success_vs_depth(rows: list[Row], path: str | Path, confidence: float = 0.95
                 stats = [row.depths[d] for d in sorted(row.depths)]
                 rate = [s.successes / s.seeds if s.seeds else math.nan for s in stats]
                 band = [clopper_pearson(s.successes, s.seeds, confidence) for s in stats]
-                color = colors[row.arch]
+                color = colors[row.arch_label]
                 ax.fill_between(depths, [b[0] for b in band], [b[1] for b in band],
                                 color=color, alpha=0.15, lw=0)
-                ax.plot(depths, rate, "o-", color=color, ms=4, label=row.arch)
+                ax.plot(depths, rate, "o-", color=color, ms=4, label=row.arch_label)
                 if row.minimal_depth is not None:
                     ax.plot([row.minimal_depth + shift], [row.depths[row.minimal_depth].successes /
                                                   row.depths[row.minimal_depth].seeds],

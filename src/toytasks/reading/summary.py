@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from toytasks.errors import ToytasksError
-from toytasks.models import ARCHITECTURES, get_architecture
+from toytasks.models import ARCHITECTURES, get_architecture, variant_name
 from toytasks.reading.records import PER_TRIAL, TrialRecord
 from toytasks.tasks import get_generator
 from toytasks.training.solve import SolveRule, counted_lrs, first_solved, get_rule, seed_outcomes
@@ -158,10 +158,19 @@ def rf_bound_text(arch: str, blind_samples: int, prefix: str = ">= ",
     return "n/a" if receptive_field(arch, 1, knobs) is not None else "-"
 
 
-def arch_label(config: dict[str, Any]) -> str:
-    """'cnn', or 'cnn kernel=7' when architecture knobs are set away from their defaults."""
-    knobs = config.get("arch_knobs") or {}
-    return " ".join([config["arch"], *(f"{k}={v}" for k, v in sorted(knobs.items()))])
+def arch_label(config: dict[str, Any], leave_out: tuple[str, ...] = ()) -> str:
+    """The row's variant name: 'cnn', or 'cnn@kernel=7' when architecture knobs are set
+    away from their defaults (however they were asked for: ``--arch cnn@kernel=7`` or
+    ``--set cnn.kernel=7``), so the label is what to type to train the row again. A gate
+    bias away from the knob's default is named too (it is a trial field, not in
+    ``arch_knobs``), so ``lstm`` and ``lstm@gate_bias=0`` are two rows. ``leave_out``: knobs
+    not to name (a sweep's varied knob: its columns say it)."""
+    knobs = dict(config.get("arch_knobs") or {})
+    cls = arch_class(config["arch"])
+    gate = next((k for k in (cls.knobs if cls else ()) if k.name == "gate_bias"), None)
+    if gate is not None and config.get("gate_bias", gate.default) != gate.default:
+        knobs["gate_bias"] = config["gate_bias"]
+    return variant_name(config["arch"], {k: v for k, v in knobs.items() if k not in leave_out})
 
 
 def summarise(records: Sequence[TrialRecord], rule: SolveRule | None = None,

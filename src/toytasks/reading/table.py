@@ -16,8 +16,8 @@ from tabulate import tabulate
 
 from toytasks import __version__
 from toytasks.errors import ToytasksError
-from toytasks.models import ARCHITECTURES
-from toytasks.reading.summary import Row, arch_class, rf_bound_text
+from toytasks.models import ARCHITECTURES, base_arch
+from toytasks.reading.summary import Row, arch_class, arch_label, rf_bound_text
 from toytasks.training.solve import SolveRule, get_rule
 from toytasks.training.stats import interval_text
 from toytasks.training.trial import ARCH_FIELDS, FIELD_KNOBS
@@ -47,7 +47,8 @@ def format_row(row: Row) -> list[str]:
         f"{ev.best_metric:.3g}" if ev.best_metric is not None else "-",
         params,
         steps, str(row.receptive_field) if row.receptive_field else "-",
-        rf_bound_text(row.arch, row.blind_samples), f"{row.trials}{faults}",
+        rf_bound_text(row.arch, row.blind_samples, knobs=row.config.get("arch_knobs")),
+        f"{row.trials}{faults}",
     ]
 
 
@@ -70,7 +71,7 @@ def caption(rows: list[Row], rule: SolveRule | None = None) -> str:
             f"{first.baseline:.4g})"
         )
     else:
-        parts.append(f"{first.arch}: minimal depth per task configuration (row labels give "
+        parts.append(f"{first.arch_label}: minimal depth per task configuration (row labels give "
                      "what differs)")
     metric = first.metric if len({r.metric for r in rows}) == 1 else "metric"
     threshold = _threshold_text(first, c["threshold"]) if "threshold" in same \
@@ -119,7 +120,7 @@ def search_text(rows: list[Row]) -> str:
     text = (f"{counting[kinds.pop()]}" if len(kinds) == 1 else
             "(exhaustive rows: every seed counted; others: sequential, counted until decided)")
     text += f", {'/'.join(searches)} search"
-    confirmed = [f"{r.arch} depth {','.join(map(str, r.confirmed))}" for r in rows
+    confirmed = [f"{r.arch_label} depth {','.join(map(str, r.confirmed))}" for r in rows
                  if r.confirmed]
     if confirmed:
         text += f", confirmed: every seed trained and counted at {', '.join(confirmed)}"
@@ -192,11 +193,12 @@ def group_rows(rows: list[Row], by: str = "task") -> list[list[Row]]:
             key = json.dumps({**{k: v for k, v in row.config.items() if k not in drop},
                               "match_params": row.match_params}, sort_keys=True)
         else:
-            key = row.arch
+            key = row.arch_label  # one table per variant (cnn, cnn@kernel=7)
         groups.setdefault(key, []).append(row)
     if by == "arch":
         order = {name: i for i, name in enumerate(ARCHITECTURES)}
-        return [groups[k] for k in sorted(groups, key=lambda a: (order.get(a, len(order)), a))]
+        return [groups[k] for k in sorted(groups, key=lambda a: (
+            order.get(base_arch(a), len(order)), a))]
     return list(groups.values())
 
 
@@ -315,13 +317,23 @@ def _sweep_cell(row: Row | None) -> str:
 
 def render_sweep(points: list[SweepPoint], knob: str, archs: tuple[str, ...],
                  fmt: str = "simple") -> str:
-    """One row per architecture, one column per value; then each conv arch's receptive-
-    field bound, the span and the blind window (tabulate gets ``fmt`` as it is)."""
+    """One row per architecture variant (named without the varied knob), one column per
+    value; then each conv arch's receptive-field bound, the span and the blind window
+    (tabulate gets ``fmt`` as it is)."""
     headers = ["arch", *(f"{knob}={p.value}" for p in points)]
+    arch_knob, _, name = knob.rpartition(".")
+
+    def row_name(row: Row) -> str:
+        return arch_label(row.config, (name,) if row.arch == arch_knob else ())
+
+    order = [base_arch(a) for a in archs]
+    names = sorted(dict.fromkeys(row_name(r) for p in points for r in p.rows),
+                   key=lambda n: order.index(base_arch(n)) if base_arch(n) in order
+                   else len(order))
     table = []
-    for arch in archs:
-        cells = [next((r for r in p.rows if r.arch == arch), None) for p in points]
-        table.append([arch, *(_sweep_cell(c) for c in cells)])
+    for label in names:
+        cells = [next((r for r in p.rows if row_name(r) == label), None) for p in points]
+        table.append([label, *(_sweep_cell(c) for c in cells)])
     for arch, cls in ARCHITECTURES.items():
         if cls.receptive_field(1) is not None:
             table.append([f"RF bound {arch}", *(next(

@@ -113,13 +113,14 @@ def confirmations(job: Job, decided: Iterable[tuple[str, int | None, dict[int, i
 def confirm_jobs(job: Job, rows: list[Row]) -> list[Job]:
     """``confirmations`` from the summary rows of a job's run: the evidence then counts all
     seeds, the decision is unchanged."""
-    return confirmations(job, [(row.arch, row.minimal_depth,
+    return confirmations(job, [(row.arch_label, row.minimal_depth,
                                 {d: stats.seeds for d, stats in row.depths.items()})
                                for row in rows])
 
 
 def confirm_job(job: Job, arch: str, depth: int) -> Job:
-    """The exhaustive one-depth job that trains every seed of ``arch`` at ``depth``."""
+    """The exhaustive one-depth job that trains every seed of ``arch`` (an architecture or
+    a variant: a row's ``arch_label``) at ``depth``."""
     return replace(job, opts=replace(job.opts, archs=(arch,), min_depth=depth,
                                      max_depth=depth, search="exhaustive"), confirm=False,
                    announce=f"confirm {arch} depth {depth}: all {job.opts.seeds} seeds")

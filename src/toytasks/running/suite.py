@@ -24,7 +24,7 @@ from typing import Any
 
 from toytasks import plugins
 from toytasks.errors import ToytasksError
-from toytasks.models import ARCHITECTURES, get_architecture
+from toytasks.models import ARCHITECTURES, base_arch, get_architecture
 from toytasks.running.plan import Job
 from toytasks.specs.options import (
     RUN_INT_KEYS,
@@ -33,6 +33,7 @@ from toytasks.specs.options import (
     check_int,
     check_lrs,
     check_table,
+    check_variants,
     resolve,
     split_knobs,
 )
@@ -107,8 +108,8 @@ def _entry(entry: Any, where: str, tasks_dir: tuple[str, ...]) -> Job:
     if not isinstance(archs, list) or not archs or not all(isinstance(a, str) for a in archs):
         raise ToytasksError(f"{where}: 'arch' must be a list of architecture names")
     archs = [a.strip() for a in archs]
-    bad = [a for a in archs if a not in ARCHITECTURES and ":" not in a
-           and a not in plugins.registered(plugins.ARCH_GROUP)]
+    bad = [a for a in archs if base_arch(a) not in ARCHITECTURES and ":" not in a
+           and base_arch(a) not in plugins.registered(plugins.ARCH_GROUP)]
     if bad:
         raise ToytasksError(f"{where}: unknown architecture '{bad[0]}' "
                             f"(valid: {', '.join(ARCHITECTURES)})")
@@ -118,6 +119,7 @@ def _entry(entry: Any, where: str, tasks_dir: tuple[str, ...]) -> Job:
     except ToytasksError as exc:
         raise ToytasksError(f"{where}: {exc}") from None
     triples = arch_knob_triples(arch_knobs, archs, f"{where}: set")
+    check_variants(archs, triples, f"{where}: arch")
     values.update(arch=tuple(archs), lr=check_lrs(entry.get("lr", [spec.budget.lr]), where),
                   arch_knobs=triples)
     opts = resolve(spec, values)

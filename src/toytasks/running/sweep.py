@@ -13,11 +13,11 @@ from dataclasses import replace
 from typing import Any
 
 from toytasks.errors import ToytasksError
-from toytasks.models import check_arch_knobs
+from toytasks.models import base_arch, check_arch_knobs, split_variant
 from toytasks.reading.store import ResultStore
 from toytasks.reading.summary import SweepPoint
 from toytasks.running.plan import Job, Progress, Workers, run_jobs
-from toytasks.specs.options import RunOptions
+from toytasks.specs.options import RunOptions, merge_knobs
 from toytasks.specs.spec import TaskSpec
 from toytasks.training.solve import SolveRule
 
@@ -60,16 +60,19 @@ def arch_knob_options(opts: RunOptions, knob: str, values: list[str]
                       ) -> list[tuple[Any, RunOptions]]:
     """One validated copy of ``opts`` per value of the architecture knob ``ARCH.KNOB``."""
     arch, _, name = knob.rpartition(".")
-    if arch not in opts.archs:
+    if arch not in {base_arch(a) for a in opts.archs}:
         raise ToytasksError(f"--vary {knob}: architecture '{arch}' is not in this run "
                             f"(archs: {', '.join(opts.archs)})")
-    if any(a == arch and k == name for a, k, _ in opts.arch_knobs):
-        raise ToytasksError(f"knob '{knob}' is both varied (--vary) and fixed (--set)")
+    fixed = [a for a in opts.archs if base_arch(a) == arch and name in split_variant(a)[1]]
+    if fixed:
+        raise ToytasksError(f"knob '{knob}' is both varied (--vary) and fixed by the "
+                            f"variant '{fixed[0]}' (--arch)")
     out = []
-    for value in values:
+    for value in values:  # (--set of the same knob is refused by the callers; a task
+        # spec's [arch.ARCH] value is the default the sweep replaces)
         coerced = check_arch_knobs(arch, {name: value}, f"--vary {knob}")[name]
-        out.append((coerced, replace(opts, arch_knobs=tuple(sorted(
-            (*opts.arch_knobs, (arch, name, coerced)), key=lambda t: (t[0], t[1]))))))
+        out.append((coerced, replace(opts, arch_knobs=merge_knobs(
+            opts.arch_knobs, [(arch, name, coerced)]))))
     return out
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from toytasks.models import arch_origin, knob_schema
+from toytasks.models import arch_origin, base_arch, knob_schema
 from toytasks.models.matching import match_width
 from toytasks.specs.options import RunOptions
 from toytasks.specs.spec import TaskSpec
@@ -21,10 +21,11 @@ from toytasks.training.trial import FIELD_KNOBS, Trial
 def arch_settings(spec: TaskSpec, arch: str, opts: RunOptions
                   ) -> tuple[dict[str, Any], tuple[tuple[str, Any], ...], str]:
     """(the ``FIELD_KNOBS`` fields, the other knobs away from their defaults, plugin origin)
-    of ``arch``'s trials. Every knob comes from the same place (``opts.knobs_for``, checked
-    against the architecture's schema). A knob kept in a field of its own defaults to the
-    spec's old budget field of that name (``budget.gate_bias``, 3), so an architecture that
-    does not declare it stores what it always stored and no identity changes."""
+    of ``arch``'s trials (``arch`` an architecture or a variant, ``cnn@kernel=7``). Every
+    knob comes from the same place (``opts.knobs_for``, checked against the architecture's
+    schema). A knob kept in a field of its own defaults to the spec's old budget field of
+    that name (``budget.gate_bias``, 3), so an architecture that does not declare it stores
+    what it always stored and no identity changes."""
     values = opts.knobs_for(arch)
     fields = {name: values.pop(name, getattr(spec.budget, name)) for name in FIELD_KNOBS}
     defaults = {name: knob.default for name, knob in knob_schema(arch).items()}
@@ -37,17 +38,18 @@ def trial_factory(spec: TaskSpec, arch: str, opts: RunOptions) -> TrialFactory:
     knobs = tuple(sorted(spec.knobs.items()))
     task = spec.make_generator()
     fields, arch_knobs, origin = arch_settings(spec, arch, opts)
+    base = base_arch(arch)  # a variant's trials are its architecture's, with its knobs
     task_plugin = generator_origin(spec.generator)
 
     def width(depth: int) -> int:
         if not opts.match_params:
             return opts.width
-        return match_width(arch, task.n_inputs, task.n_outputs, depth, opts.match_params,
+        return match_width(base, task.n_inputs, task.n_outputs, depth, opts.match_params,
                            task.output_steps, arch_knobs)[0]
 
     def make(depth: int, seed: int, lr: float) -> Trial:
         return Trial(
-            task=spec.name, generator=spec.generator, knobs=knobs, arch=arch, depth=depth,
+            task=spec.name, generator=spec.generator, knobs=knobs, arch=base, depth=depth,
             width=width(depth), seed=seed, lr=lr, max_steps=opts.max_steps,
             batch_size=opts.batch_size, eval_every=spec.budget.eval_every,
             patience=spec.budget.patience, test_size=spec.budget.test_size,
@@ -57,3 +59,8 @@ def trial_factory(spec: TaskSpec, arch: str, opts: RunOptions) -> TrialFactory:
         )
 
     return make
+
+
+def variant_of(trial: Trial) -> tuple:
+    """What tells the trials of two variants of one architecture apart."""
+    return trial.arch, trial.arch_knobs, trial.gate_bias, trial.arch_plugin

@@ -49,7 +49,13 @@ class RunOptions:
     arch_knobs: tuple[tuple[str, str, Any], ...] = ()
 
     def knobs_for(self, arch: str) -> dict[str, Any]:
-        return {knob: value for name, knob, value in self.arch_knobs if name == arch}
+        """The knobs of ``arch``, an architecture or a variant (``cnn@kernel=7``): those
+        set for every variant of the architecture (``--set cnn.K=V``), then its own."""
+        from toytasks.models import base_arch, variant_knobs
+
+        base = base_arch(arch)
+        return {**{knob: value for name, knob, value in self.arch_knobs if name == base},
+                **variant_knobs(arch)}
 
 
 def default_options(spec: TaskSpec) -> RunOptions:
@@ -58,7 +64,7 @@ def default_options(spec: TaskSpec) -> RunOptions:
         archs=spec.defaults.architectures, seeds=spec.defaults.seeds,
         min_depth=spec.defaults.min_depth, max_depth=spec.defaults.max_depth,
         width=spec.defaults.width, lrs=(spec.budget.lr,), max_steps=spec.budget.max_steps,
-        batch_size=spec.budget.batch_size,
+        batch_size=spec.budget.batch_size, arch_knobs=spec.arch_knobs,
     )
 
 
@@ -80,8 +86,16 @@ def resolve(spec: TaskSpec, values: dict[str, Any]) -> RunOptions:
         train_size=given.get("train_size", opts.train_size),
         diagnostics=given.get("diagnostics", opts.diagnostics),
         match_params=given.get("match_params", opts.match_params),
-        arch_knobs=tuple(given.get("arch_knobs", opts.arch_knobs)),
+        arch_knobs=merge_knobs(opts.arch_knobs, given.get("arch_knobs", ())),
     )
+
+
+def merge_knobs(base: Sequence[tuple[str, str, Any]], over: Sequence[tuple[str, str, Any]]
+                ) -> tuple[tuple[str, str, Any], ...]:
+    """(arch, knob, value) triples: ``over`` replaces ``base`` where both set a knob (a
+    run's --set over the task spec's [arch.ARCH] tables)."""
+    merged = {(a, k): v for a, k, v in base} | {(a, k): v for a, k, v in over}
+    return tuple(sorted((a, k, v) for (a, k), v in merged.items()))
 
 
 def split_knobs(values: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
@@ -104,16 +118,41 @@ def arch_knob_triples(values: dict[str, Any], archs: Sequence[str],
                       where: str = "--set") -> tuple[tuple[str, str, Any], ...]:
     """``{'cnn.kernel': '7'}`` -> (('cnn', 'kernel', 7),), validated by the knob schema.
     The architecture must be one the run trains: a knob for another would do nothing."""
-    from toytasks.models import check_arch_knobs
+    from toytasks.models import base_arch, check_arch_knobs
 
     out = []
+    bases = list(dict.fromkeys(base_arch(a) for a in archs))
     for key, value in values.items():
         arch, _, knob = key.rpartition(".")
-        if arch not in archs:
+        if arch not in bases:
             raise ToytasksError(f"{where} {key}: architecture '{arch}' is not in this run "
                                 f"(archs: {', '.join(archs)})")
         out.append((arch, knob, check_arch_knobs(arch, {knob: value}, f"{where} {key}")[knob]))
     return tuple(sorted(out, key=lambda t: (t[0], t[1])))
+
+
+def check_variants(archs: Sequence[str], triples: tuple[tuple[str, str, Any], ...] = (),
+                   where: str = "--arch") -> None:
+    """Every variant well formed and its knobs valid; none that fixes a knob ``--set``
+    also fixes (which value would win is not obvious); no two that train the same trials."""
+    from toytasks.models import base_arch, get_architecture, variant_knobs
+
+    seen: dict[tuple, str] = {}
+    for name in archs:
+        cls = get_architecture(name)  # a built-in, or a plugin that loads
+        own = variant_knobs(name, where)
+        clash = [k for a, k, _ in triples if a == base_arch(name) and k in own]
+        if clash:
+            raise ToytasksError(f"{where} {name}: knob '{clash[0]}' is also fixed by --set "
+                                f"{base_arch(name)}.{clash[0]}")
+        defaults = {k.name: k.default for k in cls.knobs}
+        merged = {**{k: v for a, k, v in triples if a == base_arch(name)}, **own}
+        same = (base_arch(name), tuple(sorted((k, v) for k, v in merged.items()
+                                              if v != defaults.get(k))))
+        if same in seen:
+            raise ToytasksError(f"{where}: '{seen[same]}' and '{name}' train the same trials "
+                                "(a knob at its default is no variant)")
+        seen[same] = name
 
 
 def check_int(value: Any, key: str, where: str, bounds: tuple[int, int] | None = None) -> int:

@@ -17,7 +17,13 @@ from typing import Any
 
 from toytasks import plugins
 from toytasks.errors import ToytasksError
-from toytasks.models import ARCHITECTURES, get_architecture
+from toytasks.models import (
+    ARCHITECTURES,
+    base_arch,
+    check_arch_knobs,
+    get_architecture,
+    variant_knobs,
+)
 from toytasks.specs.bounds import BOUNDS
 from toytasks.tasks import Task, get_generator
 
@@ -65,6 +71,9 @@ class TaskSpec:
     # trivial baseline (solve.relative_to_baseline); or "task" (a knob sets it).
     relative_to_baseline: float | None = None
     from_task: bool = False
+    # [arch.ARCH] tables: architecture knobs every run of this task uses unless the run sets
+    # them (--set ARCH.KNOB=V, a variant ARCH@KNOB=V), as (arch, knob, value), sorted.
+    arch_knobs: tuple[tuple[str, str, Any], ...] = ()
 
     def make_generator(self) -> Task:
         return get_generator(self.generator)(**self.knobs)
@@ -113,7 +122,7 @@ _BUDGET_RANGES = {"max_steps": BOUNDS["steps"], "batch_size": BOUNDS["batch_size
 _SEARCH_TYPES = {"architectures": list, "min_depth": int, "max_depth": int, "seeds": int,
                  "width": int}
 _SEARCH_RANGES = {key: BOUNDS[key] for key in ("min_depth", "max_depth", "seeds", "width")}
-_TOP_KEYS = {"name", "generator", "description", "knobs", "solve", "budget", "search"}
+_TOP_KEYS = {"name", "generator", "description", "knobs", "solve", "budget", "search", "arch"}
 
 
 def _fail(path: str, message: str) -> ToytasksError:
@@ -184,7 +193,21 @@ def parse_spec(data: dict[str, Any], path: str) -> TaskSpec:
     if defaults.min_depth > defaults.max_depth:
         raise _fail(path, "'search.min_depth' is larger than 'search.max_depth'")
     return TaskSpec(name, generator, description, task.values, threshold, budget, defaults, path,
-                    relative, from_task)
+                    relative, from_task, _parse_arch(path, data.get("arch", {})))
+
+
+def _parse_arch(path: str, tables: Any) -> tuple[tuple[str, str, Any], ...]:
+    """``[arch.cnn] kernel = 5`` -> (('cnn', 'kernel', 5),), checked by the knob schema."""
+    if not isinstance(tables, dict) or not all(isinstance(t, dict) for t in tables.values()):
+        raise _fail(path, "[arch] must hold one table per architecture, e.g. [arch.cnn]")
+    out = []
+    for arch, values in tables.items():
+        try:
+            checked = check_arch_knobs(arch, values, f"[arch.{arch}]")
+        except ToytasksError as exc:
+            raise _fail(path, str(exc)) from None
+        out += [(arch, knob, value) for knob, value in checked.items()]
+    return tuple(sorted(out, key=lambda t: (t[0], t[1])))
 
 
 _SOLVE_KEYS = ("threshold", "relative_to_baseline", "from_task")
@@ -280,8 +303,15 @@ def available_specs(extra_dirs: list[str] | tuple[str, ...] = ()) -> dict[str, P
 
 
 def _is_architecture(name: Any) -> bool:
+    """A built-in or plugin architecture, or a variant of one (``lstm@gate_bias=1``, whose
+    knobs are checked here)."""
     if not isinstance(name, str):
         return False
+    if base_arch(name) != name:
+        if not _is_architecture(base_arch(name)):
+            return False
+        variant_knobs(name)
+        return True
     if name in ARCHITECTURES or not (":" in name or name in plugins.registered(
             plugins.ARCH_GROUP)):
         return name in ARCHITECTURES

@@ -26,11 +26,15 @@ from toytasks.errors import ToytasksError
 from toytasks.specs.options import (
     DEFAULTS,
     RUN_INT_KEYS,
+    arch_knob_triples,
     check_depth_range,
     check_int,
     check_lrs,
     check_table,
+    check_variants,
+    merge_knobs,
     resolve,
+    split_knobs,
 )
 from toytasks.specs.spec import PACKAGE_DIR, find_toml, load_spec, read_toml
 from toytasks.study.explanations import EXPLANATIONS
@@ -138,6 +142,7 @@ def _experiment(letter: str, values: dict[str, Any], defaults: dict[str, Any], w
         knobs = values.get("set", {})
         if not isinstance(knobs, dict):
             raise ToytasksError("'set' must be a table of knob = value")
+        knobs, arch_knobs = split_knobs(knobs)  # cnn.kernel = 5: an architecture knob
         spec = spec.with_knobs(knobs)
     except ToytasksError as exc:
         raise ToytasksError(f"{where}: {exc}") from None
@@ -161,8 +166,10 @@ def _experiment(letter: str, values: dict[str, Any], defaults: dict[str, Any], w
     note = values.get("note", "")
     if not isinstance(note, str):
         raise ToytasksError(f"{where}: 'note' must be a string")
-    return Experiment(letter, spec, replace(opts, archs=archs), rule, params, note,
-                      explanation=explanation)
+    triples = arch_knob_triples(arch_knobs, archs, f"{where}: set")
+    check_variants(archs, triples, f"{where}: arch")
+    opts = replace(opts, archs=archs, arch_knobs=merge_knobs(opts.arch_knobs, triples))
+    return Experiment(letter, spec, opts, rule, params, note, explanation=explanation)
 
 
 # --- running ------------------------------------------------------------------------------

@@ -149,7 +149,7 @@ def _parts(exp: dict[str, Any], varies: str | None) -> Parts:
     knobs = {k: v for k, v in exp["knobs"].items() if k != swept}
     seeds = f"{exp['seeds']} seed{'s' if exp['seeds'] != 1 else ''}"
     lrs = ",".join(f"{lr:g}" for lr in exp["lr"])
-    sets = ",".join(f"{k}={v}" for k, v in knobs.items())
+    sets = ",".join(f"{k}={v}" for k, v in {**knobs, **exp.get("arch_knobs", {})}.items())
     return Parts(
         task=f"`{exp['task']}` ({', '.join(f'{k}={v}' for k, v in knobs.items())})",
         budget=(f"{seeds}, rule {exp['rule']}, {exp['steps']} steps, batch "

@@ -57,7 +57,10 @@ class Experiment:
                 "min_depth": self.opts.min_depth, "max_depth": self.opts.max_depth,
                 "width": self.opts.width, "steps": self.opts.max_steps,
                 "batch_size": self.opts.batch_size, "lr": list(self.opts.lrs),
-                "archs": list(self.opts.archs), "note": self.note, **self.params}
+                "archs": list(self.opts.archs), "note": self.note, **self.params,
+                # only when set: manifests (and reports) without them stay as they were
+                **({"arch_knobs": {f"{a}.{k}": v for a, k, v in self.opts.arch_knobs}}
+                   if self.opts.arch_knobs else {})}
 
 
 

@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from toytasks.errors import ToytasksError
-from toytasks.models import ARCHITECTURES
+from toytasks.models import ARCHITECTURES, base_arch, variant_knobs
 from toytasks.reading.summary import Row
 from toytasks.running.plan import Job
 from toytasks.study.explanations.evidence import Verdict
@@ -108,9 +108,12 @@ class Explanation:
 
 
 def check_arch(value: Any, key: str, where: str) -> str:
-    if not isinstance(value, str) or value not in ARCHITECTURES:
+    """A built-in architecture, or a variant of one (``lstm@gate_bias=1``: its knobs are
+    checked here)."""
+    if not isinstance(value, str) or base_arch(value) not in ARCHITECTURES:
         raise ToytasksError(f"{where}: '{key}' must be an architecture "
                             f"(valid: {', '.join(ARCHITECTURES)}), got {value!r}")
+    variant_knobs(value, f"{where}: '{key}'")
     return value
 
 

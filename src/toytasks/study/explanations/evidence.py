@@ -170,5 +170,9 @@ def row_records(row: Row, records: list[TrialRecord]) -> list[TrialRecord]:
 
 
 def find_rows(rows: list[Row], arch: str, **knobs: Any) -> list[Row]:
-    return [r for r in rows if r.arch == arch
-            and all(r.config["knobs"].get(k) == v for k, v in knobs.items())]
+    """The rows of ``arch`` (at ``knobs``): a variant name (``lstm@gate_bias=1``) matches
+    the rows of that name; a plain name the rows named exactly so, or, when none is (the
+    section's ``set`` fixes an architecture knob), every row of that architecture."""
+    named = [r for r in rows if r.arch_label == arch]
+    pool = named if named or "@" in arch else [r for r in rows if r.arch == arch]
+    return [r for r in pool if all(r.config["knobs"].get(k) == v for k, v in knobs.items())]

@@ -20,6 +20,7 @@ from toytasks.study.explanations.evidence import (
     Count,
     Verdict,
     cell,
+    find_rows,
     higher_rate,
 )
 from toytasks.study.explanations.f_sampling_rate import check_archs, combine, fixed_depth_job
@@ -116,7 +117,7 @@ def contrast_spec(name: Any, spec: TaskSpec, where: str) -> TaskSpec:
 
 
 def _get(rows: list[Row], task: str, arch: str, depth: int) -> Count | None:
-    found = [r for r in rows if r.task == task and r.arch == arch and depth in r.depths]
+    found = [r for r in find_rows(rows, arch) if r.task == task and depth in r.depths]
     return cell(found[0], depth) if found else None
 
 
