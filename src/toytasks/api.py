@@ -26,6 +26,7 @@ from toytasks.specs.options import (
     LR_MAX,
     arch_knob_triples,
     check_int,
+    check_test_lengths,
     check_variants,
     default_out,
     merge_knobs,
@@ -84,7 +85,8 @@ def make_job(spec: TaskSpec, archs: Sequence[str] = (), *, seeds: int | None = N
              search: str = "adaptive", match_params: int | None = None,
              arch_knobs: dict[str, Any] | None = None, where: str = "--", **extra: Any) -> Job:
     """The spec's defaults overridden by these options, validated, as one job.
-    ``arch_knobs``: {"cnn.kernel": 7, ...}; ``extra``: diagnostics, train_size."""
+    ``arch_knobs``: {"cnn.kernel": 7, ...}; ``extra``: diagnostics, train_size,
+    test_lengths (e.g. (2, 4))."""
     given = {"seeds": seeds, "min_depth": min_depth, "max_depth": max_depth, "width": width,
              "steps": steps, "batch_size": batch_size, "match_params": match_params,
              "train_size": extra.get("train_size")}
@@ -112,6 +114,8 @@ def make_job(spec: TaskSpec, archs: Sequence[str] = (), *, seeds: int | None = N
     solve_rule = get_rule(rule)
     solve_rule.check_seeds(opts.seeds)
     check_variants(opts.archs, triples, f"{where}arch")
+    if extra.get("test_lengths"):
+        extra["test_lengths"] = check_test_lengths(spec, extra["test_lengths"], where)
     opts = replace(opts, search=search, match_params=match_params or 0,
                    arch_knobs=merge_knobs(opts.arch_knobs, triples), **extra)
     return Job(spec, opts, solve_rule)
@@ -192,7 +196,7 @@ def run(task: str | TaskSpec, arch: str | Sequence[str] | None = None, *,
 
     ``knobs``: task knobs and architecture knobs ({"n_positive": 1, "cnn.kernel": 7});
     ``options``: seeds, min_depth, max_depth, width, steps, batch_size, device, rule,
-    search, match_params, train_size, diagnostics (as on the command line);
+    search, match_params, train_size, diagnostics, test_lengths (as on the command line);
     ``workers_per_device``, ``gpu_memory_fraction``: local workers on CUDA devices.
     """
     spec, arch_knobs = _spec(task, knobs, tasks_dir)

@@ -33,6 +33,9 @@ def list_cmd(task_name: str | None, tasks_dir: tuple[str, ...]) -> None:
         click.echo(f"    spec {spec.path}; solved when {spec.threshold_text()} "
                    f"(baseline {info['baseline']:.4g}); span {info['span_samples']} samples, "
                    f"blind window {info['blind_samples']}, sequence {info['seq_len']}")
+        click.echo("    longer test lengths (--test-lengths): " + (
+            f"yes, more {cls.prefix_knob} before the same span" if cls.prefix_knob
+            else "no (no prefix knob: a longer sequence would change the span)"))
         rows = [[k.name, spec.knobs[k.name], k.unit, k.range_text(), k.doc] for k in cls.knobs]
         table = tabulate(rows, headers=["knob", "value", "unit", "allowed", "meaning"],
                          disable_numparse=True)
@@ -49,7 +52,7 @@ def list_cmd(task_name: str | None, tasks_dir: tuple[str, ...]) -> None:
         rows.append([name, cls.family, rf_text, cls.summary, contrast, knobs or "-", where])
     table = tabulate(rows, headers=["arch", "family", "RF at depth 1,2,3,4", "what it is",
                                     "pair: the one property it changes",
-                                    "knobs (--set ARCH.KNOB=V)", "from"])
+                                    "knobs (--set ARCH.KNOB=V, --arch ARCH@KNOB=V)", "from"])
     click.echo("\n".join("  " + line for line in table.splitlines()))
 
 

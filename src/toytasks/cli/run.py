@@ -9,6 +9,7 @@ from toytasks.cli.common import (
     bounded,
     check_executor,
     cli_job,
+    csv_list,
     describe_workers,
     dry_run_option,
     executor_options,
@@ -38,6 +39,9 @@ from toytasks.specs.spec import load_spec, parse_assignments
                    "--train-size) the train/held-out gap with each trial.")
 @click.option("--train-size", type=bounded("train_size"), default=0,
               help="Train on a fixed set of N examples instead of fresh batches (0: fresh).")
+@click.option("--test-lengths", "test_lengths", metavar="N,M",
+              help="Also score each solved trial on sequences N (M, ...) times as long, "
+                   "made longer by the task's prefix knob; one table column per length.")
 @search_options
 @executor_options
 @dry_run_option
@@ -46,8 +50,9 @@ def run(task_name: str, arch: str | None, seeds: int | None, min_depth: int | No
         batch_size: int | None, assignments: tuple[str, ...], out: str | None,
         workers: int | None, device: str, workers_per_device: int | None,
         gpu_memory_fraction: float | None, tasks_dir: tuple[str, ...], fmt: str,
-        quiet: bool, diagnostics: bool, train_size: int, rule_name: str, search: str,
-        exhaustive: bool, match_params: int | None, executor_kind: str = "local",
+        quiet: bool, diagnostics: bool, train_size: int, test_lengths: str | None,
+        rule_name: str, search: str, exhaustive: bool, match_params: int | None,
+        executor_kind: str = "local",
         scheduler: str | None = None, dry_run: bool = False) -> None:
     """Train each architecture at increasing depth; print the minimal depth that solves."""
     from pathlib import Path
@@ -64,7 +69,8 @@ def run(task_name: str, arch: str | None, seeds: int | None, min_depth: int | No
     spec = spec.with_knobs(task_knobs)
     job = cli_job(spec, arch, seeds, min_depth, max_depth, width, lr_text, steps, batch_size,
                   device, rule_name, search, exhaustive, match_params, arch_knobs,
-                  diagnostics=diagnostics, train_size=train_size)
+                  diagnostics=diagnostics, train_size=train_size,
+                  test_lengths=csv_list(test_lengths, int, "--test-lengths"))
     where = placement(device, workers, workers_per_device, gpu_memory_fraction, executor_kind)
     opts = job.opts
     if dry_run:

@@ -49,6 +49,9 @@ class DepthStats:
     spent_flops: float = 0.0  # every stored trial at this depth, speculative ones included
     spent_steps: int = 0
     spent_trials: int = 0
+    # length generalisation, per factor: (median metric, trials meeting the threshold,
+    # trials scored) over the counted solved trials at this depth
+    lengths: dict[int, tuple[float, int, int]] = field(default_factory=dict)
 
 
 @dataclass
@@ -306,8 +309,18 @@ def _depth_stats(depth: int, records: list[TrialRecord], lrs: list[float], rule:
         best_metric=statistics.median(metrics) if metrics else None,
         steps_to_solve=[r.steps_to_solve for r in counted if r.status == SOLVED],
         flops=sum(r.flops or 0.0 for r in counted), trials=len(counted),
-        faults=dict(faults),
+        faults=dict(faults), lengths=_lengths(counted),
     )
+
+
+def _lengths(results: list[TrialResult]) -> dict[int, tuple[float, int, int]]:
+    scored: dict[int, list[dict[str, Any]]] = defaultdict(list)
+    for result in results:
+        for found in result.lengths if result.status == SOLVED else ():
+            scored[int(found["factor"])].append(found)
+    return {f: (statistics.median(s["metric"] for s in found),
+                sum(bool(s["meets"]) for s in found), len(found))
+            for f, found in sorted(scored.items())}
 
 
 @dataclass

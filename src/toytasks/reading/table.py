@@ -17,6 +17,7 @@ from tabulate import tabulate
 from toytasks import __version__
 from toytasks.errors import ToytasksError
 from toytasks.models import ARCHITECTURES, base_arch
+from toytasks.reading import lengths
 from toytasks.reading.summary import Row, arch_class, arch_label, rf_bound_text
 from toytasks.training.solve import SolveRule, get_rule
 from toytasks.training.stats import interval_text
@@ -96,7 +97,7 @@ def caption(rows: list[Row], rule: SolveRule | None = None) -> str:
     parts.append(f"seeds {seeds} per depth, rule {rule.name} {search_text(rows)}")
     parts.append(f"compute {sum(r.trials for r in rows)} trials, "
                  f"{sum(r.steps for r in rows):,} steps, {sum(r.flops for r in rows):.3g} FLOPs")
-    parts.extend(plugin_notes(rows))
+    parts.extend([*lengths.note(rows), *plugin_notes(rows)])
     parts.append(f"toytasks {_versions(rows)}")
     return "; ".join(parts)
 
@@ -205,9 +206,9 @@ def group_rows(rows: list[Row], by: str = "task") -> list[list[Row]]:
 def _cells(group: list[Row], by: str, everything: list[Row]
            ) -> tuple[list[str], list[list[str]]]:
     if by == "task":
-        return list(HEADERS), [format_row(r) for r in group]
-    return ["task", *HEADERS[1:]], [[_row_label(r, group, everything), *format_row(r)[1:]]
-                                    for r in group]
+        return lengths.extend(list(HEADERS), [format_row(r) for r in group], group)
+    return lengths.extend(["task", *HEADERS[1:]], [[_row_label(r, group, everything),
+                                                    *format_row(r)[1:]] for r in group], group)
 
 
 def render(rows: list[Row], fmt: str = "simple", by: str = "task",
@@ -253,23 +254,24 @@ def render_csv(groups: list[list[Row]], by: str = "task", rule: SolveRule | None
     """
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(["task", "knobs", *HEADERS, "caption"])
+    tested = lengths.factors([row for group in groups for row in group])
+    writer.writerow(["task", "knobs", *HEADERS, *(f"×{f}" for f in tested), "caption"])
     params = HEADERS.index("params")
     for group in groups:
         text = caption(group, rule)
         for row in group:
-            cells = format_row(row)
+            cells = [*format_row(row), *lengths.cells(row, tested)]
             cells[params] = cells[params].replace(",", "")
             knobs = "; ".join(f"{k}={v}" for k, v in sorted(row.config["knobs"].items()))
             writer.writerow([row.task, knobs, *cells, text])
     return buffer.getvalue().rstrip("\n")
 
 
-_LATEX_SPECIAL = re.compile(r">=|<=|[&%$#_{}~^\\<>]")
+_LATEX_SPECIAL = re.compile(r">=|<=|[&%$#_{}~^\\<>×–]")
 _LATEX_MAP = {">=": r"$\geq$", "<=": r"$\leq$", "<": r"$<$", ">": r"$>$", "&": r"\&",
               "%": r"\%", "$": r"\$", "#": r"\#", "_": r"\_", "{": r"\{", "}": r"\}",
               "~": r"\textasciitilde{}", "^": r"\textasciicircum{}",
-              "\\": r"\textbackslash{}"}
+              "\\": r"\textbackslash{}", "×": r"$\times$", "–": "--"}
 
 
 def latex_escape(text: str) -> str:

@@ -55,7 +55,8 @@ def trial_factory(spec: TaskSpec, arch: str, opts: RunOptions) -> TrialFactory:
             patience=spec.budget.patience, test_size=spec.budget.test_size,
             threshold=spec.threshold, clip=spec.budget.clip, train_size=opts.train_size,
             diagnostics=opts.diagnostics, device=opts.device, arch_knobs=arch_knobs,
-            arch_plugin=origin, task_plugin=task_plugin, **fields,
+            arch_plugin=origin, task_plugin=task_plugin, test_lengths=opts.test_lengths,
+            **fields,
         )
 
     return make

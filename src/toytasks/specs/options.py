@@ -47,6 +47,9 @@ class RunOptions:
     match_params: int = DEFAULTS["match_params"]  # 0: fixed width; P: width closest to P params
     # Architecture knobs as (arch, knob, value), e.g. ("cnn", "kernel", 7): `--set cnn.kernel=7`.
     arch_knobs: tuple[tuple[str, str, Any], ...] = ()
+    # Length generalisation: solved trials are also scored at these multiples of the trained
+    # length (``--test-lengths 2,4``; ``Task.longer``).
+    test_lengths: tuple[int, ...] = ()
 
     def knobs_for(self, arch: str) -> dict[str, Any]:
         """The knobs of ``arch``, an architecture or a variant (``cnn@kernel=7``): those
@@ -153,6 +156,24 @@ def check_variants(archs: Sequence[str], triples: tuple[tuple[str, str, Any], ..
             raise ToytasksError(f"{where}: '{seen[same]}' and '{name}' train the same trials "
                                 "(a knob at its default is no variant)")
         seen[same] = name
+
+
+TEST_LENGTHS = (2, 64)  # a longer test is 2x to 64x the trained length
+
+
+def check_test_lengths(spec: TaskSpec, factors: Sequence[Any], where: str = "--"
+                       ) -> tuple[int, ...]:
+    """Distinct integer multiples of the trained length, each one the task's prefix knob
+    can reach (checked before anything trains), in ascending order."""
+    low, high = TEST_LENGTHS
+    for value in factors:
+        if not isinstance(value, int) or isinstance(value, bool) or not low <= value <= high:
+            raise ToytasksError(f"{where}test-lengths: each is a multiple of the trained "
+                                f"length, an integer in [{low}, {high}]; got {value!r}")
+    task = spec.make_generator()
+    for factor in factors:
+        task.longer(factor)  # a task without a prefix knob, or one out of its range: refused
+    return tuple(sorted(set(factors)))
 
 
 def check_int(value: Any, key: str, where: str, bounds: tuple[int, int] | None = None) -> int:

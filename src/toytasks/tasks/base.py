@@ -102,6 +102,10 @@ class Task(ABC):
     probe_features: ClassVar[Callable[..., np.ndarray] | None] = None
     kind: ClassVar[str] = CLASSIFICATION
     knobs: ClassVar[tuple[Knob, ...]]
+    # The knob that makes a sequence longer *before* the deciding span (more random cycles
+    # or beats), leaving the span and the label's rule unchanged: what a length-
+    # generalisation test raises (``longer``). None: the task has no such knob.
+    prefix_knob: ClassVar[str | None] = None
 
     def __init__(self, **values: Any) -> None:
         known = {k.name: k for k in self.knobs}
@@ -175,6 +179,26 @@ class Task(ABC):
     @abstractmethod
     def sample(self, n: int, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
         """Draw ``n`` independent examples; must be vectorised (no per-sample Python work)."""
+
+    def longer(self, factor: int) -> Task:
+        """This task with its prefix knob raised until the sequence is at least ``factor``
+        times as long (exactly, where the length is linear in the knob): the same span and
+        rule, more label-free prefix before it. A one-line error when the task has no
+        prefix knob or the knob's range cannot reach that length."""
+        if self.prefix_knob is None:
+            raise ToytasksError(f"task '{self.name}' has no prefix knob: it cannot be tested "
+                                "at longer lengths (toytasks list shows which tasks can)")
+        knob = next(k for k in self.knobs if k.name == self.prefix_knob)
+        want = factor * self.seq_len
+        value = self.values[knob.name]
+        high = int(knob.high) if knob.high is not None else value + want
+        while value <= high:
+            task = type(self)(**{**self.values, knob.name: value})
+            if task.seq_len >= want:
+                return task
+            value += 1
+        raise ToytasksError(f"task '{self.name}': {knob.name} <= {high} cannot make the "
+                            f"sequence {factor}x longer ({want} samples)")
 
     def describe(self) -> dict[str, Any]:
         return {

@@ -26,6 +26,7 @@ SIGNS = np.array([-1.0, 1.0])
 class CyclePattern(Task):
     name = "cycle-pattern"
     summary = "ends with n_positive upright cycles then an inverted one? (receptive field)"
+    prefix_knob = "prefix_cycles"  # random cycles before the deciding pattern
     knobs = (
         Knob("period_samples", int, 8, "nominal length of one cycle", "samples", 3, 512),
         Knob("n_positive", int, 3, "positive cycles required before the final negative",

@@ -33,6 +33,7 @@ from toytasks.tasks.ecg_signal import (
 class EcgEctopy(EcgTask):
     name = "ecg-ectopy"
     summary = "did n_normal normal beats precede the final PVC? (beats a model must see)"
+    prefix_knob = "prefix_beats"  # label-independent beats before the deciding pattern
     source = "waves: McSharry et al. 2003 (ECGSYN); pattern: cycle-pattern with beats"
     knobs = (
         Knob("n_normal", int, 2, "normal beats required before the final PVC", "beats", 1, 16),

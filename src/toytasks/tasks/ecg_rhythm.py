@@ -35,6 +35,7 @@ SIGNS = np.array([-1.0, 1.0])
 class EcgRhythm(EcgTask):
     name = "ecg-rhythm"
     summary = "regular rhythm over the last n_beats beats? (RR-interval statistics only)"
+    prefix_knob = "prefix_beats"  # label-independent beats before the deciding pattern
     source = "waves: McSharry et al. 2003 (ECGSYN); labels from RR intervals alone"
     knobs = (
         Knob("n_beats", int, 3, "beats that must be evenly spaced (window of n_beats-1 RR "

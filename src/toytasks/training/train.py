@@ -16,6 +16,7 @@ import os
 import threading
 import time
 from collections import deque
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -178,6 +179,12 @@ def _train(trial: Trial, start: float) -> TrialResult:
                     break
 
     flops = flops_per_seq * (3.0 * trial.batch_size * step + trial.test_size * evals)
+    lengths = []
+    if status == SOLVED:
+        for factor in trial.test_lengths:
+            found, cost = longer_evaluation(model, task, factor, trial, to_device)
+            lengths.append(found)
+            flops += cost
     diagnostics = recorder.finish(model, pool) if recorder else {}
     return TrialResult(
         key=trial.key, status=status, metric=task.metric, best_metric=best_metric,
@@ -186,6 +193,21 @@ def _train(trial: Trial, start: float) -> TrialResult:
         train_loss=float(np.mean(recent_loss)) if recent_loss else math.nan,
         test_loss=test_loss, params=model.param_count(), flops=flops,
         wall_s=time.perf_counter() - start, evals=evals, reason=reason,
-        diagnostics=diagnostics,
+        diagnostics=diagnostics, lengths=lengths,
     )
+
+
+def longer_evaluation(model: torch.nn.Module, task: Task, factor: int, trial: Trial,
+                      to_device: Callable) -> tuple[dict[str, Any], float]:
+    """The trained model scored on ``factor`` times longer sequences of the same task (its
+    prefix knob raised, the deciding span unchanged), on a held-out set as fixed as the
+    usual one; and the FLOPs that cost. It draws from its own generator after training,
+    so it changes nothing else about the trial."""
+    longer = task.longer(factor)
+    objective = Objective(longer)
+    x, y = to_device(*held_out_set(longer, trial.test_size))
+    _, metric = evaluate(model, objective, x, y)
+    found = {"factor": factor, "seq_len": longer.seq_len, "metric": metric,
+             "meets": bool(objective.meets(metric, trial.threshold))}
+    return found, model.forward_flops(longer.seq_len) * trial.test_size
 

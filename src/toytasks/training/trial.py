@@ -21,7 +21,7 @@ from typing import Any
 SOLVED, UNSOLVED, DIVERGED, ERROR = "solved", "unsolved", "diverged", "error"
 NOT_IDENTITY = ("device",)  # in the identity as ``device_kind``, and only when not cpu
 # In the identity only when set, so that trials without them keep their existing hashes.
-IDENTITY_WHEN_SET = ("arch_knobs", "arch_plugin", "task_plugin")
+IDENTITY_WHEN_SET = ("arch_knobs", "arch_plugin", "task_plugin", "test_lengths")
 # Architecture knobs kept in a Trial field of their own instead of ``arch_knobs``: the field
 # came first (it was ``budget.gate_bias``) and every stored identity spells it. The knob path
 # is the same as for any other knob; only where the value is stored differs. Every trial
@@ -70,10 +70,15 @@ class Trial:
     # 'module:Class dist==version' of a plugin architecture / generator ('' for built-ins).
     arch_plugin: str = ""
     task_plugin: str = ""
+    # Length generalisation: once solved, the model is also scored on sequences this many
+    # times as long (the task's prefix knob raised; ``Task.longer``), e.g. (2, 4).
+    test_lengths: tuple[int, ...] = ()
 
-    def __post_init__(self) -> None:  # records read back from JSON hold a dict
+    def __post_init__(self) -> None:  # records read back from JSON hold a dict / a list
         if isinstance(self.arch_knobs, dict):
             object.__setattr__(self, "arch_knobs", tuple(sorted(self.arch_knobs.items())))
+        if isinstance(self.test_lengths, list):
+            object.__setattr__(self, "test_lengths", tuple(self.test_lengths))
 
     @property
     def knob_values(self) -> dict[str, Any]:
@@ -117,6 +122,9 @@ class TrialResult:
     evals: int = 0
     reason: str = ""
     diagnostics: dict[str, Any] = field(default_factory=dict)
+    # One per trial.test_lengths factor, for a solved trial: {"factor", "seq_len" (the length
+    # evaluated), "metric" (held-out, at that length), "meets" (the threshold)}.
+    lengths: list[dict[str, Any]] = field(default_factory=list)
 
     @property
     def solved(self) -> bool:
