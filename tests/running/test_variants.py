@@ -123,7 +123,16 @@ def test_gate_bias_variants_are_two_rows(tmp_path: Path):
     assert "gate bias per row" in result.stdout
 
 
-def test_a_plugin_variant(tmp_path: Path):
+def test_an_import_path_plugin_variant():
+    pytest.importorskip("toytasks_example", reason="run `make setup`: it installs it")
+    path = "toytasks_example.models:MiniMixer"
+    variant = factory_trial(f"{path}@kernel=8")
+    assert variant.arch == path and variant.arch_knobs == (("kernel", 8),)
+    assert variant.arch_plugin.startswith(path)
+    assert variant.key == factory_trial(path, ((path, "kernel", 8),)).key
+
+
+def test_a_plugin_variant_with_an_unknown_knob(tmp_path: Path):
     result = invoke([*RUN, "--arch", "tests.plugin_fixtures:Linear@scale=2", "--out",
                      str(tmp_path)])
     assert isinstance(result.exception, ToytasksError)

@@ -139,3 +139,22 @@ def test_a_task_without_a_prefix_knob_is_refused_before_training(tmp_path: Path)
     assert isinstance(result.exception, ToytasksError)
     assert "task 'copy-memory' has no prefix knob" in str(result.exception)
     assert not (tmp_path / "o" / "trials.jsonl").exists()
+
+
+def test_at_the_trained_length_the_longer_evaluation_is_the_held_out_one(monkeypatch):
+    """Factor 1 reproduces the trial's own held-out metric: the longer sets differ from it
+    only in their length."""
+    from toytasks.training import train as train_module
+
+    seen = {}
+    original = train_module.longer_evaluation
+
+    def spy(model, task, factor, trial, to_device):
+        seen["one"] = original(model, task, 1, trial, to_device)[0]
+        return original(model, task, factor, trial, to_device)
+
+    monkeypatch.setattr(train_module, "longer_evaluation", spy)
+    result = train(tiny_trial())
+    assert result.solved
+    assert seen["one"]["seq_len"] == make_generator(tiny_trial()).seq_len
+    assert seen["one"]["metric"] == result.final_metric

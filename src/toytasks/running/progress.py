@@ -23,6 +23,7 @@ import threading
 from dataclasses import dataclass
 from typing import Protocol, TextIO
 
+from toytasks.reading.summary import arch_label
 from toytasks.training.trial import Trial, TrialResult
 
 TICK_S = 1.0
@@ -41,7 +42,8 @@ class TrialDone:
         result, trial = self.result, self.trial
         metric = f"{result.metric} {result.best_metric:.3f}" if result.metric else ""
         reason = f" ({result.reason})" if result.reason else ""
-        return (f"[{self.done} done, {self.running} running] {trial.arch} depth={trial.depth} "
+        name = arch_label(trial.config())  # the variant: lstm@gate_bias=0, not lstm
+        return (f"[{self.done} done, {self.running} running] {name} depth={trial.depth} "
                 f"seed={trial.seed} lr={trial.lr:g}: {result.status} after {result.steps} "
                 f"steps, best {metric}, {result.wall_s:.1f}s{reason}")
 
