@@ -16,10 +16,10 @@ from toytasks.study.explanations.c_overfitting import verdict_c
 from toytasks.study.explanations.d_multiplication import verdict_d
 from toytasks.study.explanations.e_parameter_count import verdict_e
 from toytasks.study.explanations.evidence import (
+    EQUIVALENCE_MARGIN,
     INCONCLUSIVE,
     NOT_SUPPORTED,
     SUPPORTED,
-    EQUIVALENCE_MARGIN,
     compare_depths,
     equivalent,
     separated,
@@ -29,7 +29,7 @@ from toytasks.training.trial import Trial
 
 def records(arch: str, outcomes: dict[int, str], generator: str = "cycle-pattern",
             match_params: int = 0, diagnostics: dict | None = None, seed: int = 0,
-            seeds: int | None = None, **knobs) -> list[TrialRecord]:
+            seeds: int | None = None, rule: str = "majority", **knobs) -> list[TrialRecord]:
     """Stored records: ``outcomes[depth]`` is one character per seed, '1' solved, '0' not
     (seeds from ``seed`` on); every seed counted (exhaustive). ``diagnostics`` is attached
     to every result; ``seeds`` is what the run asked for (default: the longest outcome)."""
@@ -45,7 +45,7 @@ def records(arch: str, outcomes: dict[int, str], generator: str = "cycle-pattern
             result.diagnostics = dict(diagnostics or {})
             out.append(TrialRecord.from_dict({
                 "key": trial.key, "trial": trial.config(), "result": result.to_dict(),
-                "search": {"seeds": seeds, "rule": "majority", "search": "exhaustive",
+                "search": {"seeds": seeds, "rule": rule, "search": "exhaustive",
                            "lrs": [3e-3], "match_params": match_params}}))
     return out
 
@@ -64,7 +64,7 @@ def test_separated_needs_non_overlapping_intervals():
 def test_equivalent_needs_both_intervals_within_the_margin():
     """The margin is 1/3: at 10 seeds only the unanimous pairs qualify, at 20 seeds 18/20 vs
     20/20 does; 1/10 vs 0/10 and 5/20 vs 0/20 (a margin of 0.5 called them equal) do not."""
-    assert EQUIVALENCE_MARGIN == pytest.approx(1 / 3)
+    assert pytest.approx(1 / 3) == EQUIVALENCE_MARGIN
     assert equivalent((10, 10), (10, 10)) and equivalent((0, 10), (0, 10))  # [0.69, 1]: 0.31
     assert not equivalent((9, 10), (10, 10))  # [0.555, 1]: 0.445
     assert not equivalent((1, 10), (0, 10))  # [0, 0.445]

@@ -134,3 +134,86 @@ def test_evidence_of_a_section_over_two_tasks_names_each_row_by_its_task():
     assert len(lines) == 2
     assert any("ecg-rhythm" in line and "0/6" in line for line in lines)
     assert any("ecg-ectopy" in line and "6/6" in line for line in lines)
+
+
+# --- the rules as stated: solve decisions *and* separated intervals ----------------------
+def counts(k: int, n: int) -> str:
+    return "1" * k + "0" * (n - k)
+
+
+def test_f_a_separated_pair_the_rule_does_not_solve_supports_nothing():
+    """Deep 7/10 [0.35-0.93] vs shallow 0/10 [0-0.31] is separated, but cp95 does not solve
+    7/10 (lower bound 0.35 < 0.5): inconclusive; 9/10 is solved under cp95: supported."""
+    def rows(deep: str, rule: str) -> list:
+        out = records("ecg-resnet", {3: "0" * 10, 12: deep}, generator="ecg-ectopy", rule=rule)
+        return summarise(out + records("chrono-lstm", {1: "1" * 10}, generator="ecg-ectopy",
+                                       rule=rule))
+    verdict = judge_f(rows(counts(7, 10), "cp95"))
+    assert verdict.outcome == INCONCLUSIVE and "decisions do not differ" in verdict.line
+    assert "7/10 [0.35-0.93] (not solved)" in verdict.line
+    assert judge_f(rows(counts(9, 10), "cp95")).outcome == SUPPORTED
+    assert judge_f(rows(counts(7, 10), "majority")).outcome == SUPPORTED  # 7/10 > half
+
+
+def test_g_timing_3_of_20_against_shape_20_of_20():
+    """lstm 3/20 on timing is not solved under either rule and separated from 20/20 on shape
+    (and from cnn 20/20): supported as stated. cnn 13/20 [0.41-0.85] on timing is separated
+    from 3/20 [0.03-0.38] but not solved under cp95: inconclusive."""
+    def rows(cnn: str) -> list:
+        out = records("lstm", {1: counts(3, 20)}, generator="ecg-rhythm", rule="cp95")
+        out += records("lstm", {1: "1" * 20}, generator="ecg-ectopy", rule="cp95")
+        return summarise(out + records("cnn", {22: cnn}, generator="ecg-rhythm", rule="cp95"))
+    assert judge_g(rows("1" * 20)).outcome == SUPPORTED
+    verdict = judge_g(rows(counts(13, 20)))
+    assert verdict.outcome == INCONCLUSIVE and "cnn at depth 22 on ecg-rhythm" in verdict.line
+
+
+# --- rows matched on every setting -----------------------------------------------------
+def f_rate(rate: float, shallow: str, deep: str, chrono: str) -> list:
+    out = records("ecg-resnet", {3: shallow, 12: deep}, generator="ecg-ectopy",
+                  sampling_hz=rate)
+    return out + records("chrono-lstm", {1: chrono}, generator="ecg-ectopy", sampling_hz=rate)
+
+
+@pytest.mark.parametrize("first", [100.0, 250.0])
+def test_f_judges_each_rate_in_a_mixed_store_whatever_comes_first(first):
+    ten, none = "1" * 10, "0" * 10
+    stores = {100.0: f_rate(100.0, none, ten, ten), 250.0: f_rate(250.0, ten, ten, ten)}
+    other = 250.0 if first == 100.0 else 100.0
+    verdict = judge_f(summarise(stores[first] + stores[other]))
+    # 100 Hz supported, 250 Hz not (the shallow cnn solves there): no row is dropped
+    assert verdict.outcome == INCONCLUSIVE and "disagree" in verdict.line
+    assert "at sampling_hz=100.0: supported" in verdict.line
+    assert "at sampling_hz=250.0: not supported" in verdict.line
+    both = judge_f(summarise(f_rate(100.0, none, ten, ten) + f_rate(250.0, none, ten, ten)))
+    assert both.outcome == SUPPORTED and "2 settings judged" in both.line
+    one = judge_f(summarise(f_rate(100.0, none, ten, ten)))
+    assert one.outcome == SUPPORTED and "settings" not in one.line
+
+
+def test_f_a_rate_with_a_missing_cell_is_named_not_dropped():
+    ten, none = "1" * 10, "0" * 10
+    partial = records("chrono-lstm", {1: ten}, generator="ecg-ectopy", sampling_hz=250.0)
+    verdict = judge_f(summarise(f_rate(100.0, none, ten, ten) + partial))
+    assert verdict.outcome == INCONCLUSIVE
+    assert "at sampling_hz=250.0: inconclusive (needs" in verdict.line
+
+
+def g_rate(rate: float, rhythm: str, ectopy: str, cnn: str) -> list:
+    out = records("lstm", {1: rhythm}, generator="ecg-rhythm", sampling_hz=rate)
+    out += records("lstm", {1: ectopy}, generator="ecg-ectopy", sampling_hz=rate)
+    return out + records("cnn", {22: cnn}, generator="ecg-rhythm", sampling_hz=rate)
+
+
+@pytest.mark.parametrize("order", [(20.0, 50.0), (50.0, 20.0)])
+def test_g_pairs_the_tasks_at_the_same_rate_whichever_comes_first(order):
+    ten, none = "1" * 10, "0" * 10
+    stores = {20.0: g_rate(20.0, none, ten, ten), 50.0: g_rate(50.0, ten, ten, ten)}
+    verdict = judge_g(summarise(stores[order[0]] + stores[order[1]]))
+    assert verdict.outcome == INCONCLUSIVE and "disagree" in verdict.line
+    assert "at sampling_hz=20.0: supported" in verdict.line
+    assert "at sampling_hz=50.0: not supported" in verdict.line
+    # the shape task at 50 Hz never stands in for the one at 20 Hz
+    lone = g_rate(20.0, none, ten, ten)[:10] + g_rate(20.0, none, ten, ten)[20:]
+    lone += records("lstm", {1: ten}, generator="ecg-ectopy", sampling_hz=50.0)
+    assert judge_g(summarise(lone)).outcome == INCONCLUSIVE
