@@ -29,7 +29,8 @@ from toytasks.training.trial import Trial
 
 def records(arch: str, outcomes: dict[int, str], generator: str = "cycle-pattern",
             match_params: int = 0, diagnostics: dict | None = None, seed: int = 0,
-            seeds: int | None = None, rule: str = "majority", **knobs) -> list[TrialRecord]:
+            seeds: int | None = None, rule: str = "majority", search: str = "exhaustive",
+            **knobs) -> list[TrialRecord]:
     """Stored records: ``outcomes[depth]`` is one character per seed, '1' solved, '0' not
     (seeds from ``seed`` on); every seed counted (exhaustive). ``diagnostics`` is attached
     to every result; ``seeds`` is what the run asked for (default: the longest outcome)."""
@@ -45,7 +46,7 @@ def records(arch: str, outcomes: dict[int, str], generator: str = "cycle-pattern
             result.diagnostics = dict(diagnostics or {})
             out.append(TrialRecord.from_dict({
                 "key": trial.key, "trial": trial.config(), "result": result.to_dict(),
-                "search": {"seeds": seeds, "rule": rule, "search": "exhaustive",
+                "search": {"seeds": seeds, "rule": rule, "search": search,
                            "lrs": [3e-3], "match_params": match_params}}))
     return out
 

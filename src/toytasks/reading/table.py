@@ -93,11 +93,25 @@ def caption(rows: list[Row], rule: SolveRule | None = None) -> str:
     seeds = (f"{max(asked)}" if len(asked) == 1 else "/".join(str(n) for n in sorted(asked))) \
         if asked else f"{max(r.evidence.seeds for r in rows)}"
     parts.append(f"seeds {seeds} per depth, rule {rule.name} {search_text(rows)}")
-    parts.append(f"compute {sum(r.trials for r in rows)} trials, "
-                 f"{sum(r.steps for r in rows):,} steps, {sum(r.flops for r in rows):.3g} FLOPs")
+    parts.append(compute_text(rows))
     parts.extend(plugin_notes(rows))
     parts.append(f"toytasks {_versions(rows)}")
     return "; ".join(parts)
+
+
+def compute_text(rows: list[Row]) -> str:
+    """Every trial stored for the rows, those the search trained but the table does not
+    count included (what `run` reports it trained), then the counted share when less."""
+    spent = (sum(r.spent_trials for r in rows), sum(r.spent_steps for r in rows),
+             sum(r.spent_flops for r in rows))
+    counted = (sum(r.trials for r in rows), sum(r.steps for r in rows),
+               sum(r.flops for r in rows))
+    if spent[0] < counted[0]:  # rows built without spent totals
+        spent = counted
+    text = f"compute {spent[0]} trials, {spent[1]:,} steps, {spent[2]:.3g} FLOPs"
+    if spent[0] != counted[0]:
+        text += f" ({counted[0]} trials, {counted[1]:,} steps counted in the table)"
+    return text
 
 
 def _versions(rows: list[Row]) -> str:
@@ -348,15 +362,14 @@ def sweep_caption(points: list[SweepPoint], knob: str) -> str:
     flagged = any(r.non_monotonic for r in rows)
     return (
         f"{c['task']} sweep over {knob} ({fixed}); cell: minimal depth (successes/seeds "
-        f"[95% Clopper-Pearson interval] at that depth; '>N': unsolved up to N"
+        f"[95% Clopper-Pearson interval] at that depth; '>N': unsolved up to N; '<=N': "
+        f"solved at N, N-1 never trained, so an upper bound"
         f"{'; !: non-monotonic in depth' if flagged else ''}); RF bound: smallest depth whose "
         f"receptive field exceeds the blind window; solved: held-out {rows[0].metric} "
         f"{_threshold_text(rows[0], c['threshold'])} within {c['max_steps']} steps "
         f"(batch {c['batch_size']}, lr {lrs}, "
         f"{width}, gate bias {c['gate_bias']:g}); rule {rows[0].rule} {search_text(rows)}; "
-        f"compute {sum(r.trials for r in rows)} trials, "
-        f"{sum(r.steps for r in rows):,} steps, {sum(r.flops for r in rows):.3g} FLOPs; "
-        f"toytasks {_versions(rows)}"
+        f"{compute_text(rows)}; toytasks {_versions(rows)}"
     )
 
 
