@@ -10,6 +10,7 @@ own rule (``toytasks.study.explanations``), written out. The report is a pure fu
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +21,7 @@ from toytasks.reading.summary import Row, summarise
 from toytasks.reading.table import grid, render, render_evidence
 from toytasks.study.experiment import MANIFEST, read_manifest, store_dir
 from toytasks.study.explanations import EXPLANATIONS, GENERAL_RULE, INCONCLUSIVE, Parts, Verdict
+from toytasks.study.fragility import fragility
 from toytasks.study.sections import Section
 
 REPORT = "report.md"
@@ -47,12 +49,28 @@ def judge(letter: str, exp: dict[str, Any] | None, rows: list[Row],
         return Verdict(letter, INCONCLUSIVE, "not tested by this study")
     if not rows:
         return Verdict(letter, INCONCLUSIVE, "no results yet (run the study)")
-    return EXPLANATIONS[letter].judge(rows, records, exp)
+    explanation = EXPLANATIONS[letter]
+    verdict = explanation.judge(rows, records, exp)
+    fragile = fragility(rows, records, verdict,
+                        lambda r, rec: explanation.judge(r, rec, exp))
+    return replace(verdict, fragile=fragile)
+
+
+def outcome_text(verdict: Verdict) -> str:
+    """'supported', or 'supported (fragile)' when one seed's outcome could flip it."""
+    return f"{verdict.outcome} (fragile)" if verdict.fragile else verdict.outcome
+
+
+def verdict_text(verdict: Verdict) -> str:
+    """The verdict's line, with the cells that make it fragile."""
+    fragile = f"; fragile: {verdict.fragile}" if verdict.fragile else ""
+    return f"{verdict.line}{fragile}"
 
 
 def verdict_table(sections: list[Section], fmt: str = "github") -> str:
-    body = [[f"({s.letter})", EXPLANATIONS[s.letter].claim, f"**{s.verdict.outcome}**"
-             if fmt == "github" else s.verdict.outcome, s.verdict.line] for s in sections]
+    body = [[f"({s.letter})", EXPLANATIONS[s.letter].claim,
+             f"**{outcome_text(s.verdict)}**" if fmt == "github" else outcome_text(s.verdict),
+             verdict_text(s.verdict)] for s in sections]
     return grid(["", "explanation", "verdict", "what the data show"], body, fmt)
 
 
@@ -137,7 +155,8 @@ def _section(section: Section, figures: list[tuple[str, str]]) -> list[str]:
                   render_evidence(section.rows), ""]
     for caption, path in figures:
         lines += [f"![{caption}]({path})", ""]
-    lines += [f"**Verdict: {section.verdict.outcome}.** {section.verdict.line}.", "",
+    lines += [f"**Verdict: {outcome_text(section.verdict)}.** {verdict_text(section.verdict)}.",
+              "",
               f"*Rule:* {explanation.rule}", ""]
     return lines
 
