@@ -14,6 +14,7 @@ read back later applies the same rule.
 from __future__ import annotations
 
 import json
+import math
 import statistics
 from collections import defaultdict
 from collections.abc import Sequence
@@ -52,6 +53,7 @@ class DepthStats:
     spent_flops: float = 0.0  # every stored trial at this depth, speculative ones included
     spent_steps: int = 0
     spent_trials: int = 0
+    failed_metric: float | None = None  # median best held-out metric of the failed trials
 
 
 @dataclass
@@ -309,6 +311,8 @@ def _depth_stats(depth: int, records: list[TrialRecord], lrs: list[float], rule:
             faults[r.status] += 1
     params = [r.params for r in counted if r.params]
     metrics = [r.best_metric for r in counted if r.best_metric is not None]
+    failed = [r.best_metric for r in counted if r.status != SOLVED
+              and r.best_metric is not None and math.isfinite(r.best_metric)]
     return DepthStats(
         depth=depth, seeds=verdict.counted, successes=verdict.successes,
         solved=verdict.decided and verdict.solved, decided=verdict.decided,
@@ -318,6 +322,7 @@ def _depth_stats(depth: int, records: list[TrialRecord], lrs: list[float], rule:
         spent_steps=sum(r.result.steps or 0 for r in records), spent_trials=len(records),
         params=int(statistics.median(params)) if params else 0,
         best_metric=statistics.median(metrics) if metrics else None,
+        failed_metric=statistics.median(failed) if failed else None,
         steps_to_solve=[r.steps_to_solve for r in counted if r.status == SOLVED],
         flops=sum(r.flops or 0.0 for r in counted), trials=len(counted),
         faults=dict(faults),

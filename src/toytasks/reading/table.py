@@ -18,6 +18,7 @@ from toytasks import __version__
 from toytasks.errors import ToytasksError
 from toytasks.models import ARCHITECTURES
 from toytasks.reading.summary import Row, arch_class, rf_bound_text
+from toytasks.reading.unsolved import class_text
 from toytasks.training.solve import SolveRule, get_rule
 from toytasks.training.stats import interval_text
 from toytasks.training.trial import ARCH_FIELDS, FIELD_KNOBS
@@ -389,7 +390,8 @@ def render_evidence(rows: list[Row]) -> str:
         cells = []
         for depth, stats in sorted(row.depths.items()):
             mark = "?" if not stats.decided else ("✓" if stats.solved else "✗")
-            cells.append(f"{depth}: {interval_text(stats.successes, stats.seeds)} {mark}")
+            cells.append(f"{depth}: {interval_text(stats.successes, stats.seeds)} {mark}"
+                         f"{class_text(row, depth)}")
         body.append([row.arch_label, label or "-", row.depth_text(),
                      rf_bound_text(row.arch, row.blind_samples, prefix="",
                                    knobs=row.config.get("arch_knobs")),

@@ -1,4 +1,5 @@
-"""Fragile verdicts: would one seed's outcome, flipped, change the verdict?
+"""Fragile verdicts: would one seed's outcome, flipped, change the verdict? And does it
+rest on a cell that was still learning when the budget ran out?
 
 A verdict read off 8/10 ("inconclusive") became "not supported" when a rerun on another
 CPU gave 9/9: one seed decided it. So each verdict is re-judged with every seed's outcome
@@ -17,6 +18,7 @@ from typing import TYPE_CHECKING
 
 from toytasks.reading.records import cell_key
 from toytasks.reading.summary import Row, summarise
+from toytasks.reading.unsolved import LEARNING, unsolved_class
 from toytasks.study.explanations.c_overfitting import OVERFIT_MARGIN
 from toytasks.training.trial import SOLVED, UNSOLVED
 
@@ -79,6 +81,18 @@ def fragile_cells(rows: list[Row], records: list[TrialRecord], verdict: Verdict,
     return list(found.values())
 
 
+def _name(row: Row, rows: list[Row]) -> str:
+    """'lstm', or 'cnn (period_samples=8)' where the section has several rows of it."""
+    tasks = {r.task for r in rows}
+    label = row.label([k for k in row.config["knobs"]
+                       if len({repr(r.config["knobs"].get(k)) for r in rows
+                               if r.arch == row.arch}) > 1])
+    where = ", ".join(filter(None, [row.task if len(tasks) > 1 else "", label,
+                                    f"~{row.match_params:,} params" if row.match_params
+                                    else ""]))
+    return f"{row.arch_label}{f' ({where})' if where else ''}"
+
+
 def row_cell_key(row: Row) -> str:
     return cell_key(row.config, row.match_params)
 
@@ -89,16 +103,30 @@ def fragility(rows: list[Row], records: list[TrialRecord], verdict: Verdict,
     cells = fragile_cells(rows, records, verdict, judge)
     if not cells:
         return ""
-    tasks = {r.task for r in rows}
-    names = []
-    for row, depth, outcome in cells:
-        label = row.label([k for k in row.config["knobs"]
-                           if len({repr(r.config["knobs"].get(k)) for r in rows
-                                   if r.arch == row.arch}) > 1])
-        where = ", ".join(filter(None, [row.task if len(tasks) > 1 else "", label,
-                                        f"~{row.match_params:,} params"
-                                        if row.match_params else ""]))
-        names.append(f"{row.arch_label}{f' ({where})' if where else ''} at depth {depth} "
-                     f"-> {outcome}")
+    names = [f"{_name(row, rows)} at depth {depth} -> {outcome}"
+             for row, depth, outcome in cells]
     more = f" and {len(names) - SHOWN} more" if len(names) > SHOWN else ""
     return "one seed flipped in " + "; ".join(names[:SHOWN]) + more
+
+
+def rests_on_learning(rows: list[Row], records: list[TrialRecord], verdict: Verdict,
+                      judge: Judge) -> str:
+    """The unsolved cells classed *learning, too slow for the budget* whose being solved
+    (every seed) would change the verdict: a verdict resting on them says so, since a
+    longer budget might solve them. '' when there are none."""
+    index = {row_cell_key(r): i for i, r in enumerate(rows)}
+    names = []
+    for row in rows:
+        for depth in sorted(row.depths):
+            if unsolved_class(row, depth) != LEARNING:
+                continue
+            key = row_cell_key(row)
+            cell = [_flip_status(r, True) if r.depth == depth else r
+                    for r in records if r.cell == key]
+            new_rows = list(rows)
+            (new_rows[index[key]],) = summarise(cell)
+            outcome = judge(new_rows, [r for r in records if r.cell != key] + cell).outcome
+            if outcome != verdict.outcome:
+                metric = row.depths[depth].failed_metric
+                names.append(f"{_name(row, rows)} at depth {depth} (best {metric:.3g})")
+    return "; ".join(names)

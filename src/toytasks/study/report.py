@@ -19,9 +19,10 @@ from toytasks.reading.records import TrialRecord
 from toytasks.reading.store import ResultStore
 from toytasks.reading.summary import Row, summarise
 from toytasks.reading.table import grid, render, render_evidence
+from toytasks.reading.unsolved import LEGEND
 from toytasks.study.experiment import MANIFEST, read_manifest, store_dir
 from toytasks.study.explanations import EXPLANATIONS, GENERAL_RULE, INCONCLUSIVE, Parts, Verdict
-from toytasks.study.fragility import fragility
+from toytasks.study.fragility import fragility, rests_on_learning
 from toytasks.study.sections import Section
 
 REPORT = "report.md"
@@ -51,9 +52,13 @@ def judge(letter: str, exp: dict[str, Any] | None, rows: list[Row],
         return Verdict(letter, INCONCLUSIVE, "no results yet (run the study)")
     explanation = EXPLANATIONS[letter]
     verdict = explanation.judge(rows, records, exp)
-    fragile = fragility(rows, records, verdict,
-                        lambda r, rec: explanation.judge(r, rec, exp))
-    return replace(verdict, fragile=fragile)
+    def again(r: list[Row], rec: list[TrialRecord]) -> Verdict:
+        return explanation.judge(r, rec, exp)
+
+    learning = rests_on_learning(rows, records, verdict, again) \
+        if verdict.outcome != INCONCLUSIVE else ""
+    return replace(verdict, fragile=fragility(rows, records, verdict, again),
+                   learning=learning)
 
 
 def outcome_text(verdict: Verdict) -> str:
@@ -64,7 +69,10 @@ def outcome_text(verdict: Verdict) -> str:
 def verdict_text(verdict: Verdict) -> str:
     """The verdict's line, with the cells that make it fragile."""
     fragile = f"; fragile: {verdict.fragile}" if verdict.fragile else ""
-    return f"{verdict.line}{fragile}"
+    learning = (f"; rests on unsolved cells still learning when the budget ran out (above "
+                f"chance, below the threshold: a longer budget might solve them): "
+                f"{verdict.learning}") if verdict.learning else ""
+    return f"{verdict.line}{learning}{fragile}"
 
 
 def verdict_table(sections: list[Section], fmt: str = "github") -> str:
@@ -151,7 +159,7 @@ def _section(section: Section, figures: list[tuple[str, str]]) -> list[str]:
     lines += ["```", *explanation.commands(exp, parts), "```", ""]
     if section.rows:
         lines += ["**Evidence.** Per depth: successes/seeds [95% interval], ✓ solved, "
-                  "✗ not solved, ? undecided (by the study's rule).", "",
+                  "✗ not solved, ? undecided (by the study's rule). " + LEGEND, "",
                   render_evidence(section.rows), ""]
     for caption, path in figures:
         lines += [f"![{caption}]({path})", ""]

@@ -64,6 +64,7 @@ class Verdict:
     outcome: str  # SUPPORTED | NOT_SUPPORTED | INCONCLUSIVE
     line: str  # one line: what the data show, with the numbers
     fragile: str = ""  # the cell(s) where one seed's flipped outcome changes the outcome
+    learning: str = ""  # unsolved cells still learning (too slow) that the outcome rests on
 
 
 @dataclass(frozen=True)
