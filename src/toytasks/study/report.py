@@ -133,7 +133,11 @@ def render_report(manifest: dict[str, Any], sections: list[Section],
     lines += ["## Verdicts", "", verdict_table(sections), "",
               f"How a verdict is reached: {GENERAL_RULE} Each section states its own rule; "
               "intervals are exact 95% Clopper–Pearson intervals of the success rate over "
-              "the seeds counted (`successes/seeds [low-high]`).", ""]
+              "the seeds counted (`successes/seeds [low-high]`). A verdict marked *fragile* "
+              "changes if one seed's outcome in a cell it names flipped (each seed of each "
+              "cell is flipped in turn); to firm it up, raise that section's `seeds` in the "
+              "study spec (up to 30) and rerun the study into the same folder: it resumes, "
+              "and only the new seeds train.", ""]
     for section in sections:
         lines += _section(section, drawn.get(section.letter, []))
     lines += ["## Appendix: minimal-depth tables", "",
