@@ -53,8 +53,9 @@ def success_vs_depth(rows: list[Row], path: str | Path, confidence: float = 0.95
                                  squeeze=False)
         # panels in the rows' order (summarise sorts numbers numerically: 4, 6, 8, 12, 16)
         for ax, (label, group) in zip(axes[:, 0], panels.items(), strict=True):
-            width = max((d for r in group for d in r.depths), default=1)
-            step = min(0.3, 0.04 + 0.02 * width)  # offset grows with the axis
+            lo = min(d for r in group for d in r.depths)
+            hi = max(d for r in group for d in r.depths)
+            step = min(0.6, max(0.08, 0.025 * (hi - lo + 1)))  # grows with the axis
             for i, row in enumerate(group):
                 shift = step * (i - (len(group) - 1) / 2)
                 depths = [d + shift for d in sorted(row.depths)]
@@ -73,10 +74,13 @@ def success_vs_depth(rows: list[Row], path: str | Path, confidence: float = 0.95
                             "s" if row.minimal_is_upper_bound else "o", ms=10, mfc="none",
                             color=color)
             ax.set_ylim(-0.05, 1.05)
+            reach = step * (len(group) - 1) / 2 + 0.5
+            ax.set_xlim(lo - reach, hi + reach)
+            ax.set_xticks(sorted({d for r in group for d in r.depths})
+                          if hi - lo <= 12 else ax.get_xticks()[1:-1])
             ax.set_xlabel("depth (layers)")
             ax.set_ylabel("success rate over seeds")
             ax.set_title(textwrap.fill(label, 90), fontsize=8)
-            ax.xaxis.get_major_locator().set_params(integer=True)
             ax.legend(fontsize=8, frameon=False, loc="center left", bbox_to_anchor=(1.01, 0.5))
         fig.text(0.01, 0.005, f"band: {confidence:.0%} Clopper–Pearson interval of the rate "
                  "over the seeds counted; circle: minimal depth; square: an upper bound\n"
