@@ -80,3 +80,20 @@ def test_caption_counts_every_trial_stored_and_says_which_the_table_counts():
     exhaustive = render(summarise(records("cnn", {1: "000", 2: "111"}, n_positive=1,
                                           period_samples=4)), "github")
     assert "compute 6 trials," in exhaustive and "counted in the table" not in exhaustive
+
+
+def test_a_reads_an_upper_bound_at_the_shortest_span_as_solved():
+    """(a) once called a conv row "unsolved at the shortest span" when its depth below the
+    solved one was never trained; "<= 3" (period 4, depth 2 untried) vs 5 (period 8, 4
+    failed) is growth, separated by the pooled failures at 3-4."""
+    from toytasks.study.explanations.a_receptive_field import verdict_a
+    from toytasks.study.explanations.evidence import SUPPORTED
+
+    def cp(arch, outcomes, period):
+        return records(arch, outcomes, n_positive=1, period_samples=period)
+    rows = summarise(cp("lstm", {1: "1" * 6}, 4) + cp("cnn", {1: "0" * 6, 3: "1" * 6}, 4)
+                     + cp("lstm", {1: "1" * 6}, 8)
+                     + cp("cnn", {1: "0" * 6, 3: "0" * 6, 4: "0" * 6, 5: "1" * 6}, 8))
+    verdict = verdict_a(rows, "cnn", "lstm", "period_samples")
+    assert "cnn <=3 (bound 2)" in verdict.line
+    assert verdict.outcome == SUPPORTED, verdict.line

@@ -67,7 +67,7 @@ def success_vs_depth(rows: list[Row], path: str | Path, confidence: float = 0.95
                                 color=color, alpha=0.12, lw=0)
                 ax.plot(depths, rate, "-", marker=marker, color=color, ms=5, lw=1.2,
                         label=row.arch)
-                solved = row.solved_at or row.minimal_depth
+                solved = row.solved_depth
                 if solved is not None:
                     stat = row.depths[solved]
                     ax.plot([solved + shift], [stat.successes / stat.seeds],
@@ -106,10 +106,10 @@ def min_depth_vs_knob(rows: list[Row], knob: str, path: str | Path) -> Path:
         for arch, (color, marker) in styles.items():
             group = sorted(by_arch[arch], key=lambda r: r.config["knobs"][knob])
             xs = [r.config["knobs"][knob] for r in group]
-            solved = [(x, r.solved_at or r.minimal_depth) for x, r in zip(xs, group, strict=True)
-                      if (r.solved_at or r.minimal_depth) is not None]
+            solved = [(x, r.solved_depth) for x, r in zip(xs, group, strict=True)
+                      if r.solved_depth is not None]
             unsolved = [(x, r.max_depth_tried) for x, r in zip(xs, group, strict=True)
-                        if (r.solved_at or r.minimal_depth) is None]
+                        if r.solved_depth is None]
             if solved:
                 ax.plot(*zip(*solved, strict=True), "-", marker=marker, color=color,
                         label=arch)

@@ -91,7 +91,13 @@ class Row:
     def evidence(self) -> DepthStats:
         """The depth whose counts the table shows: the smallest solved one, else the deepest
         tried."""
-        return self.depths[self.solved_at or self.minimal_depth or self.max_depth_tried]
+        return self.depths[self.solved_depth or self.max_depth_tried]
+
+    @property
+    def solved_depth(self) -> int | None:
+        """The smallest solved depth: the minimal depth, exact or (``minimal_is_upper_bound``)
+        an upper bound; None when unsolved. Verdicts and figures read this one."""
+        return self.solved_at or self.minimal_depth
 
     @property
     def minimal_is_upper_bound(self) -> bool:
@@ -122,7 +128,7 @@ class Row:
         '> 12', and the depths that fail above a solved one; ``cell`` (sweep cells): '<=3',
         '>12', with '!' when non-monotonic."""
         space = " " if style == "table" else ""
-        solved = self.solved_at or self.minimal_depth
+        solved = self.solved_depth
         text = str(solved) if solved else f">{space}{self.max_depth_tried}"
         if self.minimal_is_upper_bound:
             text = f"<={space}{text}"  # solved there, the depth below never trained

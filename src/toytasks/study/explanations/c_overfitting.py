@@ -76,7 +76,7 @@ def gaps_at(row: Row, records: list[TrialRecord]) -> tuple[int, list[float]]:
     """(depth, train-minus-held-out gaps of the counted trials) at the row's minimal depth
     (its smallest solved depth, also when that is an upper bound), or at its deepest depth
     tried when unsolved."""
-    depth = row.solved_at or row.minimal_depth or row.max_depth_tried
+    depth = row.solved_depth or row.max_depth_tried
     counted = row.depths[depth].seeds
     gaps = []
     for record in row_records(row, records):
@@ -102,7 +102,7 @@ def verdict_c(rows: list[Row], records: list[TrialRecord], recurrent: str,
                                                len(gaps)))
     parts = []
     for arch, (row, depth, gaps, count) in found.items():
-        which = ("unsolved, deepest tried" if not (row.solved_at or row.minimal_depth) else
+        which = ("unsolved, deepest tried" if not (row.solved_depth) else
                  f"minimal depth {row.depth_text()}" if row.minimal_is_upper_bound
                  else "minimal")
         parts.append(f"{arch} at depth {depth} ({which}): overfits {interval_text(*count)}, "

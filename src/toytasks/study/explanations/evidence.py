@@ -164,7 +164,7 @@ def compare_depths(a: Row, b: Row) -> Ordering:
     anything from the one above the deepest failure up to N; the cells between the most
     layers one can need and the fewest the other can need give the evidence."""
     # the most layers each can need (its smallest solved depth) and the fewest
-    ma, mb = a.solved_at or a.minimal_depth, b.solved_at or b.minimal_depth
+    ma, mb = a.solved_depth, b.solved_depth
     least_a, least_b = a.least_depth, b.least_depth
     head = f"{a.arch} {a.depth_text()} vs {b.arch} {b.depth_text()}"
     if ma is not None and least_b > ma:
