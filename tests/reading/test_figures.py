@@ -196,3 +196,20 @@ def test_min_depth_vs_knob_plots_minimal_depths_and_the_bound(tmp_path, drawn):
                                                    key=lambda r: r.config["knobs"]
                                                    ["period_samples"])]
     assert not [ln for ln in ax.get_lines() if ln.get_label() == "lstm: receptive-field bound"]
+
+
+def test_every_architecture_has_its_own_colour_and_marker():
+    """lstm (0/10) and mamba (10/10) were both red in (f)'s figure: every built-in arch now
+    has a colour and a marker no other has, in every figure, plugins included."""
+    from toytasks.models import ARCHITECTURES
+    from toytasks.reading.plotting import arch_styles
+
+    styles = arch_styles(ARCHITECTURES)
+    assert len({c for c, _ in styles.values()}) == len(ARCHITECTURES)
+    assert len({m for _, m in styles.values()}) == len(ARCHITECTURES)
+    assert styles["lstm"] != styles["mamba"]
+    assert arch_styles(["lstm", "mamba"]) == {a: styles[a] for a in ("lstm", "mamba")}
+    many = arch_styles([*ARCHITECTURES, *(f"plugin-{i}" for i in range(10))])
+    assert len({c for c, _ in many.values()}) == 20  # the whole palette, then repeats
+    few = arch_styles(["plugin-a", "plugin-b", "lstm"])
+    assert len(set(few.values())) == 3

@@ -143,7 +143,7 @@ def test_table_says_n_a_for_the_rf_bound_of_a_task_without_a_blind_window(
              ([c.strip() for c in line.strip("|").split("|")]
               for line in text.splitlines()[2:] if line.startswith("|"))}
     assert cells == {"cnn": "n/a", "lstm": "-"}
-    from toytasks.reading.table import render_evidence
+    from toytasks.reading.evidence_table import render_evidence
     evidence = render_evidence(rows)
     assert "| cnn " in evidence and "| n/a " in evidence and ">= 1" not in text + evidence
 

@@ -16,6 +16,7 @@ from toytasks.study.explanations.c_overfitting import verdict_c
 from toytasks.study.explanations.d_multiplication import verdict_d
 from toytasks.study.explanations.e_parameter_count import verdict_e
 from toytasks.study.explanations.evidence import (
+    EQUIVALENCE_MARGIN,
     INCONCLUSIVE,
     NOT_SUPPORTED,
     SUPPORTED,
@@ -28,7 +29,8 @@ from toytasks.training.trial import Trial
 
 def records(arch: str, outcomes: dict[int, str], generator: str = "cycle-pattern",
             match_params: int = 0, diagnostics: dict | None = None, seed: int = 0,
-            seeds: int | None = None, **knobs) -> list[TrialRecord]:
+            seeds: int | None = None, rule: str = "majority", search: str = "exhaustive",
+            **knobs) -> list[TrialRecord]:
     """Stored records: ``outcomes[depth]`` is one character per seed, '1' solved, '0' not
     (seeds from ``seed`` on); every seed counted (exhaustive). ``diagnostics`` is attached
     to every result; ``seeds`` is what the run asked for (default: the longest outcome)."""
@@ -44,7 +46,7 @@ def records(arch: str, outcomes: dict[int, str], generator: str = "cycle-pattern
             result.diagnostics = dict(diagnostics or {})
             out.append(TrialRecord.from_dict({
                 "key": trial.key, "trial": trial.config(), "result": result.to_dict(),
-                "search": {"seeds": seeds, "rule": "majority", "search": "exhaustive",
+                "search": {"seeds": seeds, "rule": rule, "search": search,
                            "lrs": [3e-3], "match_params": match_params}}))
     return out
 
@@ -61,12 +63,26 @@ def test_separated_needs_non_overlapping_intervals():
 
 
 def test_equivalent_needs_both_intervals_within_the_margin():
-    assert equivalent((6, 6), (6, 6))  # [0.54, 1] twice: within 0.46
-    assert equivalent((0, 10), (0, 10)) and equivalent((9, 10), (10, 10))  # 0.45
-    assert not equivalent((3, 3), (3, 3))  # [0.29, 1]: 0.71 apart
+    """The margin is 1/3: at 10 seeds only the unanimous pairs qualify, at 20 seeds 18/20 vs
+    20/20 does; 1/10 vs 0/10 and 5/20 vs 0/20 (a margin of 0.5 called them equal) do not."""
+    assert pytest.approx(1 / 3) == EQUIVALENCE_MARGIN
+    assert equivalent((10, 10), (10, 10)) and equivalent((0, 10), (0, 10))  # [0.69, 1]: 0.31
+    assert not equivalent((9, 10), (10, 10))  # [0.555, 1]: 0.445
+    assert not equivalent((1, 10), (0, 10))  # [0, 0.445]
+    assert equivalent((18, 20), (20, 20))  # [0.683, 1]: 0.317
+    assert not equivalent((17, 20), (20, 20))  # [0.621, 1]: 0.379
+    assert not equivalent((5, 20), (0, 20)) and equivalent((0, 20), (0, 20))
+    assert not equivalent((6, 6), (6, 6))  # [0.54, 1]: 0.46, six seeds no longer suffice
     assert not equivalent((1, 1), (1, 1)) and not equivalent((0, 1), (0, 1))  # one seed
     assert not equivalent((6, 6), (0, 6))
     assert not equivalent((3, 3), (0, 0))  # no evidence on one side
+    for n in range(1, 11):  # exhaustively at 10 seeds: only unanimous equal pairs
+        for k in range(n + 1):
+            for j in range(n + 1):
+                if n == 10 and equivalent((k, n), (j, n)):
+                    assert (k, j) in ((0, 0), (10, 10))
+                if n < 10:
+                    assert not equivalent((k, n), (j, n))
 
 
 def test_compare_depths_pools_the_cells_between_the_minimal_depths():
@@ -120,10 +136,11 @@ def test_a_not_supported_only_on_separated_intervals(lstm8, cnn8, why, n):
         assert verdict.outcome == NOT_SUPPORTED and why in verdict.line
 
 
-@pytest.mark.parametrize("n, outcome", [(6, NOT_SUPPORTED), (3, INCONCLUSIVE),
+@pytest.mark.parametrize("n, outcome", [(10, NOT_SUPPORTED), (6, INCONCLUSIVE),
                                         (1, INCONCLUSIVE)])
 def test_a_not_supported_when_cnn_depth_does_not_grow_with_its_bound(n, outcome):
-    # the same minimal depth 5 at both spans: equivalent cells at depths 4 and 5 need 6 seeds
+    # the same minimal depth 5 at both spans: equivalent cells at depths 4 and 5 need 10
+    # seeds (within 1/3: [0.69, 1] and [0, 0.31]; 6 seeds give [0.54, 1], too wide)
     cnn = {4: "0" * n, 5: "1" * n}
     rows = summarise(cp("lstm", {1: "1" * n}, 4) + cp("cnn", cnn, 4)
                      + cp("lstm", {1: "1" * n}, 8) + cp("cnn", cnn, 8))
@@ -167,8 +184,10 @@ def test_b_supported_when_the_deep_stack_fails_where_the_shallow_one_solves():
 
 
 def test_b_not_supported_when_the_deep_stack_still_trains():
-    verdict = verdict_b(*b_store("111111"), "lstm", "res-lstm")
-    assert verdict.outcome == NOT_SUPPORTED and "still trains" in verdict.line
+    verdict = verdict_b(*b_store("1" * 10, "1" * 10), "lstm", "res-lstm")
+    assert verdict.outcome == NOT_SUPPORTED and "equivalent" in verdict.line
+    verdict = verdict_b(*b_store("111111"), "lstm", "res-lstm")  # 6/6 vs 6/6: too few
+    assert verdict.outcome == INCONCLUSIVE, verdict.line
 
 
 @pytest.mark.parametrize("shallow, deep", [("1", "1"), ("111", "111"), ("1", "0")])
@@ -207,8 +226,10 @@ def test_c_not_supported_when_the_lstm_overfits_no_more_often():
 
 
 def test_c_not_supported_when_both_overfit_equally_often_on_enough_seeds():
-    verdict = verdict_c(*c_store([0.0] * 6, cnn_gap=0.0), "lstm", "cnn")  # 0/6 vs 0/6
+    verdict = verdict_c(*c_store([0.0] * 10, cnn_gap=0.0, cnn_seeds=10), "lstm", "cnn")
     assert verdict.outcome == NOT_SUPPORTED and "equivalent" in verdict.line
+    verdict = verdict_c(*c_store([0.0] * 6, cnn_gap=0.0), "lstm", "cnn")  # 0/6: too wide
+    assert verdict.outcome == INCONCLUSIVE, verdict.line
 
 
 @pytest.mark.parametrize("lstm_seeds, cnn_seeds", [(1, 1), (1, 6), (3, 3)])
@@ -242,8 +263,8 @@ def test_d_supported_when_gating_saves_layers_clearly():
     assert "cnn needs 2 layer(s) beyond its receptive-field bound 2" in verdict.line
 
 
-@pytest.mark.parametrize("n, outcome", [(6, NOT_SUPPORTED), (3, INCONCLUSIVE),
-                                        (1, INCONCLUSIVE)])
+@pytest.mark.parametrize("n, outcome", [(10, NOT_SUPPORTED), (6, INCONCLUSIVE),
+                                        (3, INCONCLUSIVE), (1, INCONCLUSIVE)])
 def test_d_not_supported_only_when_the_same_depth_is_shown_equivalent(n, outcome):
     cells = {1: "0" * n, 2: "1" * n}  # the same minimal depth 2 for both
     rows = summarise(xor("gated-cnn", cells) + xor("cnn", cells))
@@ -278,8 +299,9 @@ def test_e_not_supported_when_the_ordering_stays_at_matched_parameters():
 
 
 def test_e_supported_when_the_gap_closes_at_matched_parameters():
-    matched = (cp("lstm", {1: "000000", 2: "000000", 3: "111111"}, 6, match_params=3000)
-               + cp("cnn", {1: "000000", 2: "000000", 3: "111111"}, 6, match_params=3000))
+    cells = {1: "0" * 10, 2: "0" * 10, 3: "1" * 10}  # equivalent within 1/3 at 10 seeds
+    matched = (cp("lstm", cells, 6, match_params=3000)
+               + cp("cnn", cells, 6, match_params=3000))
     verdict = verdict_e(summarise(FIXED + matched), "lstm", "cnn", 3000)
     assert verdict.outcome == SUPPORTED and "gap closes" in verdict.line
 
@@ -301,7 +323,7 @@ def test_e_inconclusive_when_the_fixed_width_gap_rests_on_one_seed():
     assert "intervals overlap" in verdict.line
 
 
-@pytest.mark.parametrize("n", [1, 3])
+@pytest.mark.parametrize("n", [1, 3, 6])
 def test_e_inconclusive_when_the_closed_gap_is_not_shown_equivalent(n):
     cells = {1: "0" * n, 2: "1" * n}  # the same minimal depth at matched parameters
     matched = (cp("lstm", cells, 6, match_params=3000) + cp("cnn", cells, 6, match_params=3000))
@@ -317,7 +339,7 @@ def test_e_inconclusive_with_overlapping_intervals_or_no_matched_runs():
 
 
 def test_evidence_rows_sort_knob_values_in_numeric_order():
-    from toytasks.reading.table import render_evidence
+    from toytasks.reading.evidence_table import render_evidence
 
     periods = [12, 16, 4, 6, 8]
     rows = summarise([r for p in periods for r in cp("cnn", {4: "1"}, p)])

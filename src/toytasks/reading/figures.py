@@ -14,6 +14,7 @@ a fixed SVG hash salt, and nothing drawn depends on dict or set order.
 from __future__ import annotations
 
 import math
+import textwrap
 from collections import defaultdict
 from collections.abc import Iterable
 from pathlib import Path
@@ -22,7 +23,7 @@ import numpy as np
 
 from toytasks.errors import ToytasksError
 from toytasks.reading.diagnostic_figures import diagnosed, grad_norm_by_layer, gradient_vs_lag
-from toytasks.reading.plotting import RC, arch_colors, pyplot, save
+from toytasks.reading.plotting import RC, arch_styles, pyplot, save
 from toytasks.reading.records import TrialRecord
 from toytasks.reading.summary import Row
 from toytasks.tasks import CLASSIFICATION, Task
@@ -36,41 +37,56 @@ def _config_label(row: Row, skip: Iterable[str] = ()) -> str:
 
 def success_vs_depth(rows: list[Row], path: str | Path, confidence: float = 0.95) -> Path:
     """One panel per task configuration: success rate vs depth per architecture, with the
-    exact (Clopper–Pearson) interval as a band and the minimal depth circled."""
+    exact (Clopper–Pearson) interval as a band and the minimal depth circled (a square when
+    it is an upper bound: the depth below was never trained). Each architecture has its own
+    colour and marker; curves sharing a panel are offset sideways so that equal points
+    (three archs at 10/10 on depth 1) stay visible; long panel titles are wrapped."""
     if not rows:
         raise ToytasksError("no results to plot")
     plt = pyplot()
     panels: dict[str, list[Row]] = defaultdict(list)
     for row in rows:
         panels[_config_label(row)].append(row)
-    colors = arch_colors(r.arch_label for r in rows)  # variants of one arch apart
+    styles = arch_styles(r.arch_label for r in rows)  # variants of one arch apart
     with plt.rc_context(RC):
         fig, axes = plt.subplots(len(panels), 1, figsize=(7.2, 3.0 * len(panels)),
                                  squeeze=False)
-        for ax, (label, group) in zip(axes[:, 0], sorted(panels.items()), strict=True):
+        # panels in the rows' order (summarise sorts numbers numerically: 4, 6, 8, 12, 16)
+        for ax, (label, group) in zip(axes[:, 0], panels.items(), strict=True):
+            lo = min(d for r in group for d in r.depths)
+            hi = max(d for r in group for d in r.depths)
+            step = min(0.6, max(0.08, 0.025 * (hi - lo + 1)))  # grows with the axis
             for i, row in enumerate(group):
-                shift = 0.06 * (i - (len(group) - 1) / 2)  # keep overlapping curves visible
+                shift = step * (i - (len(group) - 1) / 2)
                 depths = [d + shift for d in sorted(row.depths)]
                 stats = [row.depths[d] for d in sorted(row.depths)]
                 rate = [s.successes / s.seeds if s.seeds else math.nan for s in stats]
                 band = [clopper_pearson(s.successes, s.seeds, confidence) for s in stats]
-                color = colors[row.arch_label]
+                color, marker = styles[row.arch_label]
                 ax.fill_between(depths, [b[0] for b in band], [b[1] for b in band],
-                                color=color, alpha=0.15, lw=0)
-                ax.plot(depths, rate, "o-", color=color, ms=4, label=row.arch_label)
-                if row.minimal_depth is not None:
-                    ax.plot([row.minimal_depth + shift], [row.depths[row.minimal_depth].successes /
-                                                  row.depths[row.minimal_depth].seeds],
-                            "o", ms=10, mfc="none", color=color)
-            ax.set_ylim(-0.03, 1.03)
+                                color=color, alpha=0.12, lw=0)
+                ax.plot(depths, rate, "-", marker=marker, color=color, ms=5, lw=1.2,
+                        label=row.arch_label)
+                solved = row.solved_depth
+                if solved is not None:
+                    stat = row.depths[solved]
+                    ax.plot([solved + shift], [stat.successes / stat.seeds],
+                            "s" if row.minimal_is_upper_bound else "o", ms=10, mfc="none",
+                            color=color)
+            ax.set_ylim(-0.05, 1.05)
+            reach = step * (len(group) - 1) / 2 + 0.5
+            ax.set_xlim(lo - reach, hi + reach)
+            ax.set_xticks(sorted({d for r in group for d in r.depths})
+                          if hi - lo <= 12 else ax.get_xticks()[1:-1])
             ax.set_xlabel("depth (layers)")
             ax.set_ylabel("success rate over seeds")
-            ax.set_title(label, fontsize=9)
-            ax.xaxis.get_major_locator().set_params(integer=True)
+            ax.set_title(textwrap.fill(label, 90), fontsize=8)
             ax.legend(fontsize=8, frameon=False, loc="center left", bbox_to_anchor=(1.01, 0.5))
         fig.text(0.01, 0.005, f"band: {confidence:.0%} Clopper–Pearson interval of the rate "
-                 "over the seeds counted; circle: minimal depth", fontsize=7)
-        fig.tight_layout(rect=(0, 0.02, 1, 1))
+                 "over the seeds counted; circle: minimal depth; square: an upper bound\n"
+                 "(the depth below not trained); points of one depth offset sideways",
+                 fontsize=7)
+        fig.tight_layout(rect=(0, 0.05 / len(panels) ** 0.5, 1, 1))
         return save(fig, path)
 
 
@@ -81,24 +97,24 @@ def min_depth_vs_knob(rows: list[Row], knob: str, path: str | Path) -> Path:
     if not points:
         raise ToytasksError(f"no results with knob '{knob}' to plot")
     plt = pyplot()
-    colors = arch_colors(r.arch for r in points)
+    styles = arch_styles(r.arch for r in points)
     by_arch: dict[str, list[Row]] = defaultdict(list)
     for row in points:
         by_arch[row.arch].append(row)
     with plt.rc_context(RC):
         fig, ax = plt.subplots(figsize=(6.4, 3.6))
-        for arch in colors:
+        for arch, (color, marker) in styles.items():
             group = sorted(by_arch[arch], key=lambda r: r.config["knobs"][knob])
             xs = [r.config["knobs"][knob] for r in group]
-            solved = [(x, r.minimal_depth) for x, r in zip(xs, group, strict=True)
-                      if r.minimal_depth is not None]
+            solved = [(x, r.solved_depth) for x, r in zip(xs, group, strict=True)
+                      if r.solved_depth is not None]
             unsolved = [(x, r.max_depth_tried) for x, r in zip(xs, group, strict=True)
-                        if r.minimal_depth is None]
-            color = colors[arch]
+                        if r.solved_depth is None]
             if solved:
-                ax.plot(*zip(*solved, strict=True), "o-", color=color, label=arch)
+                ax.plot(*zip(*solved, strict=True), "-", marker=marker, color=color,
+                        label=arch)
             if unsolved:
-                ax.plot(*zip(*unsolved, strict=True), "^", color=color, mfc="none", ms=8,
+                ax.plot(*zip(*unsolved, strict=True), marker, color=color, mfc="none", ms=9,
                         label=f"{arch}: unsolved up to this depth")
             bound = [(x, r.rf_bound) for x, r in zip(xs, group, strict=True)
                      if r.rf_bound is not None]
@@ -107,7 +123,7 @@ def min_depth_vs_knob(rows: list[Row], knob: str, path: str | Path) -> Path:
                         label=f"{arch}: receptive-field bound")
         ax.set_xlabel(knob)
         ax.set_ylabel("minimal depth (layers)")
-        ax.set_title(_config_label(points[0], skip=(knob,)), fontsize=9)
+        ax.set_title(textwrap.fill(_config_label(points[0], skip=(knob,)), 80), fontsize=8)
         ax.yaxis.get_major_locator().set_params(integer=True)
         ax.legend(fontsize=7, frameon=False, loc="upper left")
         fig.tight_layout()

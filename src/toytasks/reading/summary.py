@@ -3,14 +3,18 @@
 Computed from the store alone, so `toytasks run` and `toytasks table DIR` print the same
 thing, and extra trials in the store (another run's, a larger grid) never change a cell's
 rule: the minimal depth is the smallest solved depth whose next-lower depth was trained
-and not solved (or which is the lowest depth trained). How a group is decided (rule, seeds
-asked for, lr grid, search kind, matched parameter count) is read from what the run that
-trained it recorded with each trial, so a table read back later applies the same rule.
+and not solved (or which is the lowest depth trained). When the depth below the smallest
+solved depth was never trained (an adaptive search cut short, fixed depths 8 and 13), that
+depth is an upper bound: tables print "<= 13", never "> 13" beside "13: 10/10".
+How a group is decided (rule, seeds asked for, lr grid, search kind, matched parameter
+count) is read from what the run that trained it recorded with each trial, so a table
+read back later applies the same rule.
 """
 
 from __future__ import annotations
 
 import json
+import math
 import statistics
 from collections import defaultdict
 from collections.abc import Sequence
@@ -52,6 +56,7 @@ class DepthStats:
     # length generalisation, per factor: (median metric, trials meeting the threshold,
     # trials scored) over the counted solved trials at this depth
     lengths: dict[int, tuple[float, int, int]] = field(default_factory=dict)
+    failed_metric: float | None = None  # median best held-out metric of the failed trials
 
 
 @dataclass
@@ -83,29 +88,55 @@ class Row:
     spent_flops: float = 0.0
     spent_steps: int = 0
     spent_trials: int = 0
+    solved_at: int | None = None  # the smallest depth the rule solved (exact or upper bound)
 
     @property
     def evidence(self) -> DepthStats:
-        """The depth whose counts the table shows: the minimal one, else the deepest tried."""
-        return self.depths[self.minimal_depth or self.max_depth_tried]
+        """The depth whose counts the table shows: the smallest solved one, else the deepest
+        tried."""
+        return self.depths[self.solved_depth or self.max_depth_tried]
+
+    @property
+    def solved_depth(self) -> int | None:
+        """The smallest solved depth: the minimal depth, exact or (``minimal_is_upper_bound``)
+        an upper bound; None when unsolved. Verdicts and figures read this one."""
+        return self.solved_at or self.minimal_depth
 
     @property
     def minimal_is_upper_bound(self) -> bool:
-        """Solved at the lowest depth trained, which was not depth 1: d-1 was never tried."""
-        return self.minimal_depth is not None and self.minimal_depth == min(self.depths) > 1
+        """Solved at ``solved_at`` > 1 while ``solved_at - 1`` was not trained (or not
+        decided): the minimal depth is at most ``solved_at``, maybe less."""
+        depth = self.solved_at
+        if depth is None or depth == 1:
+            return False
+        below = self.depths.get(depth - 1)
+        return below is None or not below.decided
+
+    @property
+    def least_depth(self) -> int:
+        """The fewest layers the row can need: its minimal depth when exact; one more than
+        the deepest failed depth below an upper bound (1 if none); one more than the
+        deepest depth tried when unsolved."""
+        if self.solved_at is None:
+            return self.max_depth_tried + 1
+        if not self.minimal_is_upper_bound:
+            return self.solved_at
+        failed = [d for d, s in self.depths.items()
+                  if d < self.solved_at and s.decided and not s.solved]
+        return max(failed, default=0) + 1
 
     def depth_text(self, style: str = "plain") -> str:
         """The minimal depth as each table prints it. ``plain``: '3', or '>12' when unsolved
-        up to 12 (verdicts, evidence); ``table``: '<= 3' when depth 2 was never tried,
+        up to 12, '<=3' when depth 2 was never tried (verdicts, evidence); ``table``: '<= 3',
         '> 12', and the depths that fail above a solved one; ``cell`` (sweep cells): '<=3',
         '>12', with '!' when non-monotonic."""
         space = " " if style == "table" else ""
-        text = str(self.minimal_depth) if self.minimal_depth else \
-            f">{space}{self.max_depth_tried}"
+        solved = self.solved_depth
+        text = str(solved) if solved else f">{space}{self.max_depth_tried}"
+        if self.minimal_is_upper_bound:
+            text = f"<={space}{text}"  # solved there, the depth below never trained
         if style == "plain":
             return text
-        if self.minimal_is_upper_bound:
-            text = f"<={space}{text}"  # solved at the lowest depth tried: d-1 never trained
         if self.non_monotonic:
             text += "!" if style == "cell" else \
                 f" (non-monotonic: fails at {','.join(map(str, self.non_monotonic))})"
@@ -271,7 +302,7 @@ def _row(items: list[TrialRecord], rule: SolveRule | None, seeds: int | None) ->
         non_monotonic=non_monotonic, steps=sum(s.steps for s in depths.values()),
         spent_flops=sum(s.spent_flops for s in depths.values()),
         spent_steps=sum(s.spent_steps for s in depths.values()),
-        spent_trials=sum(s.spent_trials for s in depths.values()),
+        spent_trials=sum(s.spent_trials for s in depths.values()), solved_at=first,
     )
 
 
@@ -298,6 +329,8 @@ def _depth_stats(depth: int, records: list[TrialRecord], lrs: list[float], rule:
             faults[r.status] += 1
     params = [r.params for r in counted if r.params]
     metrics = [r.best_metric for r in counted if r.best_metric is not None]
+    failed = [r.best_metric for r in counted if r.status != SOLVED
+              and r.best_metric is not None and math.isfinite(r.best_metric)]
     return DepthStats(
         depth=depth, seeds=verdict.counted, successes=verdict.successes,
         solved=verdict.decided and verdict.solved, decided=verdict.decided,
@@ -307,6 +340,7 @@ def _depth_stats(depth: int, records: list[TrialRecord], lrs: list[float], rule:
         spent_steps=sum(r.result.steps or 0 for r in records), spent_trials=len(records),
         params=int(statistics.median(params)) if params else 0,
         best_metric=statistics.median(metrics) if metrics else None,
+        failed_metric=statistics.median(failed) if failed else None,
         steps_to_solve=[r.steps_to_solve for r in counted if r.status == SOLVED],
         flops=sum(r.flops or 0.0 for r in counted), trials=len(counted),
         faults=dict(faults), lengths=_lengths(counted),

@@ -95,11 +95,25 @@ def caption(rows: list[Row], rule: SolveRule | None = None) -> str:
     seeds = (f"{max(asked)}" if len(asked) == 1 else "/".join(str(n) for n in sorted(asked))) \
         if asked else f"{max(r.evidence.seeds for r in rows)}"
     parts.append(f"seeds {seeds} per depth, rule {rule.name} {search_text(rows)}")
-    parts.append(f"compute {sum(r.trials for r in rows)} trials, "
-                 f"{sum(r.steps for r in rows):,} steps, {sum(r.flops for r in rows):.3g} FLOPs")
+    parts.append(compute_text(rows))
     parts.extend([*lengths.note(rows), *plugin_notes(rows)])
     parts.append(f"toytasks {_versions(rows)}")
     return "; ".join(parts)
+
+
+def compute_text(rows: list[Row]) -> str:
+    """Every trial stored for the rows, those the search trained but the table does not
+    count included (what `run` reports it trained), then the counted share when less."""
+    spent = (sum(r.spent_trials for r in rows), sum(r.spent_steps for r in rows),
+             sum(r.spent_flops for r in rows))
+    counted = (sum(r.trials for r in rows), sum(r.steps for r in rows),
+               sum(r.flops for r in rows))
+    if spent[0] < counted[0]:  # rows built without spent totals
+        spent = counted
+    text = f"compute {spent[0]} trials, {spent[1]:,} steps, {spent[2]:.3g} FLOPs"
+    if spent[0] != counted[0]:
+        text += f" ({counted[0]} trials, {counted[1]:,} steps counted in the table)"
+    return text
 
 
 def _versions(rows: list[Row]) -> str:
@@ -362,38 +376,13 @@ def sweep_caption(points: list[SweepPoint], knob: str) -> str:
     flagged = any(r.non_monotonic for r in rows)
     return (
         f"{c['task']} sweep over {knob} ({fixed}); cell: minimal depth (successes/seeds "
-        f"[95% Clopper-Pearson interval] at that depth; '>N': unsolved up to N"
+        f"[95% Clopper-Pearson interval] at that depth; '>N': unsolved up to N; '<=N': "
+        f"solved at N, N-1 never trained, so an upper bound"
         f"{'; !: non-monotonic in depth' if flagged else ''}); RF bound: smallest depth whose "
         f"receptive field exceeds the blind window; solved: held-out {rows[0].metric} "
         f"{_threshold_text(rows[0], c['threshold'])} within {c['max_steps']} steps "
         f"(batch {c['batch_size']}, lr {lrs}, "
         f"{width}, gate bias {c['gate_bias']:g}); rule {rows[0].rule} {search_text(rows)}; "
-        f"compute {sum(r.trials for r in rows)} trials, "
-        f"{sum(r.steps for r in rows):,} steps, {sum(r.flops for r in rows):.3g} FLOPs; "
-        f"toytasks {_versions(rows)}"
+        f"{compute_text(rows)}; toytasks {_versions(rows)}"
     )
 
-
-# --- the report's evidence tables: every depth's cell of each row -------------------------
-def render_evidence(rows: list[Row]) -> str:
-    """One line per row; rows of several tasks (e.g. study section (g)) are told apart by
-    the task name, then by the knobs that vary among the rows of the same task."""
-    tasks = list(dict.fromkeys(r.task for r in rows))
-    varying = {t: varying_knobs([r for r in rows if r.task == t]) for t in tasks}
-    body = []
-    for row in rows:
-        label = row.label(varying[row.task])
-        if len(tasks) > 1:
-            label = ", ".join(filter(None, [row.task, label]))
-        if row.match_params:
-            label = ", ".join(filter(None, [label, f"~{row.match_params:,} params"]))
-        cells = []
-        for depth, stats in sorted(row.depths.items()):
-            mark = "?" if not stats.decided else ("✓" if stats.solved else "✗")
-            cells.append(f"{depth}: {interval_text(stats.successes, stats.seeds)} {mark}")
-        body.append([row.arch_label, label or "-", row.depth_text(),
-                     rf_bound_text(row.arch, row.blind_samples, prefix="",
-                                   knobs=row.config.get("arch_knobs")),
-                     f"{row.evidence.params:,}", "; ".join(cells)])
-    return grid(["arch", "configuration", "minimal depth", "RF bound", "params", "per depth"],
-                body, "github")

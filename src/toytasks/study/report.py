@@ -10,16 +10,20 @@ own rule (``toytasks.study.explanations``), written out. The report is a pure fu
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 from toytasks.errors import ToytasksError
+from toytasks.reading.evidence_table import render_evidence
 from toytasks.reading.records import TrialRecord
 from toytasks.reading.store import ResultStore
 from toytasks.reading.summary import Row, summarise
-from toytasks.reading.table import grid, render, render_evidence
+from toytasks.reading.table import grid, render
+from toytasks.reading.unsolved import LEGEND
 from toytasks.study.experiment import MANIFEST, read_manifest, store_dir
 from toytasks.study.explanations import EXPLANATIONS, GENERAL_RULE, INCONCLUSIVE, Parts, Verdict
+from toytasks.study.fragility import fragility, rests_on_learning
 from toytasks.study.sections import Section
 
 REPORT = "report.md"
@@ -47,12 +51,35 @@ def judge(letter: str, exp: dict[str, Any] | None, rows: list[Row],
         return Verdict(letter, INCONCLUSIVE, "not tested by this study")
     if not rows:
         return Verdict(letter, INCONCLUSIVE, "no results yet (run the study)")
-    return EXPLANATIONS[letter].judge(rows, records, exp)
+    explanation = EXPLANATIONS[letter]
+    verdict = explanation.judge(rows, records, exp)
+    def again(r: list[Row], rec: list[TrialRecord]) -> Verdict:
+        return explanation.judge(r, rec, exp)
+
+    learning = rests_on_learning(rows, records, verdict, again) \
+        if verdict.outcome != INCONCLUSIVE else ""
+    return replace(verdict, fragile=fragility(rows, records, verdict, again),
+                   learning=learning)
+
+
+def outcome_text(verdict: Verdict) -> str:
+    """'supported', or 'supported (fragile)' when one seed's outcome could flip it."""
+    return f"{verdict.outcome} (fragile)" if verdict.fragile else verdict.outcome
+
+
+def verdict_text(verdict: Verdict) -> str:
+    """The verdict's line, with the cells that make it fragile."""
+    fragile = f"; fragile: {verdict.fragile}" if verdict.fragile else ""
+    learning = (f"; rests on unsolved cells still learning when the budget ran out (above "
+                f"chance, below the threshold: a longer budget might solve them): "
+                f"{verdict.learning}") if verdict.learning else ""
+    return f"{verdict.line}{learning}{fragile}"
 
 
 def verdict_table(sections: list[Section], fmt: str = "github") -> str:
-    body = [[f"({s.letter})", EXPLANATIONS[s.letter].claim, f"**{s.verdict.outcome}**"
-             if fmt == "github" else s.verdict.outcome, s.verdict.line] for s in sections]
+    body = [[f"({s.letter})", EXPLANATIONS[s.letter].claim,
+             f"**{outcome_text(s.verdict)}**" if fmt == "github" else outcome_text(s.verdict),
+             verdict_text(s.verdict)] for s in sections]
     return grid(["", "explanation", "verdict", "what the data show"], body, fmt)
 
 
@@ -107,7 +134,11 @@ def render_report(manifest: dict[str, Any], sections: list[Section],
     lines += ["## Verdicts", "", verdict_table(sections), "",
               f"How a verdict is reached: {GENERAL_RULE} Each section states its own rule; "
               "intervals are exact 95% Clopper–Pearson intervals of the success rate over "
-              "the seeds counted (`successes/seeds [low-high]`).", ""]
+              "the seeds counted (`successes/seeds [low-high]`). A verdict marked *fragile* "
+              "changes if one seed's outcome in a cell it names flipped (each seed of each "
+              "cell is flipped in turn); to firm it up, raise that section's `seeds` in the "
+              "study spec (up to 30) and rerun the study into the same folder: it resumes, "
+              "and only the new seeds train.", ""]
     for section in sections:
         lines += _section(section, drawn.get(section.letter, []))
     lines += ["## Appendix: minimal-depth tables", "",
@@ -133,11 +164,12 @@ def _section(section: Section, figures: list[tuple[str, str]]) -> list[str]:
     lines += ["```", *explanation.commands(exp, parts), "```", ""]
     if section.rows:
         lines += ["**Evidence.** Per depth: successes/seeds [95% interval], ✓ solved, "
-                  "✗ not solved, ? undecided (by the study's rule).", "",
+                  "✗ not solved, ? undecided (by the study's rule). " + LEGEND, "",
                   render_evidence(section.rows), ""]
     for caption, path in figures:
         lines += [f"![{caption}]({path})", ""]
-    lines += [f"**Verdict: {section.verdict.outcome}.** {section.verdict.line}.", "",
+    lines += [f"**Verdict: {outcome_text(section.verdict)}.** {verdict_text(section.verdict)}.",
+              "",
               f"*Rule:* {explanation.rule}", ""]
     return lines
 

@@ -128,21 +128,21 @@ def verdict_a(rows: list[Row], conv: str, recurrent: str, knob: str) -> Verdict:
     depths = ", ".join(f"{knob}={v}: {conv} {c.depth_text()} (bound {c.rf_bound}), "
                        f"{recurrent} {r.depth_text()}" for v, c, r in pairs)
     for value, c, r in pairs:
-        if r.minimal_depth != 1 and 1 in r.depths and r.depths[1].decided \
-                and c.minimal_depth is not None:
-            rec, conv_at = cell(r, 1), cell(c, c.minimal_depth)
+        if r.solved_depth != 1 and 1 in r.depths and r.depths[1].decided \
+                and c.solved_depth is not None:
+            rec, conv_at = cell(r, 1), cell(c, c.solved_depth)
             if separated(conv_at, rec):
                 return Verdict("a", NOT_SUPPORTED, f"{recurrent} does not solve at depth 1 at "
                                f"{knob}={value} ({interval_text(*rec)}; {conv} at depth "
-                               f"{c.minimal_depth}: {interval_text(*conv_at)}); {depths}")
+                               f"{c.solved_depth}: {interval_text(*conv_at)}); {depths}")
     for value, c, _ in pairs:
-        if c.minimal_depth is not None and c.rf_bound and c.minimal_depth < c.rf_bound:
-            leak = pool([cell(c, d) for d in range(c.minimal_depth, c.rf_bound)
+        if c.solved_depth is not None and c.rf_bound and c.solved_depth < c.rf_bound:
+            leak = pool([cell(c, d) for d in range(c.solved_depth, c.rf_bound)
                          if d in c.depths])
             if separated(leak, (0, leak[1])):
                 return Verdict("a", NOT_SUPPORTED, f"{conv} solves below its receptive-field "
                                f"bound at {knob}={value}: {interval_text(*leak)} at depths "
-                               f"{c.minimal_depth}-{c.rf_bound - 1} (the task leaks); "
+                               f"{c.solved_depth}-{c.rf_bound - 1} (the task leaks); "
                                f"{depths}")
             return Verdict("a", INCONCLUSIVE, f"{conv} solves below its receptive-field bound "
                            f"at {knob}={value} ({interval_text(*leak)}), on too few seeds to "
@@ -151,22 +151,22 @@ def verdict_a(rows: list[Row], conv: str, recurrent: str, knob: str) -> Verdict:
     if not (first.rf_bound or 0) < (last.rf_bound or 0):
         return Verdict("a", INCONCLUSIVE, f"the swept values do not move {conv}'s receptive-"
                        f"field bound, so no growth is predicted; {depths}")
-    if first.minimal_depth is None:
+    if first.solved_depth is None:
         return Verdict("a", INCONCLUSIVE, f"{conv} unsolved at the shortest span; {depths}")
     growth = compare_depths(first, last)
     grows = fewer_layers(growth)
     if grows == NOT_SUPPORTED:
         return Verdict("a", NOT_SUPPORTED, f"{conv}'s minimal depth does not grow with the "
                        f"span although its bound does ({growth.text}); {depths}")
-    if last.minimal_depth is None and last.max_depth_tried < first.minimal_depth:
+    if last.solved_depth is None and last.max_depth_tried < first.solved_depth:
         return Verdict("a", INCONCLUSIVE, f"{conv} not searched deep enough at the longest "
                        f"span; {depths}")
-    if any(r.minimal_depth != 1 for _, _, r in pairs):
+    if any(r.solved_depth != 1 for _, _, r in pairs):
         return Verdict("a", INCONCLUSIVE, f"{recurrent} at depth 1 undecided or unsolved; "
                        f"{depths}")
     rec = pool([cell(r, 1) for _, _, r in pairs])
     below = pool([cell(c, d) for _, c, _ in pairs for d in c.depths
-                  if c.minimal_depth is None or d < c.minimal_depth])
+                  if c.solved_depth is None or d < c.solved_depth])
     sep = separated(rec, below)
     evidence = (f"{depths}; {recurrent} at depth 1 {interval_text(*rec)} vs {conv} below its "
                 f"minimal depth {interval_text(*below)}; growth: {growth.text}")

@@ -13,15 +13,13 @@ from toytasks.reading.summary import Row
 from toytasks.specs.options import check_int
 from toytasks.study.explanations.base import Explanation, Parts, check_arch
 from toytasks.study.explanations.evidence import (
-    EQUIVALENCE_MARGIN,
     INCONCLUSIVE,
-    NOT_SUPPORTED,
-    SUPPORTED,
+    MARGIN_TEXT,
     Verdict,
     cell,
-    equivalent,
     find_rows,
-    higher_rate,
+    predicted,
+    row_cell,
     row_records,
 )
 from toytasks.training.stats import interval_text
@@ -35,10 +33,11 @@ if TYPE_CHECKING:
 
 COLLAPSE_RATIO = 0.1  # first-layer gradient below this share of the last layer's
 
-RULE = ("supported if the plain stack succeeds clearly less often at the deepest depth than "
-        "at the shallowest (separated intervals); not supported if it succeeds clearly more "
-        "often at the deepest (separated), or as often: both intervals within "
-        f"{EQUIVALENCE_MARGIN:g} of each other (equivalence); else inconclusive. The "
+RULE = ("supported if the plain stack succeeds less often at the deepest depth than at the "
+        "shallowest: the study's rule solves the shallowest and not the deepest, and their "
+        "intervals are separated; not supported if it succeeds clearly more often at the "
+        "deepest (separated), or as often: every rate in one interval within "
+        f"{MARGIN_TEXT} of every rate in the other (equivalence); else inconclusive. The "
         "gradient at "
         "initialisation (median over seeds of the first layer's gradient norm over the "
         f"last layer's; 'collapsed' below {COLLAPSE_RATIO:g}) and the residual stack's "
@@ -132,11 +131,10 @@ def verdict_b(rows: list[Row], records: list[TrialRecord], arch: str,
     head = (f"{arch} at depth {shallow}: {interval_text(*s)}{_steps(row, shallow)}, at depth "
             f"{deep}: {interval_text(*d)}{_steps(row, deep)}")
     line = "; ".join([head, *notes])
-    outcome = higher_rate(s, d)
-    why = {SUPPORTED: "", NOT_SUPPORTED: ": the deep stack still trains (intervals "
-           + ("equivalent)" if equivalent(s, d) else "separated, deeper is better)"),
-           INCONCLUSIVE: ": intervals overlap without showing equivalence"}[outcome]
-    return Verdict("b", outcome, line + why)
+    high, low = row_cell(row, shallow), row_cell(row, deep)
+    assert high is not None and low is not None  # both are depths of the row
+    outcome, why = predicted(high, low)
+    return Verdict("b", outcome, f"{line}: {why}")
 
 
 EXPLANATION = DeepStacks()

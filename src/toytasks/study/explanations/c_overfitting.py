@@ -12,16 +12,15 @@ from toytasks.reading.summary import Row
 from toytasks.specs.options import check_int
 from toytasks.study.explanations.base import Explanation, Parts, conv_and_recurrent
 from toytasks.study.explanations.evidence import (
-    EQUIVALENCE_MARGIN,
     INCONCLUSIVE,
-    NOT_SUPPORTED,
-    SUPPORTED,
+    MARGIN_TEXT,
+    Cell,
     Verdict,
-    equivalent,
     find_rows,
-    higher_rate,
+    predicted,
     row_records,
 )
+from toytasks.training.solve import get_rule
 from toytasks.training.stats import interval_text
 
 if TYPE_CHECKING:
@@ -34,10 +33,12 @@ OVERFIT_MARGIN = 0.05  # a trial overfits when its train metric beats held-out b
 
 RULE = ("each trial at an architecture's minimal depth (its deepest tried if unsolved) "
         f"overfits when its training-set metric beats its held-out metric by >= "
-        f"{OVERFIT_MARGIN:g}; supported if the recurrent arch overfits clearly more often "
-        "than the conv arch (separated intervals); not supported if the conv arch overfits "
-        "clearly more often (separated) or both as often: intervals within "
-        f"{EQUIVALENCE_MARGIN:g} of each other (equivalence); else inconclusive.")
+        f"{OVERFIT_MARGIN:g}; an architecture overfits when the study's rule, applied to "
+        "its count of overfitting trials, says so; supported if the recurrent arch overfits "
+        "and the conv arch does not, with separated intervals; not supported if the conv "
+        "arch overfits clearly more often (separated) or both as often: every rate in one "
+        f"interval within {MARGIN_TEXT} of every rate in the other (equivalence); else "
+        "inconclusive.")
 
 
 class Overfitting(Explanation):
@@ -72,9 +73,10 @@ class Overfitting(Explanation):
 
 
 def gaps_at(row: Row, records: list[TrialRecord]) -> tuple[int, list[float]]:
-    """(depth, train-minus-held-out gaps of the counted trials) at the row's minimal depth,
-    or at its deepest depth tried when unsolved."""
-    depth = row.minimal_depth or row.max_depth_tried
+    """(depth, train-minus-held-out gaps of the counted trials) at the row's minimal depth
+    (its smallest solved depth, also when that is an upper bound), or at its deepest depth
+    tried when unsolved."""
+    depth = row.solved_depth or row.max_depth_tried
     counted = row.depths[depth].seeds
     gaps = []
     for record in row_records(row, records):
@@ -100,16 +102,18 @@ def verdict_c(rows: list[Row], records: list[TrialRecord], recurrent: str,
                                                len(gaps)))
     parts = []
     for arch, (row, depth, gaps, count) in found.items():
-        which = "minimal" if row.minimal_depth else "unsolved, deepest tried"
+        which = ("unsolved, deepest tried" if not (row.solved_depth) else
+                 f"minimal depth {row.depth_text()}" if row.minimal_is_upper_bound
+                 else "minimal")
         parts.append(f"{arch} at depth {depth} ({which}): overfits {interval_text(*count)}, "
                      f"median gap {statistics.median(gaps):.3f}")
     line = "; ".join(parts)
-    r, c = found[recurrent][3], found[conv][3]
-    outcome = higher_rate(r, c)
-    why = {SUPPORTED: "", INCONCLUSIVE: ": intervals overlap without showing equivalence",
-           NOT_SUPPORTED: f": {recurrent} overfits no more often (intervals "
-           + ("equivalent)" if equivalent(r, c) else "separated)")}[outcome]
-    return Verdict("c", outcome, line + why)
+    cells = []
+    for arch in (recurrent, conv):
+        row, _, _, count = found[arch]
+        cells.append(Cell(f"{arch} overfitting", count, get_rule(row.rule).solved(*count)))
+    outcome, why = predicted(*cells)
+    return Verdict("c", outcome, f"{line}: {why}")
 
 
 EXPLANATION = Overfitting()

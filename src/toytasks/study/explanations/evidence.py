@@ -4,9 +4,10 @@ Every verdict is one of three words, from the summary rows and trial records of 
 experiment that tests the explanation, never from anything else:
 
   * **supported**: the difference the explanation predicts is there in the cells' solve
-    decisions (the study's rule: majority or cp95) *and* the 95% Clopper–Pearson intervals
-    of the success rates that show it are separated (the lower bound of the higher one
-    above the upper bound of the lower one);
+    decisions (the study's rule: majority or cp95; ``predicted`` checks it: 7/10 vs 0/10
+    is separated, but 7/10 is not solved under cp95, so that alone supports nothing) *and*
+    the 95% Clopper–Pearson intervals of the success rates that show it are separated (the
+    lower bound of the higher one above the upper bound of the lower one);
   * **not supported**: the *opposite* difference is there with separated intervals, or an
     absence of effect is shown by the equivalence criterion (``equivalent``: every rate in
     one 95% interval lies within ``EQUIVALENCE_MARGIN`` of every rate in the other). A
@@ -25,22 +26,29 @@ trained there, and asks whether A's pooled interval lies above B's.
 
 from __future__ import annotations
 
+import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 from toytasks.reading.records import TrialRecord, cell_key
 from toytasks.reading.summary import Row
 from toytasks.training.stats import clopper_pearson, interval_text
+from toytasks.training.trial import ARCH_FIELDS
 
 SUPPORTED, NOT_SUPPORTED, INCONCLUSIVE = "supported", "not supported", "inconclusive"
 
-EQUIVALENCE_MARGIN = 0.5  # two success rates are "the same" when shown within this
+# two success rates are "the same" when shown within this: at 10 seeds only 10/10 vs 10/10
+# and 0/10 vs 0/10 qualify, at 20 seeds 18/20 vs 20/20 does, 5/20 vs 0/20 does not (a
+# margin of 0.5 called 1/10 vs 0/10 "no effect")
+EQUIVALENCE_MARGIN = 1 / 3
+MARGIN_TEXT = "1/3"
 
 GENERAL_RULE = (
     "supported: the predicted difference is in the cells' solve decisions and the 95% "
     "Clopper-Pearson intervals that show it are separated; not supported: the opposite "
     "difference with separated intervals, or no effect shown by equivalence (every rate in "
-    f"one interval within {EQUIVALENCE_MARGIN:g} of every rate in the other, so that the "
+    f"one interval within {MARGIN_TEXT} of every rate in the other, so that the "
     "rates differ by less than that with 95% confidence each); inconclusive: anything else "
     "(a needed cell missing, a needed minimal depth not found within the depths searched, "
     "intervals that overlap without showing equivalence). A point estimate alone never "
@@ -55,6 +63,49 @@ class Verdict:
     letter: str
     outcome: str  # SUPPORTED | NOT_SUPPORTED | INCONCLUSIVE
     line: str  # one line: what the data show, with the numbers
+    fragile: str = ""  # the cell(s) where one seed's flipped outcome changes the outcome
+    learning: str = ""  # unsolved cells still learning (too slow) that the outcome rests on
+
+
+@dataclass(frozen=True)
+class Cell:
+    """One cell a verdict reads: what to call it, its count and the study's rule on it
+    (True solved, False not solved, None undecided)."""
+
+    name: str
+    count: Count
+    solved: bool | None
+
+    @property
+    def text(self) -> str:
+        mark = {True: "solved", False: "not solved", None: "undecided"}[self.solved]
+        return f"{interval_text(*self.count)} ({mark})"
+
+
+def row_cell(row: Row, depth: int, name: str = "") -> Cell | None:
+    """The cell of ``row`` at ``depth`` with the rule's decision, or None if not trained."""
+    stats = row.depths.get(depth)
+    if stats is None:
+        return None
+    return Cell(name or f"{row.arch} at depth {depth}", (stats.successes, stats.seeds),
+                stats.solved if stats.decided else None)
+
+
+def predicted(high: Cell, low: Cell) -> tuple[str, str]:
+    """The verdict on "``high`` succeeds more often than ``low``", with why: supported only
+    when the rule solves ``high`` and not ``low`` *and* the intervals are separated; not
+    supported when separated the other way or equivalent; else inconclusive."""
+    if separated(high.count, low.count):
+        if high.solved is True and low.solved is False:
+            return SUPPORTED, "separated, solved vs not solved"
+        unsure = [c.name for c, want in ((high, True), (low, False)) if c.solved is not want]
+        return INCONCLUSIVE, (f"separated, but the rule's decisions do not differ "
+                              f"({', '.join(unsure)} not as predicted)")
+    if separated(low.count, high.count):
+        return NOT_SUPPORTED, "the opposite difference, separated"
+    if equivalent(high.count, low.count):
+        return NOT_SUPPORTED, f"equivalent within {MARGIN_TEXT}"
+    return INCONCLUSIVE, "intervals overlap without showing equivalence"
 
 
 def separated(high: Count, low: Count) -> bool:
@@ -71,17 +122,6 @@ def equivalent(a: Count, b: Count, margin: float = EQUIVALENCE_MARGIN) -> bool:
         return False
     (la, ha), (lb, hb) = clopper_pearson(*a), clopper_pearson(*b)
     return max(ha, hb) - min(la, lb) <= margin
-
-
-def higher_rate(high: Count, low: Count) -> str:
-    """The verdict on "``high``'s success rate is above ``low``'s": supported when the
-    intervals are separated that way, not supported when separated the other way or
-    equivalent, else inconclusive."""
-    if separated(high, low):
-        return SUPPORTED
-    if separated(low, high) or equivalent(high, low):
-        return NOT_SUPPORTED
-    return INCONCLUSIVE
 
 
 def cell(row: Row, depth: int) -> Count:
@@ -120,17 +160,18 @@ def fewer_layers(order: Ordering) -> str:
 
 def compare_depths(a: Row, b: Row) -> Ordering:
     """Does ``a`` need fewer layers than ``b``? Unsolved rows count as "more than the
-    deepest depth tried"; the cells between the two minimal depths give the evidence."""
-    ma, mb = a.minimal_depth, b.minimal_depth
-    # the fewest layers each can need: its minimal depth, or one more than it was searched
-    least_a = ma if ma is not None else a.max_depth_tried + 1
-    least_b = mb if mb is not None else b.max_depth_tried + 1
+    deepest depth tried", a minimal depth "<= N" (the depth below never trained) as
+    anything from the one above the deepest failure up to N; the cells between the most
+    layers one can need and the fewest the other can need give the evidence."""
+    # the most layers each can need (its smallest solved depth) and the fewest
+    ma, mb = a.solved_depth, b.solved_depth
+    least_a, least_b = a.least_depth, b.least_depth
     head = f"{a.arch} {a.depth_text()} vs {b.arch} {b.depth_text()}"
     if ma is not None and least_b > ma:
         window, relation, high, low = range(ma, least_b), "fewer", a, b
     elif mb is not None and least_a > mb:
         window, relation, high, low = range(mb, least_a), "more", b, a
-    elif ma is not None and ma == mb:
+    elif ma is not None and ma == mb and least_a == ma and least_b == mb:
         return _same(a, b, ma, head)
     else:
         return Ordering("unknown", (0, 0), (0, 0), (), False,
@@ -176,3 +217,57 @@ def find_rows(rows: list[Row], arch: str, **knobs: Any) -> list[Row]:
     named = [r for r in rows if r.arch_label == arch]
     pool = named if named or "@" in arch else [r for r in rows if r.arch == arch]
     return [r for r in pool if all(r.config["knobs"].get(k) == v for k, v in knobs.items())]
+
+
+# --- settings: every config value that defines a cell besides the architecture -----------
+Setting = dict[str, Any]
+
+
+def setting(row: Row, knobs: bool = True) -> Setting:
+    """What defines ``row``'s cell besides the architecture and the task (knobs unless
+    ``knobs`` is False, width, steps, ...), flat: rows of one setting are compared."""
+    out: Setting = {}
+    for key, value in sorted(row.config.items()):
+        if key in (*ARCH_FIELDS, "task", "generator", "task_plugin") or \
+                (key == "width" and row.match_params):
+            continue
+        if key == "knobs":
+            out.update(value if knobs else {})
+        else:
+            out[key] = value
+    if row.match_params:
+        out["match_params"] = row.match_params
+    return out
+
+
+def by_setting(rows: list[Row], key: Callable[[Row], Setting]
+               ) -> list[tuple[Setting, list[Row]]]:
+    """Rows grouped by ``key`` (a setting), in first-seen order; no row left out."""
+    groups: dict[str, tuple[Setting, list[Row]]] = {}
+    for row in rows:
+        value = key(row)
+        groups.setdefault(json.dumps(value, sort_keys=True, default=str), (value, []))[1] \
+            .append(row)
+    return list(groups.values())
+
+
+def setting_labels(settings: list[Setting]) -> list[str]:
+    """'sampling_hz=100.0': the values that tell each setting apart from the others."""
+    keys = sorted({k for s in settings for k in s})
+    varying = [k for k in keys
+               if len({json.dumps(s.get(k), default=str) for s in settings}) > 1]
+    return [", ".join(f"{k}={s.get(k)}" for k in varying) for s in settings]
+
+
+def over_settings(letter: str, judged: list[tuple[str, str, str]]) -> Verdict:
+    """One verdict from a verdict per setting (label, outcome, line): a store holding
+    several settings (e.g. 100 Hz and 250 Hz) has each judged and named; the section's
+    outcome is theirs when they agree, else inconclusive."""
+    if len(judged) == 1:
+        return Verdict(letter, judged[0][1], judged[0][2])
+    outcomes = {outcome for _, outcome, _ in judged}
+    agree = len(outcomes) == 1
+    outcome = next(iter(outcomes)) if agree else INCONCLUSIVE
+    head = "" if agree else "the settings in the store disagree; "
+    parts = [f"at {label}: {o} ({line})" for label, o, line in judged]
+    return Verdict(letter, outcome, head + f"{len(judged)} settings judged; " + "; ".join(parts))

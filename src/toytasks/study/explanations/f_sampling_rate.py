@@ -16,15 +16,20 @@ from toytasks.reading.summary import Row
 from toytasks.specs.options import check_int
 from toytasks.study.explanations.base import Explanation, Parts, check_arch, conv_and_recurrent
 from toytasks.study.explanations.evidence import (
-    EQUIVALENCE_MARGIN,
     INCONCLUSIVE,
+    MARGIN_TEXT,
     NOT_SUPPORTED,
     SUPPORTED,
-    Count,
+    Cell,
     Verdict,
+    by_setting,
     cell,
     find_rows,
-    higher_rate,
+    over_settings,
+    predicted,
+    row_cell,
+    setting,
+    setting_labels,
 )
 from toytasks.training.stats import interval_text
 
@@ -34,16 +39,21 @@ if TYPE_CHECKING:
     from toytasks.specs.spec import TaskSpec
     from toytasks.study.sections import Experiment
 
-RULE = ("two predicted differences, each on 95% Clopper-Pearson intervals of success rates "
-        "over seeds: the conv arch at the deep depth succeeds more often than at the shallow "
-        "depth, and the recurrent arch at depth 1 more often than the conv arch at the "
-        "shallow depth. Supported if both are separated; not supported if either opposite "
-        "difference is separated or either pair is equivalent (both intervals within "
-        f"{EQUIVALENCE_MARGIN:g}); else inconclusive (also when a cell is missing). The "
-        "archs listed beside (the shipped lstm, the state-space models s4d and mamba) are "
-        "trained at depth 1 with every seed and reported, not used for the verdict: the "
-        "claim is about a recurrent net with time-scale gate init, and an SSM is a third "
-        "family whose place the report shows beside it.")
+RULE = ("two predicted differences, each read in the study's solve decisions and on 95% "
+        "Clopper-Pearson intervals of success rates over seeds: the conv arch at the deep "
+        "depth succeeds more often than at the shallow depth, and the recurrent arch at depth "
+        "1 more often than the conv arch at the shallow depth. Each is supported when the "
+        "rule solves the higher cell and not the lower one and their intervals are separated; "
+        "the verdict is supported if both are; not supported if either opposite difference is "
+        "separated or either pair is equivalent (every rate in one interval within "
+        f"{MARGIN_TEXT} of every rate in the other); else inconclusive (also when a cell is "
+        "missing). Cells are matched on every setting that defines them (knobs such as "
+        "sampling_hz, width, steps): a store holding several settings has each judged and "
+        "named, and the verdict is theirs when they agree. The archs listed beside (the "
+        "shipped lstm, the state-space models s4d and mamba) are trained at depth 1 with "
+        "every seed and reported, not used for the verdict: the claim is about a recurrent "
+        "net with time-scale gate init, and an SSM is a third family whose place the report "
+        "shows beside it.")
 
 
 def combine(outcomes: list[str]) -> str:
@@ -131,23 +141,42 @@ class SamplingRate(Explanation):
                      f"{p.common} {width}"]
 
 
-def _get(rows: list[Row], arch: str, depth: int, **knobs: Any) -> Count | None:
+def get_cell(rows: list[Row], arch: str, depth: int, **knobs: Any) -> Cell | None:
+    """The one cell of ``arch`` at ``depth`` among rows of one setting (None if absent)."""
     found = [r for r in find_rows(rows, arch, **knobs) if depth in r.depths]
-    return cell(found[0], depth) if found else None
+    return row_cell(found[0], depth) if found else None
+
+
+def judged_pair(name: str, high: Cell, low: Cell) -> tuple[str, str]:
+    outcome, why = predicted(high, low)
+    return outcome, f"{name}: {outcome} ({why})"
 
 
 def verdict_f(rows: list[Row], conv: str, shallow: int, deep: int, recurrent: str,
               beside: list[str]) -> Verdict:
-    s, d, r = _get(rows, conv, shallow), _get(rows, conv, deep), _get(rows, recurrent, 1)
-    if s is None or d is None or r is None:
+    """Judged per setting (every config value that defines a cell besides the arch)."""
+    if not rows:
         return Verdict("f", INCONCLUSIVE, f"needs {conv} at depths {shallow} and {deep} and "
-                       f"{recurrent} at depth 1" + beside_text(rows, beside))
-    outcomes = [higher_rate(d, s), higher_rate(r, s)]
-    line = (f"{conv} at depth {shallow}: {interval_text(*s)}, at depth {deep}: "
-            f"{interval_text(*d)}; {recurrent} at depth 1: {interval_text(*r)}; deep > "
-            f"shallow: {outcomes[0]}, {recurrent} > shallow: {outcomes[1]}"
+                       f"{recurrent} at depth 1")
+    groups = by_setting(rows, setting)
+    labels = setting_labels([s for s, _ in groups])
+    judged = [(label, *_judge_f(group, conv, shallow, deep, recurrent, beside))
+              for label, (_, group) in zip(labels, groups, strict=True)]
+    return over_settings("f", judged)
+
+
+def _judge_f(rows: list[Row], conv: str, shallow: int, deep: int, recurrent: str,
+             beside: list[str]) -> tuple[str, str]:
+    s, d = get_cell(rows, conv, shallow), get_cell(rows, conv, deep)
+    r = get_cell(rows, recurrent, 1)
+    if s is None or d is None or r is None:
+        return INCONCLUSIVE, (f"needs {conv} at depths {shallow} and {deep} and {recurrent} "
+                              f"at depth 1" + beside_text(rows, beside))
+    pairs = [judged_pair("deep > shallow", d, s), judged_pair(f"{recurrent} > shallow", r, s)]
+    line = (f"{conv} at depth {shallow}: {s.text}, at depth {deep}: {d.text}; {recurrent} "
+            f"at depth 1: {r.text}; {', '.join(text for _, text in pairs)}"
             + beside_text(rows, beside))
-    return Verdict("f", combine(outcomes), line)
+    return combine([o for o, _ in pairs]), line
 
 
 EXPLANATION = SamplingRate()

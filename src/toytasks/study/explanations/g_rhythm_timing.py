@@ -15,15 +15,24 @@ from toytasks.specs.options import check_int
 from toytasks.specs.spec import load_spec
 from toytasks.study.explanations.base import Explanation, Parts, conv_and_recurrent
 from toytasks.study.explanations.evidence import (
-    EQUIVALENCE_MARGIN,
     INCONCLUSIVE,
-    Count,
+    MARGIN_TEXT,
+    Cell,
+    Setting,
     Verdict,
-    cell,
+    by_setting,
     find_rows,
-    higher_rate,
+    over_settings,
+    row_cell,
+    setting,
+    setting_labels,
 )
-from toytasks.study.explanations.f_sampling_rate import check_archs, combine, fixed_depth_job
+from toytasks.study.explanations.f_sampling_rate import (
+    check_archs,
+    combine,
+    fixed_depth_job,
+    judged_pair,
+)
 from toytasks.training.stats import interval_text
 
 if TYPE_CHECKING:
@@ -32,15 +41,19 @@ if TYPE_CHECKING:
     from toytasks.specs.spec import TaskSpec
     from toytasks.study.sections import Experiment
 
-RULE = ("two predicted differences, each on 95% Clopper-Pearson intervals of success rates "
-        "over seeds: the recurrent arch at depth 1 succeeds more often on the shape task "
-        "(contrast) than on the timing task, and the conv arch at its depth (receptive "
-        "field covering the span) more often than the recurrent arch on the timing task. "
-        "Supported if both are separated; not supported if either opposite difference is "
-        "separated or either pair is equivalent (both intervals within "
-        f"{EQUIVALENCE_MARGIN:g}); else inconclusive (also when a cell is missing). Archs "
-        "listed beside are trained at depth 1 on both tasks and reported, not used for the "
-        "verdict.")
+RULE = ("two predicted differences, each read in the study's solve decisions and on 95% "
+        "Clopper-Pearson intervals of success rates over seeds: the recurrent arch at depth 1 "
+        "succeeds more often on the shape task (contrast) than on the timing task, and the "
+        "conv arch at its depth (receptive field covering the span) more often than the "
+        "recurrent arch on the timing task. Each is supported when the rule solves the "
+        "higher cell and not the lower one and their intervals are separated; the verdict is "
+        "supported if both are; not supported if either opposite difference is separated or "
+        "either pair is equivalent (every rate in one interval within "
+        f"{MARGIN_TEXT} of every rate in the other); else inconclusive (also when a cell is "
+        "missing). Cells are matched on the sampling rate and every other setting that "
+        "defines them: a store holding several has each judged and named, and the verdict "
+        "is theirs when they agree. Archs listed beside are trained at depth 1 on both tasks "
+        "and reported, not used for the verdict.")
 
 RATE = "sampling_hz"  # the contrast task runs at the timing task's rate
 
@@ -116,31 +129,57 @@ def contrast_spec(name: Any, spec: TaskSpec, where: str) -> TaskSpec:
     return contrast
 
 
-def _get(rows: list[Row], task: str, arch: str, depth: int) -> Count | None:
+def _get(rows: list[Row], task: str, arch: str, depth: int) -> Cell | None:
     found = [r for r in find_rows(rows, arch) if r.task == task and depth in r.depths]
-    return cell(found[0], depth) if found else None
+    return row_cell(found[0], depth, f"{arch} at depth {depth} on {task}") if found else None
+
+
+def g_settings(rows: list[Row], timing: str, shape: str) -> list[tuple[Setting, list[Row]]]:
+    """The settings (g) judges: rows grouped by sampling rate and every config value but
+    the task's own knobs; then each variant of the timing task's knobs with each of the
+    shape task's (a store with two of either has each pair judged, none dropped)."""
+    out = []
+    for common, group in by_setting(rows, lambda r: {**setting(r, knobs=False),
+                                                      RATE: r.config["knobs"].get(RATE)}):
+        variants = {task: by_setting([r for r in group if r.task == task],
+                                     lambda r: r.config["knobs"]) or [({}, [])]
+                    for task in (timing, shape)}
+        for tk, trows in variants[timing]:
+            for sk, srows in variants[shape]:
+                named = {**common, **{f"{timing} {k}": v for k, v in tk.items() if k != RATE},
+                         **{f"{shape} {k}": v for k, v in sk.items() if k != RATE}}
+                out.append((named, trows + srows))
+    return out
 
 
 def verdict_g(rows: list[Row], timing: str, shape: str, recurrent: str, conv: str,
               conv_depth: int, beside: list[str]) -> Verdict:
+    """Judged per setting (``g_settings``)."""
+    groups = g_settings(rows, timing, shape) or [({}, [])]
+    labels = setting_labels([s for s, _ in groups])
+    judged = [(label, *_judge_g(group, timing, shape, recurrent, conv, conv_depth, beside))
+              for label, (_, group) in zip(labels, groups, strict=True)]
+    return over_settings("g", judged)
+
+
+def _judge_g(rows: list[Row], timing: str, shape: str, recurrent: str, conv: str,
+             conv_depth: int, beside: list[str]) -> tuple[str, str]:
     rt, rs = _get(rows, timing, recurrent, 1), _get(rows, shape, recurrent, 1)
     ct = _get(rows, timing, conv, conv_depth)
     notes = []
     for arch in beside:
         cells = [(task, _get(rows, task, arch, 1)) for task in (shape, timing)]
-        found = [f"{task} {interval_text(*c)}" for task, c in cells if c is not None]
+        found = [f"{task} {interval_text(*c.count)}" for task, c in cells if c is not None]
         if found:
             notes.append(f"{arch} at depth 1: {', '.join(found)}")
     tail = "".join(f"; {n}" for n in notes)
     if rt is None or rs is None or ct is None:
-        return Verdict("g", INCONCLUSIVE, f"needs {recurrent} at depth 1 on {timing} and "
-                       f"{shape} and {conv} at depth {conv_depth} on {timing}{tail}")
-    outcomes = [higher_rate(rs, rt), higher_rate(ct, rt)]
-    line = (f"{recurrent} at depth 1: {shape} {interval_text(*rs)}, {timing} "
-            f"{interval_text(*rt)}; {conv} at depth {conv_depth} on {timing}: "
-            f"{interval_text(*ct)}; shape > timing: {outcomes[0]}, {conv} > {recurrent}: "
-            f"{outcomes[1]}{tail}")
-    return Verdict("g", combine(outcomes), line)
+        return INCONCLUSIVE, (f"needs {recurrent} at depth 1 on {timing} and {shape} and "
+                              f"{conv} at depth {conv_depth} on {timing}{tail}")
+    pairs = [judged_pair("shape > timing", rs, rt), judged_pair(f"{conv} > {recurrent}", ct, rt)]
+    line = (f"{recurrent} at depth 1: {shape} {rs.text}, {timing} {rt.text}; {conv} at depth "
+            f"{conv_depth} on {timing}: {ct.text}; {', '.join(t for _, t in pairs)}{tail}")
+    return combine([o for o, _ in pairs]), line
 
 
 EXPLANATION = RhythmTiming()
