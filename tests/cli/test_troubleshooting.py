@@ -39,6 +39,7 @@ NO_OWN_TEXT = {
     'f"{type(exc).__name__}: {exc}"',
     "one_line(reason)",          # runner.py: the reason built the line above (checked there)
     '""',                        # train.py: a solved trial has no reason
+    "refusal",                   # train.py: a refused trial's reason (causality.Leak.reason)
     # not a message: the progress line's "(reason)" suffix is a local called `reason`
     'f" ({result.reason})" if result.reason else ""',
 }

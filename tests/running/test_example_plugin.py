@@ -4,6 +4,7 @@ end to end: listed, trained, audited, and run on a Dask cluster."""
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -19,7 +20,8 @@ def test_list_shows_the_plugins_and_where_they_come_from(cli_in_process):
     code, out, _ = cli_in_process("list")
     assert code == 0
     assert "first-last-sign: do the first and the last sign agree?" in out
-    assert "[plugin toytasks_example.tasks:FirstLastSign toytasks-example-plugin==0.1.0]" in out
+    assert "[plugin toytasks_example.tasks:FirstLastSign toytasks-example-plugin==0.1.0 src=" \
+        in out  # an editable install: its source hash too
     line = next(x for x in out.splitlines() if x.strip().startswith("mini-mixer"))
     assert "4, 7, 10, 13" in line and "kernel=4 (int in [2, 64])" in line
     assert "plugin toytasks_example.models:MiniMixer toytasks-example-plugin==0.1.0" in line
@@ -35,14 +37,19 @@ def test_the_plugin_trains_and_its_origin_is_in_the_identity(cli_in_process, tmp
     code, out, err = cli_in_process(*RUN, "--workers", "2", "--out", str(tmp_path))
     assert code == 0, err
     assert "mini-mixer" in out and "cnn" in out
-    assert ("mini-mixer = plugin toytasks_example.models:MiniMixer "
-            "toytasks-example-plugin==0.1.0 (FLOPs measured with torch's FLOP counter)") in out
+    assert re.search(r"mini-mixer = plugin toytasks_example\.models:MiniMixer "
+                     r"toytasks-example-plugin==0\.1\.0 src=[0-9a-f]{12} \(FLOPs measured "
+                     r"with torch's FLOP counter\)", out)
     assert "task plugin toytasks_example.tasks:FirstLastSign" in out
     trials = stored(tmp_path)
-    assert {t["task_plugin"] for t in trials} == {
-        "toytasks_example.tasks:FirstLastSign toytasks-example-plugin==0.1.0"}
-    assert {t.get("arch_plugin", "") for t in trials if t["arch"] == "mini-mixer"} == {
-        "toytasks_example.models:MiniMixer toytasks-example-plugin==0.1.0"}
+    # an editable install: the version and a hash of the package's modules (code identity)
+    (task_origin,) = {t["task_plugin"] for t in trials}
+    assert re.fullmatch(r"toytasks_example\.tasks:FirstLastSign "
+                        r"toytasks-example-plugin==0\.1\.0 src=[0-9a-f]{12}", task_origin)
+    (arch_origin,) = {t.get("arch_plugin", "") for t in trials if t["arch"] == "mini-mixer"}
+    assert arch_origin.startswith("toytasks_example.models:MiniMixer "
+                                  "toytasks-example-plugin==0.1.0 src=")
+    assert arch_origin.split("src=")[1] == task_origin.split("src=")[1]  # one package
     assert all("arch_plugin" not in t for t in trials if t["arch"] == "cnn")
 
 

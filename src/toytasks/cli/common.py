@@ -21,6 +21,7 @@ from toytasks.specs.bounds import BOUNDS
 
 if TYPE_CHECKING:
     from toytasks.reading.store import ResultStore
+    from toytasks.reading.summary import Row
     from toytasks.running.devices import Placement
     from toytasks.running.plan import Job
     from toytasks.specs.spec import TaskSpec
@@ -30,6 +31,7 @@ RULE_NAMES = ("majority", "cp95")  # toytasks.training.solve.RULES (not imported
 SEARCH_NAMES = ("adaptive", "linear", "exhaustive")  # toytasks.training.search.SEARCHES
 
 TABLE_FORMATS = ("simple", "plain", "github", "markdown", "latex", "csv")
+FAULT_EXIT = 3  # the table is printed, but some trials errored or a model was refused
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -217,3 +219,18 @@ def print_dry_run(groups: list, workers: int | Placement | None,
     say(f"toytasks {__version__}: dry run on {n} worker(s): timing a few training steps "
         "per configuration...")
     click.echo(render(dry_run(groups, n, report)))
+
+
+def exit_on_faults(rows: list[Row]) -> None:
+    """Exit ``FAULT_EXIT`` when the table rests on trials that raised or on a refused
+    model: a script must not take that table for a clean result (docs/troubleshooting.md)."""
+    errored = sum(row.faults.get("error", 0) for row in rows)
+    refused = [row.arch_label for row in rows if row.refused]
+    if not errored and not refused:
+        return
+    parts = [f"{errored} trial(s) ended in error"] if errored else []
+    if refused:
+        parts.append(f"refused (not causal or not deterministic): {', '.join(refused)}")
+    say(f"toytasks: {'; '.join(parts)}; see the reasons in trials.jsonl (exit code "
+        f"{FAULT_EXIT})")
+    sys.exit(FAULT_EXIT)

@@ -19,13 +19,23 @@ def list_cmd(task_name: str | None, tasks_dir: tuple[str, ...]) -> None:
     """List tasks (with their knobs) and architectures."""
     from tabulate import tabulate
 
+    from toytasks.errors import ToytasksError
+    from toytasks.running.preflight import warn_shadowed
+
+    warn_shadowed()
     specs = available_specs(tasks_dir)
-    names = [task_name] if task_name else [
-        *sorted(specs), *sorted(set(plugins.registered(plugins.TASK_GROUP)) - set(specs))]
+    entry_points = sorted(set(plugins.registered(plugins.TASK_GROUP)) - set(specs))
+    names = [task_name] if task_name else [*sorted(specs), *entry_points]
     click.echo("Tasks (toytasks run --task NAME --set knob=value):")
     for name in names:
-        spec = load_spec(name, tasks_dir)
-        task = spec.make_generator()
+        try:
+            spec = load_spec(name, tasks_dir)
+            task = spec.make_generator()
+        except ToytasksError as exc:
+            if name != task_name and name in entry_points:  # one broken plugin hides no other
+                click.echo(f"\n  {name}: BROKEN: {exc}")
+                continue
+            raise
         cls = get_generator(spec.generator)
         info = task.describe()
         where = "" if plugins.is_builtin(cls) else f" [plugin {plugins.origin(cls)}]"
@@ -42,7 +52,8 @@ def list_cmd(task_name: str | None, tasks_dir: tuple[str, ...]) -> None:
         click.echo("\n".join("    " + line for line in table.splitlines()))
     click.echo("\nArchitectures (--arch a,b,...):")
     rows = []
-    for name, cls in all_architectures().items():
+    broken: dict[str, str] = {}
+    for name, cls in all_architectures(broken).items():
         rf = cls.receptive_field(1)
         rf_text = ", ".join(str(cls.receptive_field(d)) for d in (1, 2, 3, 4)) + ", ..." \
             if rf is not None else "unbounded"
@@ -54,6 +65,8 @@ def list_cmd(task_name: str | None, tasks_dir: tuple[str, ...]) -> None:
                                     "pair: the one property it changes",
                                     "knobs (--set ARCH.KNOB=V, --arch ARCH@KNOB=V)", "from"])
     click.echo("\n".join("  " + line for line in table.splitlines()))
+    for name, message in broken.items():
+        click.echo(f"  {name}: BROKEN: {message}")
 
 
 @main.command()

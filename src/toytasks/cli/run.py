@@ -13,6 +13,7 @@ from toytasks.cli.common import (
     describe_workers,
     dry_run_option,
     executor_options,
+    exit_on_faults,
     interrupted,
     main,
     output_options,
@@ -90,6 +91,7 @@ def run(task_name: str, arch: str | None, seeds: int | None, min_depth: int | No
         progress.close()
     click.echo(render(rows, fmt))
     say(f"results: {store.root}")
+    exit_on_faults(rows)
 
 
 @main.command()
@@ -157,3 +159,4 @@ def sweep(task_name: str, vary: str, arch: str | None, seeds: int | None,
         progress.close()
     click.echo(render_sweep(points, knob, opts.archs, fmt))
     say(f"results: {store.root}")
+    exit_on_faults([r for p in points for r in p.rows])

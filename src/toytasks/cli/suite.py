@@ -13,6 +13,7 @@ from toytasks.cli.common import (
     dry_run_option,
     execute,
     executor_options,
+    exit_on_faults,
     main,
     placement,
     print_dry_run,
@@ -71,5 +72,7 @@ def suite(profile: str, out: str | None, workers: int | None, device: str,
             executor_kind, scheduler)
     finally:
         progress.close()
-    click.echo(render(summarise(store.records()), fmt, by))
+    rows = summarise(store.records())
+    click.echo(render(rows, fmt, by))
     say(f"profile {prof.name}: {time.perf_counter() - start:.0f}s; results: {store.root}")
+    exit_on_faults(rows)

@@ -123,11 +123,20 @@ def _plugin(name: str) -> type[SequenceModel]:
     return cls
 
 
-def all_architectures() -> dict[str, type[SequenceModel]]:
-    """Built-ins, then every registered plugin that loads (for `toytasks list`)."""
+def all_architectures(broken: dict[str, str] | None = None) -> dict[str, type[SequenceModel]]:
+    """Built-ins, then every registered plugin that loads (for `toytasks list`). With
+    ``broken``, a plugin that does not load is put there (name -> its one-line error) and
+    the others are still listed; a plugin named like a built-in is hidden by it."""
     found = dict(ARCHITECTURES)
     for name in plugins.registered(plugins.ARCH_GROUP):
-        found.setdefault(name, _plugin(name))
+        if name in found:
+            continue
+        try:
+            found[name] = _plugin(name)
+        except ToytasksError as exc:
+            if broken is None:
+                raise
+            broken[name] = str(exc)
     return found
 
 

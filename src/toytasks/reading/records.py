@@ -14,6 +14,8 @@ import json
 from dataclasses import dataclass, field, fields
 from typing import Any
 
+from toytasks.errors import ToytasksError
+from toytasks.tasks import get_generator
 from toytasks.training.trial import Trial, TrialResult
 
 PER_TRIAL = ("depth", "seed", "lr")
@@ -129,3 +131,26 @@ class TrialRecord:
                    result=TrialResult.from_dict(data["result"]),
                    run=RunInfo.from_dict(data.get("search")),
                    provenance=Provenance.from_dict(data.get("provenance")))
+
+
+@dataclass(frozen=True)
+class TaskFacts:
+    """What a table needs of a task whose generator no longer loads (a plugin not
+    installed here): metric and baseline from the records; span and blind window unknown."""
+
+    metric: str
+    baseline: float
+    span_samples: int = 0
+    blind_samples: int = 0
+
+
+def task_facts(config: dict[str, Any], results: list[TrialResult]) -> Any:
+    """The task a row's configuration names (its span, blind window, metric, baseline), or,
+    when its plugin no longer loads, what the stored records say of it."""
+    try:
+        return get_generator(config["generator"])(**config["knobs"])
+    except ToytasksError:
+        if not config.get("task_plugin"):
+            raise
+        scored = next((r for r in results if r.metric), results[0])
+        return TaskFacts(scored.metric, scored.baseline)

@@ -23,10 +23,9 @@ from typing import TYPE_CHECKING, Any
 
 from toytasks.errors import ToytasksError
 from toytasks.models import ARCHITECTURES, get_architecture, variant_name
-from toytasks.reading.records import PER_TRIAL, TrialRecord
-from toytasks.tasks import get_generator
+from toytasks.reading.records import PER_TRIAL, TrialRecord, task_facts
 from toytasks.training.solve import SolveRule, counted_lrs, first_solved, get_rule, seed_outcomes
-from toytasks.training.trial import ARCH_FIELDS, DIVERGED, ERROR, SOLVED, TrialResult
+from toytasks.training.trial import ARCH_FIELDS, DIVERGED, ERROR, REFUSED, SOLVED, TrialResult
 
 if TYPE_CHECKING:
     from toytasks.specs.spec import TaskSpec
@@ -89,6 +88,14 @@ class Row:
     spent_steps: int = 0
     spent_trials: int = 0
     solved_at: int | None = None  # the smallest depth the rule solved (exact or upper bound)
+    refused: str = ""  # a trained model's causality fault: the row has no minimal depth
+
+    @property
+    def below_rf_bound(self) -> bool:
+        """Solved at a depth whose receptive field lies inside the blind window: provably
+        using information it cannot see (a leak in the model, or a shortcut in the task)."""
+        solved = self.solved_depth
+        return solved is not None and self.rf_bound is not None and solved < self.rf_bound
 
     @property
     def evidence(self) -> DepthStats:
@@ -131,12 +138,16 @@ class Row:
         '> 12', and the depths that fail above a solved one; ``cell`` (sweep cells): '<=3',
         '>12', with '!' when non-monotonic."""
         space = " " if style == "table" else ""
+        if self.refused:
+            return f"refused: {self.refused}" if style == "table" else "refused"
         solved = self.solved_depth
         text = str(solved) if solved else f">{space}{self.max_depth_tried}"
         if self.minimal_is_upper_bound:
             text = f"<={space}{text}"  # solved there, the depth below never trained
         if style == "plain":
             return text
+        if self.below_rf_bound:
+            text += f" (below RF bound {self.rf_bound})" if style == "table" else "<RF"
         if self.non_monotonic:
             text += "!" if style == "cell" else \
                 f" (non-monotonic: fails at {','.join(map(str, self.non_monotonic))})"
@@ -276,11 +287,12 @@ def _row(items: list[TrialRecord], rule: SolveRule | None, seeds: int | None) ->
                               early=search != "exhaustive" and d not in every_seed)
               for d, recs in sorted(by_depth.items())}
     verdicts = {d: s.solved for d, s in depths.items() if s.decided}
-    minimal = first_solved(verdicts, min(depths))
+    refused = next((r.result.reason for r in items if r.result.status == REFUSED), None)
+    minimal = None if refused is not None else first_solved(verdicts, min(depths))
     first = min((d for d, ok in verdicts.items() if ok), default=None)
     non_monotonic = tuple(d for d, ok in sorted(verdicts.items())
                           if first is not None and d > first and not ok)
-    task = get_generator(config["generator"])(**config["knobs"])
+    task = task_facts(config, [r.result for r in items])
     arch_knobs = config.get("arch_knobs") or {}
     faults: dict[str, int] = defaultdict(int)
     for stats in depths.values():
@@ -302,7 +314,8 @@ def _row(items: list[TrialRecord], rule: SolveRule | None, seeds: int | None) ->
         non_monotonic=non_monotonic, steps=sum(s.steps for s in depths.values()),
         spent_flops=sum(s.spent_flops for s in depths.values()),
         spent_steps=sum(s.spent_steps for s in depths.values()),
-        spent_trials=sum(s.spent_trials for s in depths.values()), solved_at=first,
+        spent_trials=sum(s.spent_trials for s in depths.values()),
+        solved_at=first if refused is None else None, refused=refused or "",
     )
 
 
@@ -325,7 +338,7 @@ def _depth_stats(depth: int, records: list[TrialRecord], lrs: list[float], rule:
                for lr in counted_lrs(runs.get(s, {}), lrs, early)]
     faults: dict[str, int] = defaultdict(int)
     for r in counted:
-        if r.status in (DIVERGED, ERROR):
+        if r.status in (DIVERGED, ERROR, REFUSED):
             faults[r.status] += 1
     params = [r.params for r in counted if r.params]
     metrics = [r.best_metric for r in counted if r.best_metric is not None]

@@ -66,11 +66,10 @@ def caption(rows: list[Row], rule: SolveRule | None = None) -> str:
     parts = []
     if "task" in same and "knobs" in same:
         knobs = ", ".join(f"{k}={v}" for k, v in sorted(c["knobs"].items()))
-        parts.append(
-            f"{c['task']} ({knobs}); span {first.span_samples} samples, blind window "
-            f"{first.blind_samples}; metric {first.metric} (trivial baseline "
-            f"{first.baseline:.4g})"
-        )
+        span = (f"span {first.span_samples} samples, blind window {first.blind_samples}"
+                if first.span_samples else "span unknown (the task plugin is not installed)")
+        parts.append(f"{c['task']} ({knobs}); {span}; metric {first.metric} (trivial "
+                     f"baseline {first.baseline:.4g})")
     else:
         parts.append(f"{first.arch_label}: minimal depth per task configuration (row labels give "
                      "what differs)")
@@ -97,6 +96,13 @@ def caption(rows: list[Row], rule: SolveRule | None = None) -> str:
     parts.append(f"seeds {seeds} per depth, rule {rule.name} {search_text(rows)}")
     parts.append(compute_text(rows))
     parts.extend([*lengths.note(rows), *plugin_notes(rows)])
+    if any(r.below_rf_bound for r in rows):
+        parts.append("below RF bound: solved at a depth whose receptive field lies inside "
+                     "the blind window, which no model that sees only its receptive field "
+                     "can (a leak in the model or a shortcut in the task)")
+    if any(r.refused for r in rows):
+        parts.append("refused: a trained model was not causal or not deterministic in eval "
+                     "mode; such a row has no minimal depth")
     parts.append(f"toytasks {_versions(rows)}")
     return "; ".join(parts)
 
@@ -350,8 +356,9 @@ def render_sweep(points: list[SweepPoint], knob: str, archs: tuple[str, ...],
     for label in names:
         cells = [next((r for r in p.rows if row_name(r) == label), None) for p in points]
         table.append([label, *(_sweep_cell(c) for c in cells)])
-    for arch, cls in ARCHITECTURES.items():
-        if cls.receptive_field(1) is not None:
+    for arch in dict.fromkeys(base_arch(a) for a in archs):
+        cls = arch_class(arch)
+        if cls is not None and cls.receptive_field(1) is not None:
             table.append([f"RF bound {arch}", *(next(
                 (rf_bound_text(arch, r.blind_samples, knobs=r.config.get("arch_knobs"))
                  for r in p.rows if r.arch == arch),

@@ -11,6 +11,7 @@ seeds in order) and summarises what each job touched.
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import Executor
 from dataclasses import dataclass, field, replace
@@ -27,6 +28,7 @@ from toytasks.specs.spec import TaskSpec
 from toytasks.training.solve import SolveRule
 
 Progress = Callable[[Event], None]
+CONFIRM = "confirm"  # the announce line of a confirmation job
 Workers = int | Callable[[], int]
 
 
@@ -57,7 +59,7 @@ def preflight(job: Job) -> None:
     """Everything a job checks before it trains (plugins, knobs, seeds for the rule): the
     run and its dry run (``toytasks.cost.dryrun``) refuse the same jobs with the same line."""
     check_job(job.spec.generator, job.spec.make_generator(), job.opts.archs, job.opts.width,
-              job.opts.knobs_for)
+              job.opts.knobs_for, (job.opts.min_depth, job.opts.max_depth))
     job.rule.check_seeds(job.opts.seeds)
 
 
@@ -72,7 +74,22 @@ def run_job(job: Job, store: ResultStore, executor: Executor, workers: Workers,
     if job.confirms:
         for check in confirm_jobs(job, rows):
             run_job(check, store, executor, workers, progress)
+    if not job.announce.startswith(CONFIRM):
+        warn_below_rf_bound(rows)
     return rows
+
+
+def warn_below_rf_bound(rows: Sequence[Row]) -> None:
+    """The theory as a second guard: a depth below the receptive-field bound sees only the
+    blind window, where the task is at chance, so solving there is impossible for an honest
+    model; one line per such row (the table marks it too)."""
+    for row in rows:
+        if row.below_rf_bound:
+            warnings.warn(f"{row.arch_label} solved {row.task} at depth {row.minimal_depth}, "
+                          f"below its receptive-field bound {row.rf_bound} (blind window "
+                          f"{row.blind_samples} samples): it uses information it cannot see "
+                          "(a leak in the model, or a shortcut in the task: toytasks audit)",
+                          stacklevel=2)
 
 
 def run_jobs(jobs: Sequence[Job], store: ResultStore, executor: Executor, workers: Workers,
@@ -123,4 +140,4 @@ def confirm_job(job: Job, arch: str, depth: int) -> Job:
     a variant: a row's ``arch_label``) at ``depth``."""
     return replace(job, opts=replace(job.opts, archs=(arch,), min_depth=depth,
                                      max_depth=depth, search="exhaustive"), confirm=False,
-                   announce=f"confirm {arch} depth {depth}: all {job.opts.seeds} seeds")
+                   announce=f"{CONFIRM} {arch} depth {depth}: all {job.opts.seeds} seeds")

@@ -40,12 +40,12 @@ class TrialDone:
 
     def __str__(self) -> str:
         result, trial = self.result, self.trial
-        metric = f"{result.metric} {result.best_metric:.3f}" if result.metric else ""
+        best = f", best {result.metric} {result.best_metric:.3f}" if result.metric else ""
         reason = f" ({result.reason})" if result.reason else ""
         name = arch_label(trial.config())  # the variant: lstm@gate_bias=0, not lstm
         return (f"[{self.done} done, {self.running} running] {name} depth={trial.depth} "
                 f"seed={trial.seed} lr={trial.lr:g}: {result.status} after {result.steps} "
-                f"steps, best {metric}, {result.wall_s:.1f}s{reason}")
+                f"steps{best}, {result.wall_s:.1f}s{reason}")
 
 
 Event = str | TrialDone  # what the runner and the plan report

@@ -18,7 +18,22 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import PolynomialFeatures
 from sklearn.tree import DecisionTreeClassifier
 
+from toytasks.errors import ToytasksError
 from toytasks.tasks import Task
+
+
+def finite_draws(task: Task, n_train: int, n_test: int, rng: np.random.Generator
+                 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Training and held-out draws for a probe; a task that samples NaN or infinity is
+    named in one line (scikit-learn would raise a traceback about its input)."""
+    x_train, y_train = task.sample(n_train, rng)
+    x_test, y_test = task.sample(n_test, rng)
+    name = getattr(task, "name", type(task).__name__)
+    for array in (x_train, y_train, x_test, y_test):
+        if not np.isfinite(array).all():
+            raise ToytasksError(f"task '{name}': sample() returned NaN or infinite values in "
+                                f"the audit's {n_train + n_test} sequences")
+    return x_train, y_train, x_test, y_test
 
 
 def trailing_window(x: np.ndarray, window: int, target: int, output_steps: int) -> np.ndarray:
@@ -42,8 +57,7 @@ def probe_accuracy(task: Task, window: int, classifier: str = "mlp", n_train: in
     of the raw samples (a task's own reading of its span, e.g. a key-value lookup).
     """
     rng = np.random.default_rng(seed)
-    x_train, y_train = task.sample(n_train, rng)
-    x_test, y_test = task.sample(n_test, rng)
+    x_train, y_train, x_test, y_test = finite_draws(task, n_train, n_test, rng)
     a = trailing_window(x_train, window, target, task.output_steps)
     b = trailing_window(x_test, window, target, task.output_steps)
     if features is not None:
@@ -80,8 +94,7 @@ def probe_mse(task: Task, window: int, regressor: str = "mlp", features: Feature
     ``regressor`` is "linear", "poly2" (degree-2 polynomial features) or "mlp".
     """
     rng = np.random.default_rng(seed)
-    x_train, y_train = task.sample(n_train, rng)
-    x_test, y_test = task.sample(n_test, rng)
+    x_train, y_train, x_test, y_test = finite_draws(task, n_train, n_test, rng)
 
     def inputs(x: np.ndarray) -> np.ndarray:
         if window <= 0:

@@ -21,6 +21,7 @@ from typing import Any
 import torch
 
 from toytasks.models import SequenceModel
+from toytasks.models.causality import readout
 from toytasks.training.objective import Objective, evaluate
 
 DIAG_BATCH = 256
@@ -31,7 +32,7 @@ def layer_grad_norms(model: SequenceModel, objective: Objective, x: torch.Tensor
                      y: torch.Tensor) -> tuple[list[str], list[float]]:
     """L2 norm of the loss gradient over each layer's parameters (SequenceModel.layer_groups)."""
     model.zero_grad(set_to_none=True)
-    objective.loss(model(x), y).backward()
+    objective.loss(readout(model, x), y).backward()
     names, norms = [], []
     for name, params in model.layer_groups():
         grads = [p.grad.detach().pow(2).sum() for p in params if p.grad is not None]
@@ -49,7 +50,7 @@ def input_grad_by_lag(model: SequenceModel, x: torch.Tensor, classification: boo
     lag is the Frobenius norm over output units and input channels.
     """
     x = x.detach().clone().requires_grad_(True)
-    out = model(x)[:, -1]
+    out = readout(model, x)[:, -1]
     if classification:
         out = out - out.mean(dim=-1, keepdim=True)
     squared = torch.zeros(x.shape[:2], device=x.device)

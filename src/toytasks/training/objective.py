@@ -9,6 +9,8 @@ from __future__ import annotations
 import torch
 from torch.nn import functional as F
 
+from toytasks.models import SequenceModel
+from toytasks.models.causality import readout
 from toytasks.tasks import CLASSIFICATION, Task
 
 EVAL_BATCH = 1024
@@ -35,14 +37,14 @@ class Objective:
         return value >= threshold if self.higher_is_better else value <= threshold
 
 
-def evaluate(model: torch.nn.Module, objective: Objective, x: torch.Tensor,
+def evaluate(model: SequenceModel, objective: Objective, x: torch.Tensor,
              y: torch.Tensor) -> tuple[float, float]:
     """(loss, metric) on a whole set, in fixed-size chunks so memory stays flat."""
     model.eval()
     outs = []
     with torch.no_grad():
         for i in range(0, len(x), EVAL_BATCH):
-            outs.append(model(x[i : i + EVAL_BATCH]))
+            outs.append(readout(model, x[i : i + EVAL_BATCH]))
     model.train()
     out = torch.cat(outs)
     return objective.loss(out, y).item(), objective.metric(out, y)

@@ -24,7 +24,7 @@ from typing import Protocol
 
 from toytasks.errors import ToytasksError
 from toytasks.training.solve import SolveRule, first_solved, seed_outcome, seed_outcomes
-from toytasks.training.trial import Trial
+from toytasks.training.trial import REFUSED, Trial
 
 TrialFactory = Callable[[int, int, float], Trial]  # (depth, seed, lr) -> Trial
 
@@ -94,6 +94,9 @@ class DepthSearch:
 
     def record(self, trial: Trial, result: Outcome) -> None:
         depth = trial.depth
+        if getattr(result, "status", None) == REFUSED:  # a leaking model: no minimal depth
+            self.done, self.minimal_depth, self.probing = True, None, []
+            return
         if self.done or depth not in self.probing or trial.lr not in self.lrs:
             return  # a speculative trial of a depth already decided: stored, not counted
         runs = self._runs.setdefault(depth, {})

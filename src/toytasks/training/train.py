@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import math
 import os
+import random
 import threading
 import time
 from collections import deque
@@ -23,13 +24,16 @@ import numpy as np
 import torch
 
 from toytasks.errors import one_line
-from toytasks.models import build_model, knob_schema
+from toytasks.models import SequenceModel, build_model, knob_schema
+from toytasks.models.causality import PROBE_STEPS, first_leak, readout
 from toytasks.tasks import Task, get_generator
 from toytasks.training.diagnostics import Recorder
 from toytasks.training.objective import Objective, evaluate
 from toytasks.training.trial import (
     DIVERGED,
+    ERROR,
     FIELD_KNOBS,
+    REFUSED,
     SOLVED,
     UNSOLVED,
     Trial,
@@ -82,16 +86,19 @@ def train(trial: Trial) -> TrialResult:
     """Train one trial; faults (NaN loss, exceptions) become a status, never a crash."""
     torch.set_num_threads(TRIAL_THREADS)
     start = time.perf_counter()
+    at = [0]  # the step reached, for the reason of an exception
     try:
-        return _train(trial, start)
+        return _train(trial, start, at)
     except (torch.OutOfMemoryError, MemoryError):
         # Out of memory says where the trial ran (workers sharing a GPU, a memory cap), not
         # what it gives: raised to the executor, the runner stores a lost-worker error that
         # a rerun retries, never a result.
         raise
     except Exception as exc:  # recorded so that a sweep goes on; the reason names it
-        return error_result(trial.key, one_line(f"{type(exc).__name__}: {exc}"),
-                            wall_s=time.perf_counter() - start)
+        result = error_result(trial.key, one_line(f"{type(exc).__name__}: {exc}"),
+                              wall_s=time.perf_counter() - start)
+        result.steps = at[0]
+        return result
 
 
 def model_knobs(trial: Trial) -> dict[str, Any]:
@@ -102,13 +109,38 @@ def model_knobs(trial: Trial) -> dict[str, Any]:
             **dict(trial.arch_knobs)}
 
 
-def _train(trial: Trial, start: float) -> TrialResult:
+def non_finite(*arrays: torch.Tensor) -> bool:
+    """Task data with NaN or infinity: the task's fault, not the model's, so the trial is
+    a task error that names the task, never a divergence."""
+    return not all(bool(torch.isfinite(a).all()) for a in arrays)
+
+
+def causality_fault(model: SequenceModel, x_test: torch.Tensor, solved: bool) -> str:
+    """'' when the trained model is causal and deterministic in eval mode, else the reason
+    it is refused. Every trial: every cut of a short random probe (one forward); a solved
+    trial also every cut of a full-length held-out sequence (a leak anywhere in time)."""
+    gen = torch.Generator().manual_seed(0)  # never the trial's stream
+    length = min(x_test.shape[1], PROBE_STEPS)
+    base, other = torch.randn(2, 1, length, x_test.shape[2], generator=gen).to(x_test.device)
+    try:
+        leak = first_leak(model, base, other)
+    except Exception:  # a model that takes only its task's length: check that length
+        leak, solved = None, True
+    if leak is None and solved and len(x_test) > 1:
+        leak = first_leak(model, x_test[:1], x_test[1:2])
+    return leak.reason() if leak is not None else ""
+
+
+def _train(trial: Trial, start: float, at: list[int]) -> TrialResult:
     task = make_generator(trial)
     device = torch.device(trial.device)
     if device.type == "cuda":
         deterministic_cuda()
     objective = Objective(task)
     with INIT_LOCK:
+        # a plugin may draw from Python's or numpy's global generator: seeded per trial too
+        random.seed(trial.seed)
+        np.random.seed(trial.seed % 2**32)
         torch.manual_seed(trial.seed)
         model = build_model(
             trial.arch, task.n_inputs, task.n_outputs, trial.depth, trial.width,
@@ -122,6 +154,10 @@ def _train(trial: Trial, start: float) -> TrialResult:
 
     x_test, y_test = to_device(*held_out_set(task, trial.test_size))
     pool = to_device(*task.sample(trial.train_size, rng)) if trial.train_size else None
+    if non_finite(x_test, y_test, *(pool or ())):
+        return error_result(trial.key, f"task '{trial.generator}' sampled NaN or infinite "
+                            "values in its held-out or training set",
+                            wall_s=time.perf_counter() - start)
     recorder = Recorder(model, objective, x_test, y_test) if trial.diagnostics else None
 
     flops_per_seq = model.forward_flops(task.seq_len)
@@ -133,12 +169,13 @@ def _train(trial: Trial, start: float) -> TrialResult:
     test_metric, test_loss, step = best_metric, math.inf, 0
 
     for step in range(1, trial.max_steps + 1):
+        at[0] = step - 1
         if pool is None:
             x, y = to_device(*task.sample(trial.batch_size, rng))
         else:
             idx = torch.from_numpy(rng.integers(0, trial.train_size, trial.batch_size))
             x, y = pool[0][idx.to(device)], pool[1][idx.to(device)]
-        out = model(x)
+        out = readout(model, x)
         loss = objective.loss(out, y)
         loss_value = loss.item()
         if not math.isfinite(loss_value):
@@ -178,6 +215,9 @@ def _train(trial: Trial, start: float) -> TrialResult:
                     reason = f"held-out loss flat for {stale} evaluations"
                     break
 
+    if status == DIVERGED and non_finite(x, y):  # the batch, not the model, was not finite
+        status, reason = ERROR, (f"task '{trial.generator}' sampled NaN or infinite values "
+                                 f"at step {step}")
     flops = flops_per_seq * (3.0 * trial.batch_size * step + trial.test_size * evals)
     lengths = []
     if status == SOLVED:
@@ -186,6 +226,9 @@ def _train(trial: Trial, start: float) -> TrialResult:
             lengths.append(found)
             flops += cost
     diagnostics = recorder.finish(model, pool) if recorder else {}
+    refusal = causality_fault(model, x_test, status == SOLVED)
+    if refusal:  # never solved, never counted toward a minimal depth
+        status, reason, steps_to_solve = REFUSED, refusal, None
     return TrialResult(
         key=trial.key, status=status, metric=task.metric, best_metric=best_metric,
         final_metric=test_metric, baseline=task.baseline, steps=step,

@@ -19,6 +19,9 @@ from functools import cached_property
 from typing import Any
 
 SOLVED, UNSOLVED, DIVERGED, ERROR = "solved", "unsolved", "diverged", "error"
+# the trained model was not causal (or not deterministic) in eval mode: never a solve, and
+# a row with one has no minimal depth (toytasks.models.causality)
+REFUSED = "refused"
 NOT_IDENTITY = ("device",)  # in the identity as ``device_kind``, and only when not cpu
 # In the identity only when set, so that trials without them keep their existing hashes.
 IDENTITY_WHEN_SET = ("arch_knobs", "arch_plugin", "task_plugin", "test_lengths")
