@@ -17,8 +17,8 @@ import time
 from dataclasses import replace
 
 from toytasks.running.preflight import check_architecture
-from toytasks.running.runner import trial_factory
 from toytasks.running.suite import load_profile
+from toytasks.running.trials import trial_factory
 from toytasks.training import train as train_module
 
 
