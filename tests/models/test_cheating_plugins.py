@@ -191,3 +191,21 @@ def test_a_plugin_drawing_from_python_random_repeats_bit_for_bit():
     second = train(trial).to_dict()
     first.pop("wall_s"), second.pop("wall_s")
     assert first == second
+
+
+def test_a_refused_row_is_not_confirmed():
+    from toytasks.reading.summary import DepthStats, Row
+    from toytasks.running.plan import Job, confirm_jobs
+    from toytasks.specs.options import default_options
+
+    spec = load_spec("cycle-pattern")
+    job = Job(spec, default_options(spec), confirm=True)
+    stats = DepthStats(depth=2, seeds=1, successes=0, solved=False, params=0, best_metric=None,
+                       steps_to_solve=[], flops=0.0, trials=1, faults={"refused": 1})
+    row = Row(task="cycle-pattern", arch="cnn", config={}, minimal_depth=None,
+              max_depth_tried=2, depths={2: stats}, receptive_field=None, rf_bound=None,
+              span_samples=28, blind_samples=15, metric="accuracy", baseline=0.5, flops=0.0,
+              trials=1)
+    assert len(confirm_jobs(job, [row])) == 1  # an unsolved row: its deepest depth
+    row.refused = "not causal (leaked at step 0)"
+    assert confirm_jobs(job, [row]) == []

@@ -129,10 +129,11 @@ def confirmations(job: Job, decided: Iterable[tuple[str, int | None, dict[int, i
 
 def confirm_jobs(job: Job, rows: list[Row]) -> list[Job]:
     """``confirmations`` from the summary rows of a job's run: the evidence then counts all
-    seeds, the decision is unchanged."""
+    seeds, the decision is unchanged. A refused row is not confirmed: it has no decision,
+    and more seeds of a model that leaks would only be refused again."""
     return confirmations(job, [(row.arch_label, row.minimal_depth,
                                 {d: stats.seeds for d, stats in row.depths.items()})
-                               for row in rows])
+                               for row in rows if not row.refused])
 
 
 def confirm_job(job: Job, arch: str, depth: int) -> Job:
