@@ -148,11 +148,17 @@ def test_list_survives_a_broken_entry_point_and_warns_of_a_shadowing_one(cli_in_
 
 
 GONE = '''
-from tests.plugin_fixtures import Sign
+from tests.plugin_fixtures import Linear, Sign
 
 
 class Gone(Sign):
     pass
+
+
+class GoneNet(Linear):
+    @classmethod
+    def receptive_field(cls, depth, **_):
+        return depth
 '''
 
 
@@ -161,7 +167,8 @@ def test_a_results_folder_renders_without_its_task_plugin(cli_in_process, tmp_pa
     (tmp_path / "gone_task.py").write_text(GONE)
     monkeypatch.syspath_prepend(str(tmp_path))
     out_dir = str(tmp_path / "out")
-    code, _, err = cli_in_process("run", "--task", "gone_task:Gone", "--arch", "lstm",
+    code, _, err = cli_in_process("run", "--task", "gone_task:Gone", "--arch",
+                                  "lstm,gone_task:GoneNet",
                                        "--max-depth", "1", "--steps", "5", *QUIET,
                                        "--out", out_dir)
     assert code == 0, err
@@ -169,9 +176,11 @@ def test_a_results_folder_renders_without_its_task_plugin(cli_in_process, tmp_pa
     (tmp_path / "gone_task.py").unlink()
     sys.modules.pop("gone_task")
     task_plugin.cache_clear()
+    arch_plugin.cache_clear()
     code, table, err = cli_in_process("table", out_dir)
     assert code == 0, err
-    assert "lstm" in table and "span unknown (the task plugin is not installed)" in table
+    assert "lstm" in table and "gone_task:GoneNet" in table
+    assert "span unknown (the task plugin is not installed)" in table
     code, out, err = cli_in_process("check", out_dir, "--baseline", str(tmp_path / "b.json"))
     assert code == 0, err + out
 
