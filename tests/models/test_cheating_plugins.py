@@ -202,7 +202,7 @@ def test_a_refused_row_is_not_confirmed():
     job = Job(spec, default_options(spec), confirm=True)
     stats = DepthStats(depth=2, seeds=1, successes=0, solved=False, params=0, best_metric=None,
                        steps_to_solve=[], flops=0.0, trials=1, faults={"refused": 1})
-    row = Row(task="cycle-pattern", arch="cnn", config={}, minimal_depth=None,
+    row = Row(task="cycle-pattern", arch="cnn", config={"arch": "cnn"}, minimal_depth=None,
               max_depth_tried=2, depths={2: stats}, receptive_field=None, rf_bound=None,
               span_samples=28, blind_samples=15, metric="accuracy", baseline=0.5, flops=0.0,
               trials=1)
