@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import re
 from pathlib import Path
 
 from toytasks.reading.store import ResultStore
@@ -25,6 +26,17 @@ def make_trial(arch: str = "lstm", depth: int = 1, seed: int = 0, *, generator: 
     return Trial(**fields)
 
 
+_TOTAL_COMPUTE = re.compile(
+    r"compute \d+ trials, [\d,]+ steps, \S+ FLOPs( \([^)]*counted in the table\))?")
+
+
+def without_total_compute(text: str) -> str:
+    """A table with the caption's total compute blanked. The total counts every stored
+    trial, speculative ones included, and how many those are depends on the worker count
+    and on interruptions; everything else in a table must not."""
+    return _TOTAL_COMPUTE.sub("compute", text)
+
+
 def results(folder: Path) -> dict[str, dict]:
     """Per-trial results of a results folder, without the fields that may differ by run."""
     return {r.key: {k: v for k, v in r.result.to_dict().items() if k not in VOLATILE}
@@ -33,7 +45,7 @@ def results(folder: Path) -> dict[str, dict]:
 
 def tables(folder: Path) -> dict[str, str]:
     rows = summarise(ResultStore(folder, create=False).records())
-    return {fmt: render(rows, fmt) for fmt in ("simple", "csv")}
+    return {fmt: without_total_compute(render(rows, fmt)) for fmt in ("simple", "csv")}
 
 
 def fake_train(trial: Trial) -> TrialResult:

@@ -13,7 +13,7 @@ import time
 from pathlib import Path
 
 import pytest
-from tests.helpers import results, tables
+from tests.helpers import results, tables, without_total_compute
 
 from toytasks.reading.store import ResultStore
 
@@ -74,7 +74,7 @@ def test_killed_and_resumed_run_equals_an_uninterrupted_one(
     assert len(keys) == len(set(keys)) == n_total  # nothing lost, nothing twice
     assert results(killed) == results(whole)
     assert tables(killed) == tables(whole)
-    assert resumed_out == reference_out
+    assert without_total_compute(resumed_out) == without_total_compute(reference_out)
 
 
 @pytest.mark.slow
@@ -83,7 +83,7 @@ def test_results_do_not_depend_on_the_number_of_workers(
     one, out_one = reference
     two = tmp_path / "two"
     out_two = finish(toytasks(*ARGS, "--workers", "2", "--out", str(two)))
-    assert out_one == out_two
+    assert without_total_compute(out_one) == without_total_compute(out_two)
     assert tables(one) == tables(two)
     a, b = results(one), results(two)
     assert set(a) <= set(b)  # two workers may run a seed past a verdict (stored, not counted)
@@ -109,5 +109,6 @@ def test_ctrl_c_keeps_results_prints_resume_command_and_resume_completes(
     n_kept = len(stored_lines(folder))
     assert n_kept >= 2 and len(ResultStore(folder, create=False)) == n_kept
     command = last.split("resume with: toytasks ", 1)[1].split()
-    assert finish(toytasks(*command)) == reference_out
+    assert without_total_compute(finish(toytasks(*command))) == \
+        without_total_compute(reference_out)
     assert tables(folder) == tables(whole)

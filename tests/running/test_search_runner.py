@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import re
 import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from pathlib import Path
 
 import pytest
+from tests.helpers import without_total_compute
 from tests.search_fakes import fake_train_from, tiny_spec
 
 from toytasks.reading.store import ResultStore
@@ -51,19 +51,12 @@ def curve(t) -> bool:  # cnn: seeds 0, 1 from depth 3, seed 2 from depth 4; lstm
     return t.depth >= 3 + (t.seed == 2)
 
 
-def _without_total_compute(text: str) -> str:
-    """The caption's total compute counts speculative trials, which more workers start
-    (and which the table does not count): everything else must not depend on workers."""
-    return re.sub(r"compute \d+ trials, [\d,]+ steps, \S+ FLOPs( \([^)]*counted in the table\))?",
-                  "compute", text)
-
-
 def test_table_does_not_depend_on_worker_count(monkeypatch, tmp_path: Path) -> None:
     for search in ("adaptive", "linear", "exhaustive"):
         opts = options(search=search)
         one, _ = run_fake(monkeypatch, tmp_path / f"{search}-1", curve, opts)
         four, store = run_fake(monkeypatch, tmp_path / f"{search}-4", curve, opts, workers=4)
-        assert _without_total_compute(render(one)) == _without_total_compute(render(four))
+        assert without_total_compute(render(one)) == without_total_compute(render(four))
         counted = [(r.trials, r.steps) for r in one]
         assert counted == [(r.trials, r.steps) for r in four]  # what the table counts
         assert sum(r.spent_trials for r in four) >= sum(r.trials for r in four)
