@@ -1,7 +1,7 @@
 """State-space models and linear attention: kernels, FLOPs, and the one property per pair.
 
 Shape, causality and layer groups are covered for every architecture in test_models.py and
-test_ablations.py; here: what is specific to `s4d`, `mamba` and `linear-attention`.
+test_ablations.py; here: what is specific to `s4d`, `s6`, `mamba` and `linear-attention`.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from torch.utils.flop_counter import FlopCounterMode
 from toytasks.models import ARCHITECTURES, build_model
 from toytasks.models.linear_attention import linear_attention, softmax_attention
 
-NEW = ["s4d", "mamba", "linear-attention"]
+NEW = ["s4d", "s6", "mamba", "linear-attention"]
 
 
 def seeded(arch, seed=0, **kwargs):
@@ -97,7 +97,7 @@ def superposition_gap(mixer, seq_len=40, channels=16):
 
 
 class ConstantProjection(torch.nn.Module):
-    """Stands in for mamba's x_proj: dt, B and C no longer depend on the token."""
+    """Stands in for s6's x_proj: dt, B and C no longer depend on the token."""
 
     def __init__(self, value):
         super().__init__()
@@ -107,28 +107,31 @@ class ConstantProjection(torch.nn.Module):
         return self.value.expand(*u.shape[:-1], -1)
 
 
-def test_the_pair_s4d_mamba_differs_in_selection_only():
-    s4d, mamba = seeded("s4d"), seeded("mamba")
+def test_the_pair_s4d_s6_differs_in_selection_only():
+    s4d, s6 = seeded("s4d"), seeded("s6")
     # Everything but the mixers is the same module with the same parameters.
     for name, p in s4d.named_parameters():
         if not name.startswith("mixers."):
-            assert torch.equal(p, dict(mamba.named_parameters())[name]), name
-    assert ARCHITECTURES["mamba"].isolates[0] == "s4d"
-    # s4d's mixer is linear in its input (time-invariant kernel); mamba's is not ...
+            assert torch.equal(p, dict(s6.named_parameters())[name]), name
+    assert ARCHITECTURES["s6"].isolates[0] == "s4d"
+    # s4d's mixer is linear in its input (time-invariant kernel); s6's is not ...
     assert superposition_gap(s4d.mixers[0]) < 1e-4
-    mixer = mamba.mixers[0]
+    mixer = s6.mixers[0]
     assert superposition_gap(mixer) > 1e-2
     # ... until dt, B and C stop depending on the input: then it is linear too.
     mixer.x_proj = ConstantProjection(torch.randn(mixer.rank + 2 * mixer.state_size))
     assert superposition_gap(mixer) < 1e-4
 
 
-def test_mamba_init_follows_the_paper():
-    mixer = seeded("mamba").mixers[0]
-    assert torch.allclose(mixer.A_log.exp()[0], torch.arange(1.0, 17.0))
-    dt = torch.nn.functional.softplus(mixer.dt_proj.bias)
+@pytest.mark.parametrize(("arch", "channels"), [("s6", 16), ("mamba", 32)])
+def test_s6_init_follows_the_paper(arch, channels):
+    mixer = seeded(arch).mixers[0]
+    ssm = mixer.ssm if arch == "mamba" else mixer
+    assert torch.allclose(ssm.A_log.exp()[0], torch.arange(1.0, 17.0))
+    dt = torch.nn.functional.softplus(ssm.dt_proj.bias)
     assert dt.min() >= 1e-3 * 0.999 and dt.max() <= 1e-1 * 1.001
-    assert mixer.rank == 1 and torch.equal(mixer.D, torch.ones(16))
+    # dt rank ceil(width / 16) of the block's width, on all (expanded) channels
+    assert ssm.rank == 1 and torch.equal(ssm.D, torch.ones(channels))
 
 
 def test_linear_attention_running_sums_equal_the_masked_quadratic_form():
