@@ -153,3 +153,24 @@ def test_the_pair_transformer_linear_attention_differs_in_the_kernel_only():
         assert (linear.features(x) - reference).abs().max() > 1e-2
         linear.kernel = staticmethod(softmax_attention)  # swap the kernel back
         assert torch.allclose(linear.features(x), reference, atol=1e-5)
+
+
+def autograd_fft_convolution(u, kernel):
+    """s4d's convolution as arch version 1 computed it: autograd through rfft/irfft."""
+    n = 2 * u.shape[-1]
+    y = torch.fft.irfft(torch.fft.rfft(u, n=n) * torch.fft.rfft(kernel, n=n), n=n)
+    return y[..., : u.shape[-1]]
+
+
+@pytest.mark.parametrize("seq_len", [1, 7, 100])
+def test_s4d_hand_written_convolution_backward_equals_autograds(seq_len):
+    from toytasks.models.s4d import CausalConvolution
+
+    u = torch.randn(3, 5, seq_len, requires_grad=True)
+    kernel = torch.randn(5, seq_len, requires_grad=True)
+    expected, got = autograd_fft_convolution(u, kernel), CausalConvolution.apply(u, kernel)
+    assert torch.allclose(got, expected, atol=1e-5)
+    grad = torch.randn_like(expected)
+    for a, b in zip(torch.autograd.grad(expected, (u, kernel), grad),
+                    torch.autograd.grad(got, (u, kernel), grad), strict=True):
+        assert torch.allclose(a, b, atol=1e-4)
