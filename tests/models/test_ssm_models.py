@@ -12,6 +12,7 @@ from torch.utils.flop_counter import FlopCounterMode
 
 from toytasks.models import ARCHITECTURES, build_model
 from toytasks.models.linear_attention import linear_attention, softmax_attention
+from toytasks.models.transformer import sinusoidal_positions
 
 NEW = ["s4d", "s6", "mamba", "linear-attention"]
 
@@ -142,6 +143,25 @@ def test_linear_attention_running_sums_equal_the_masked_quadratic_form():
     assert torch.allclose(linear_attention(q, k, v), expected, atol=1e-5)
 
 
+def running_sums_attention(q, k, v):
+    """linear-attention as arch version 1 computed it: a (d x d) running sum per step."""
+    q, k = torch.nn.functional.elu(q) + 1.0, torch.nn.functional.elu(k) + 1.0
+    state = torch.cumsum(k[..., :, None] * v[..., None, :], dim=2)
+    numerator = torch.einsum("bhtd,bhtde->bhte", q, state)
+    return numerator / (q * torch.cumsum(k, dim=2)).sum(-1, keepdim=True)
+
+
+@pytest.mark.parametrize("seq_len", [1, 63, 64, 65, 200])
+def test_chunked_linear_attention_equals_the_running_sums(seq_len):
+    q, k, v = (torch.randn(2, 3, seq_len, 8, requires_grad=True) for _ in range(3))
+    expected, got = running_sums_attention(q, k, v), linear_attention(q, k, v)
+    assert torch.allclose(got, expected, rtol=1e-5, atol=1e-5)
+    grad = torch.randn_like(expected)
+    for a, b in zip(torch.autograd.grad(expected, (q, k, v), grad),
+                    torch.autograd.grad(got, (q, k, v), grad), strict=True):
+        assert torch.allclose(a, b, rtol=1e-4, atol=1e-5)
+
+
 def test_the_pair_transformer_linear_attention_differs_in_the_kernel_only():
     transformer, linear = seeded("transformer"), seeded("linear-attention")
     for a, b in zip(transformer.parameters(), linear.parameters(), strict=True):
@@ -174,3 +194,22 @@ def test_s4d_hand_written_convolution_backward_equals_autograds(seq_len):
     for a, b in zip(torch.autograd.grad(expected, (u, kernel), grad),
                     torch.autograd.grad(got, (u, kernel), grad), strict=True):
         assert torch.allclose(a, b, atol=1e-4)
+
+
+def test_transformer_equals_pytorchs_encoder_with_a_causal_mask():
+    """Arch version 1 ran nn.TransformerEncoder with a (T x T) mask; version 2 writes the
+    same layers out and attends with is_causal alone."""
+    model = seeded("transformer")
+    x = torch.randn(4, 30, 3)
+
+    def encoder_path():
+        h = model.embed(x) + sinusoidal_positions(30, model.width)
+        mask = torch.nn.Transformer.generate_square_subsequent_mask(30)
+        return model.norm(model.encoder(h, mask=mask, is_causal=True))
+
+    params = [p for name, p in model.named_parameters() if not name.startswith("head.")]
+    expected, got = encoder_path(), model.features(x)
+    assert torch.allclose(got, expected, atol=1e-6)
+    for a, b in zip(torch.autograd.grad(expected.square().sum(), params),
+                    torch.autograd.grad(got.square().sum(), params), strict=True):
+        assert torch.allclose(a, b, atol=1e-5)
