@@ -19,7 +19,7 @@ from dataclasses import replace
 from benchmarks.common import best_of, default_trial
 from toytasks.training.train import train
 
-ARCHS = ["lstm", "s4d", "mamba", "linear-attention", "transformer"]
+ARCHS = ["lstm", "s4d", "s6", "mamba", "linear-attention", "transformer"]
 LENGTHS = [100, 1000]
 WIDTH = 32
 

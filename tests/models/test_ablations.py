@@ -7,8 +7,8 @@ import torch
 
 from toytasks.models import ARCHITECTURES, build_model
 
-PAIRS = {"gated-cnn": "cnn", "res-cnn": "cnn", "res-lstm": "lstm", "tcn": "cnn", "mamba": "s4d",
-         "linear-attention": "transformer"}
+PAIRS = {"gated-cnn": "cnn", "res-cnn": "cnn", "res-lstm": "lstm", "tcn": "cnn", "s6": "s4d",
+         "mamba": "s6", "linear-attention": "transformer"}
 
 
 @pytest.mark.parametrize(("arch", "base"), sorted(PAIRS.items()))

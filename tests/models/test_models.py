@@ -23,8 +23,9 @@ def test_interface_shape_and_param_count(arch):
 # running sums) and work done once per batch (s4d's kernel): their formula is split into
 # terms and tests/models/test_ssm_models.py::test_dense_flops_match_torch_flop_counter checks
 # the counted part exactly, per sequence (batch 2 minus batch 1, so per-batch work cancels).
-# Measured here at width 16 (formula / whole count of one batch-1 pass): s4d 0.69-0.77 (the
-# kernel's per-batch work), mamba 1.8 and linear-attention 1.08 (uncounted scan terms).
+# Measured here at width 16, depth 2, T = 20 and 64 (formula / whole count of one batch-1
+# pass): s4d 0.74-0.82 (the kernel's per-batch work), s6 2.5, mamba 2.2 and linear-attention
+# 1.06 (uncounted scan and chunk terms).
 COUNTED_BY_TERMS = {arch for arch, cls in ARCHITECTURES.items() if hasattr(cls, "flop_terms")}
 
 

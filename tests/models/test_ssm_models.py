@@ -1,7 +1,7 @@
 """State-space models and linear attention: kernels, FLOPs, and the one property per pair.
 
 Shape, causality and layer groups are covered for every architecture in test_models.py and
-test_ablations.py; here: what is specific to `s4d`, `mamba` and `linear-attention`.
+test_ablations.py; here: what is specific to `s4d`, `s6`, `mamba` and `linear-attention`.
 """
 
 from __future__ import annotations
@@ -12,8 +12,9 @@ from torch.utils.flop_counter import FlopCounterMode
 
 from toytasks.models import ARCHITECTURES, build_model
 from toytasks.models.linear_attention import linear_attention, softmax_attention
+from toytasks.models.transformer import sinusoidal_positions
 
-NEW = ["s4d", "mamba", "linear-attention"]
+NEW = ["s4d", "s6", "mamba", "linear-attention"]
 
 
 def seeded(arch, seed=0, **kwargs):
@@ -97,7 +98,7 @@ def superposition_gap(mixer, seq_len=40, channels=16):
 
 
 class ConstantProjection(torch.nn.Module):
-    """Stands in for mamba's x_proj: dt, B and C no longer depend on the token."""
+    """Stands in for s6's x_proj: dt, B and C no longer depend on the token."""
 
     def __init__(self, value):
         super().__init__()
@@ -107,28 +108,31 @@ class ConstantProjection(torch.nn.Module):
         return self.value.expand(*u.shape[:-1], -1)
 
 
-def test_the_pair_s4d_mamba_differs_in_selection_only():
-    s4d, mamba = seeded("s4d"), seeded("mamba")
+def test_the_pair_s4d_s6_differs_in_selection_only():
+    s4d, s6 = seeded("s4d"), seeded("s6")
     # Everything but the mixers is the same module with the same parameters.
     for name, p in s4d.named_parameters():
         if not name.startswith("mixers."):
-            assert torch.equal(p, dict(mamba.named_parameters())[name]), name
-    assert ARCHITECTURES["mamba"].isolates[0] == "s4d"
-    # s4d's mixer is linear in its input (time-invariant kernel); mamba's is not ...
+            assert torch.equal(p, dict(s6.named_parameters())[name]), name
+    assert ARCHITECTURES["s6"].isolates[0] == "s4d"
+    # s4d's mixer is linear in its input (time-invariant kernel); s6's is not ...
     assert superposition_gap(s4d.mixers[0]) < 1e-4
-    mixer = mamba.mixers[0]
+    mixer = s6.mixers[0]
     assert superposition_gap(mixer) > 1e-2
     # ... until dt, B and C stop depending on the input: then it is linear too.
     mixer.x_proj = ConstantProjection(torch.randn(mixer.rank + 2 * mixer.state_size))
     assert superposition_gap(mixer) < 1e-4
 
 
-def test_mamba_init_follows_the_paper():
-    mixer = seeded("mamba").mixers[0]
-    assert torch.allclose(mixer.A_log.exp()[0], torch.arange(1.0, 17.0))
-    dt = torch.nn.functional.softplus(mixer.dt_proj.bias)
+@pytest.mark.parametrize(("arch", "channels"), [("s6", 16), ("mamba", 32)])
+def test_s6_init_follows_the_paper(arch, channels):
+    mixer = seeded(arch).mixers[0]
+    ssm = mixer.ssm if arch == "mamba" else mixer
+    assert torch.allclose(ssm.A_log.exp()[0], torch.arange(1.0, 17.0))
+    dt = torch.nn.functional.softplus(ssm.dt_proj.bias)
     assert dt.min() >= 1e-3 * 0.999 and dt.max() <= 1e-1 * 1.001
-    assert mixer.rank == 1 and torch.equal(mixer.D, torch.ones(16))
+    # dt rank ceil(width / 16) of the block's width, on all (expanded) channels
+    assert ssm.rank == 1 and torch.equal(ssm.D, torch.ones(channels))
 
 
 def test_linear_attention_running_sums_equal_the_masked_quadratic_form():
@@ -137,6 +141,25 @@ def test_linear_attention_running_sums_equal_the_masked_quadratic_form():
     weights = (fq @ fk.transpose(-1, -2)).tril()
     expected = (weights @ v) / weights.sum(-1, keepdim=True)
     assert torch.allclose(linear_attention(q, k, v), expected, atol=1e-5)
+
+
+def running_sums_attention(q, k, v):
+    """linear-attention as arch version 1 computed it: a (d x d) running sum per step."""
+    q, k = torch.nn.functional.elu(q) + 1.0, torch.nn.functional.elu(k) + 1.0
+    state = torch.cumsum(k[..., :, None] * v[..., None, :], dim=2)
+    numerator = torch.einsum("bhtd,bhtde->bhte", q, state)
+    return numerator / (q * torch.cumsum(k, dim=2)).sum(-1, keepdim=True)
+
+
+@pytest.mark.parametrize("seq_len", [1, 63, 64, 65, 200])
+def test_chunked_linear_attention_equals_the_running_sums(seq_len):
+    q, k, v = (torch.randn(2, 3, seq_len, 8, requires_grad=True) for _ in range(3))
+    expected, got = running_sums_attention(q, k, v), linear_attention(q, k, v)
+    assert torch.allclose(got, expected, rtol=1e-5, atol=1e-5)
+    grad = torch.randn_like(expected)
+    for a, b in zip(torch.autograd.grad(expected, (q, k, v), grad),
+                    torch.autograd.grad(got, (q, k, v), grad), strict=True):
+        assert torch.allclose(a, b, rtol=1e-4, atol=1e-5)
 
 
 def test_the_pair_transformer_linear_attention_differs_in_the_kernel_only():
@@ -150,3 +173,43 @@ def test_the_pair_transformer_linear_attention_differs_in_the_kernel_only():
         assert (linear.features(x) - reference).abs().max() > 1e-2
         linear.kernel = staticmethod(softmax_attention)  # swap the kernel back
         assert torch.allclose(linear.features(x), reference, atol=1e-5)
+
+
+def autograd_fft_convolution(u, kernel):
+    """s4d's convolution as arch version 1 computed it: autograd through rfft/irfft."""
+    n = 2 * u.shape[-1]
+    y = torch.fft.irfft(torch.fft.rfft(u, n=n) * torch.fft.rfft(kernel, n=n), n=n)
+    return y[..., : u.shape[-1]]
+
+
+@pytest.mark.parametrize("seq_len", [1, 7, 100])
+def test_s4d_hand_written_convolution_backward_equals_autograds(seq_len):
+    from toytasks.models.s4d import CausalConvolution
+
+    u = torch.randn(3, 5, seq_len, requires_grad=True)
+    kernel = torch.randn(5, seq_len, requires_grad=True)
+    expected, got = autograd_fft_convolution(u, kernel), CausalConvolution.apply(u, kernel)
+    assert torch.allclose(got, expected, atol=1e-5)
+    grad = torch.randn_like(expected)
+    for a, b in zip(torch.autograd.grad(expected, (u, kernel), grad),
+                    torch.autograd.grad(got, (u, kernel), grad), strict=True):
+        assert torch.allclose(a, b, atol=1e-4)
+
+
+def test_transformer_equals_pytorchs_encoder_with_a_causal_mask():
+    """Arch version 1 ran nn.TransformerEncoder with a (T x T) mask; version 2 writes the
+    same layers out and attends with is_causal alone."""
+    model = seeded("transformer")
+    x = torch.randn(4, 30, 3)
+
+    def encoder_path():
+        h = model.embed(x) + sinusoidal_positions(30, model.width)
+        mask = torch.nn.Transformer.generate_square_subsequent_mask(30)
+        return model.norm(model.encoder(h, mask=mask, is_causal=True))
+
+    params = [p for name, p in model.named_parameters() if not name.startswith("head.")]
+    expected, got = encoder_path(), model.features(x)
+    assert torch.allclose(got, expected, atol=1e-6)
+    for a, b in zip(torch.autograd.grad(expected.square().sum(), params),
+                    torch.autograd.grad(got.square().sum(), params), strict=True):
+        assert torch.allclose(a, b, atol=1e-5)

@@ -1,6 +1,8 @@
 """Every committed result keeps its identity: each stored trial, rebuilt through the run's
 own path (spec + options -> ``trial_factory``, architecture knobs and ``lstm.gate_bias``
-set as knobs like any other), hashes to the key it was stored under."""
+set as knobs like any other), hashes to the key it was stored under, at the architecture
+version it was stored with; at a newer version (CHANGELOG.md) the rebuilt key differs, so a
+run never reuses another version's result."""
 
 from __future__ import annotations
 
@@ -12,7 +14,7 @@ from pathlib import Path
 import pytest
 from tests.search_fakes import tiny_spec
 
-from toytasks.models import knob_schema
+from toytasks.models import get_architecture, knob_schema
 from toytasks.running.trials import trial_factory
 from toytasks.specs.options import RunOptions, default_options
 from toytasks.specs.spec import Budget, TaskSpec
@@ -63,7 +65,12 @@ def test_every_stored_trial_rebuilds_to_its_stored_key(path: Path) -> None:
         cell = {k: v for k, v in config.items() if k not in ("depth", "seed")}
         trial = factory(json.dumps(cell, sort_keys=True))(config["depth"], config["seed"],
                                                           config["lr"])
-        assert trial.config() == config and trial.key == key, (path, key)
+        stored_version = config.get("arch_version", 1)
+        as_stored = replace(trial, arch_version=stored_version)
+        assert as_stored.config() == config and as_stored.key == key, (path, key)
+        current = get_architecture(config["arch"]).version
+        assert trial.arch_version == current
+        assert (trial.key == key) == (current == stored_version), (path, key)
 
 
 def made(arch: str, budget_bias: float, knobs: tuple = ()):

@@ -31,6 +31,7 @@ from toytasks.models.recurrent import (
     ResidualLSTM,
 )
 from toytasks.models.s4d import S4D
+from toytasks.models.s6 import S6
 from toytasks.models.transformer import CausalTransformer
 from toytasks.tasks.base import Knob
 
@@ -38,6 +39,7 @@ BUILTINS: tuple[type[SequenceModel], ...] = (
     PlainCNN, DilatedCNN, ElmanRNN, LSTM, GRU, CausalTransformer, GatedCNN, ResidualCNN,
     ResidualLSTM, EcgResNet, ChronoLSTM, ChronoGRU,
     S4D, Mamba, LinearAttention,  # state-space and linear attention
+    S6,  # last: the registry order fixes each arch's figure style, so the others keep theirs
 )
 ARCHITECTURES: dict[str, type[SequenceModel]] = {cls.arch: cls for cls in BUILTINS}
 

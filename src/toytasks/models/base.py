@@ -27,6 +27,10 @@ class SequenceModel(nn.Module):
     # (base architecture, the one property this one changes), for ablation pairs; see
     # docs/ablations.md. None: not an ablation of another registered architecture.
     isolates: ClassVar[tuple[str, str] | None] = None
+    # The numerics version: bumped when a change gives different numbers for the same trial
+    # (CHANGELOG.md). Part of the trial's identity (``Trial.arch_version``) from 2 on, so
+    # results of two versions never share a key.
+    version: ClassVar[int] = 1
 
     def __init__(self, n_inputs: int, n_outputs: int, depth: int, width: int,
                  output_steps: int = 1) -> None:

@@ -1,21 +1,24 @@
-"""`mamba`: the selective SSM (S6) of Gu & Dao 2023, in the same block as `s4d`.
+"""`mamba`: the Mamba block of Gu & Dao 2023 ("Mamba: Linear-Time Sequence Modeling with
+Selective State Spaces", Fig. 3), in the pre-norm residual stack of `s4d` and `s6`.
 
-Per channel h and state n, with the step size and B, C computed from the input at step t:
+One layer, for a block input u of width H and inner width E = 2H (expansion 2):
 
-    dt_t = softplus(W_dt (W_x u_t)[:R] + b_dt)            (per channel, rank R = ceil(H/16))
-    B_t, C_t = (W_x u_t)[R:R+N], (W_x u_t)[R+N:]           (shared by all channels)
-    x_t = exp(dt_t A) * x_{t-1} + dt_t B_t u_t,   y_t = C_t . x_t + D u_t
+    x, z = split(W_in u)                       (no bias; 2E outputs)
+    x = SiLU(causal depthwise conv1d(x))       (kernel 4, with bias, per channel)
+    y = S6(x)                                  (selective scan with D skip, as in `s6`,
+                                                on E channels, dt rank ceil(H/16))
+    out = W_out (y * SiLU(z))                  (no bias)
 
-A is diagonal and real with the S4D-Real init A_hn = -(n+1); b_dt makes softplus(b_dt)
-log-uniform in [1e-3, 1e-1]; D = 1. This is Mamba's selective_scan_ref computed by a plain
-sequential scan over time (no custom kernel), so one step costs O(L) small tensor ops.
+and h <- h + out(LayerNorm(h)), with no MLP between blocks (a Mamba block is both mixer
+and MLP). Init as the reference implementation (state-spaces/mamba, mamba_simple.py and
+its model's _init_weights): PyTorch's default Linear/Conv1d init, S4D-Real A, softplus(dt
+bias) log-uniform in [1e-3, 1e-1], D = 1, and W_out scaled by 1/sqrt(depth) (GPT-2's
+residual rescaling). The reference's dt floor (1e-4) never binds for dt >= 1e-3.
 
-Because dt, B and C depend on u_t, the layer can decide per token what enters and what
-leaves the state, e.g. ignore noise tokens (selective copying). With dt, B and C held at
-constants it is a linear time-invariant SSM again (tested): selection is the one property
-that distinguishes it from `s4d`, whose block and shared modules it shares (`ssm.py`).
-This is the "no gate, S6" row of Gu & Dao's Table 1, not the full Mamba block (no gate
-branch, no short convolution): the full block would change more than one property at once.
+Against `s6` (its base in the ablation table) it adds the block around the scan: the
+expansion, the short convolution (a local, input-independent mixing of the last 4 steps)
+and the multiplicative SiLU gate, which replace s6's GELU + GLU output. Arch version 2: the
+`mamba` of version 1 was what is now `s6`, and trials of the two never share a key.
 """
 
 from __future__ import annotations
@@ -26,58 +29,54 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
+from toytasks.models.s6 import STATE_SIZE, SelectiveSSM
 from toytasks.models.ssm import Mixer, SSMStack
 
-STATE_SIZE = 16  # N, Mamba's default
-DT_MIN, DT_MAX = 1e-3, 1e-1
+EXPAND, CONV_KERNEL = 2, 4
 
 
-class SelectiveMixer(Mixer):
-    def __init__(self, channels: int, state_size: int = STATE_SIZE) -> None:
+class MambaMixer(Mixer):
+    def __init__(self, width: int, state_size: int = STATE_SIZE) -> None:
         super().__init__()
-        self.rank, self.state_size = math.ceil(channels / 16), state_size
-        self.x_proj = nn.Linear(channels, self.rank + 2 * state_size, bias=False)
-        self.dt_proj = nn.Linear(self.rank, channels)
-        nn.init.uniform_(self.dt_proj.weight, -self.rank**-0.5, self.rank**-0.5)
-        dt = torch.exp(torch.rand(channels) * (math.log(DT_MAX) - math.log(DT_MIN))
-                       + math.log(DT_MIN))
-        with torch.no_grad():
-            self.dt_proj.bias.copy_(dt + torch.log(-torch.expm1(-dt)))  # softplus^-1(dt)
-        a = torch.arange(1, state_size + 1, dtype=torch.float32).repeat(channels, 1)
-        self.A_log = nn.Parameter(torch.log(a))
-        self.D = nn.Parameter(torch.ones(channels))
+        inner = EXPAND * width
+        self.in_proj = nn.Linear(width, 2 * inner, bias=False)
+        self.conv1d = nn.Conv1d(inner, inner, CONV_KERNEL, groups=inner)
+        self.ssm = SelectiveSSM(inner, math.ceil(width / 16), state_size)
+        self.out_proj = nn.Linear(inner, width, bias=False)
 
     def forward(self, u: torch.Tensor) -> torch.Tensor:
-        r, n = self.rank, self.state_size
-        dt_in, B, C = self.x_proj(u).split([r, n, n], dim=-1)
-        dt = F.softplus(self.dt_proj(dt_in))                     # (batch, time, H)
-        A = -self.A_log.exp()                                     # (H, N)
-        # Time-major and contiguous, so that each step reads one contiguous slice.
-        dt_t, B_t, u_t = (v.transpose(0, 1).contiguous() for v in (dt, B, u))
-        decay = torch.exp(dt_t[..., None] * A)                    # (time, batch, H, N)
-        drive = (dt_t * u_t)[..., None] * B_t[:, :, None, :]     # (time, batch, H, N)
-        # unbind once: indexing drive[t] per step would make the backward pass build a
-        # full-size gradient per step (quadratic in the sequence length).
-        state, states = torch.zeros_like(drive[0]), []
-        for a, b in zip(decay.unbind(0), drive.unbind(0), strict=True):
-            state = torch.addcmul(b, a, state)
-            states.append(state)
-        y = torch.einsum("tbhn,btn->bth", torch.stack(states), C)
-        return y + u * self.D
+        x, z = self.in_proj(u).chunk(2, dim=-1)
+        # Causal: pad K - 1 steps on the left only, so step t sees steps t-3..t.
+        x = self.conv1d(F.pad(x.transpose(1, 2), (CONV_KERNEL - 1, 0))).transpose(1, 2)
+        return self.out_proj(self.ssm(F.silu(x)) * F.silu(z))
 
     def flop_terms(self, seq_len: int) -> dict[str, float]:
-        """Per sequence. 'dense' (contractions): the projections and the readout C.x.
-        'scan': per step, channel and state the discretisation (dt*A, exp, dt*B*u) and the
-        update x*a + b (~7), plus the skip and softplus per channel."""
-        h, r, n = self.D.numel(), self.rank, self.state_size
-        dense = 2.0 * seq_len * (h * (r + 2 * n) + r * h + h * n)
-        return {"dense": dense, "scan": 7.0 * seq_len * h * n + 6.0 * seq_len * h}
+        """Per sequence. 'dense' (what torch's counter sees): the in/out projections, the
+        depthwise convolution (2 K per channel and step) and S6's contractions. 'scan': S6's
+        elementwise work; 'elementwise': the conv bias, SiLU of x and z, and the gate."""
+        width, inner = self.out_proj.out_features, self.out_proj.in_features
+        terms = self.ssm.flop_terms(seq_len)
+        terms["dense"] += 2.0 * seq_len * (width * 2 * inner + CONV_KERNEL * inner
+                                           + inner * width)
+        terms["elementwise"] = 10.0 * seq_len * inner
+        return terms
+
 
 class Mamba(SSMStack):
     arch = "mamba"
-    summary = ("selective SSM (S6: input-dependent dt, B, C; N=16), sequential scan, "
-               "s4d's block")
-    isolates = ("s4d", "input-dependent selection (step size, B and C depend on the token)")
+    version = 2
+    summary = ("Mamba block (Gu & Dao 2023): expansion 2, causal conv1d (k=4), SiLU, S6 "
+               "(N=16, chunked scan), SiLU(z) gate; pre-norm residual")
+    isolates = ("s6", "the Mamba block around S6: expansion 2, short causal convolution "
+                "and SiLU gate instead of GELU + GLU")
+    glu_output = False
+
+    def __init__(self, n_inputs: int, n_outputs: int, depth: int, width: int,
+                 output_steps: int = 1) -> None:
+        super().__init__(n_inputs, n_outputs, depth, width, output_steps)
+        with torch.no_grad():
+            for mixer in self.mixers:
+                mixer.out_proj.weight /= math.sqrt(depth)
 
     def make_mixer(self, width: int) -> Mixer:
-        return SelectiveMixer(width)
+        return MambaMixer(width)

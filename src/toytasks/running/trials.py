@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from toytasks.models import arch_origin, base_arch, knob_schema
+from toytasks.models import arch_origin, base_arch, get_architecture, knob_schema
 from toytasks.models.matching import match_width
 from toytasks.specs.options import RunOptions
 from toytasks.specs.spec import TaskSpec
@@ -40,6 +40,7 @@ def trial_factory(spec: TaskSpec, arch: str, opts: RunOptions) -> TrialFactory:
     fields, arch_knobs, origin = arch_settings(spec, arch, opts)
     base = base_arch(arch)  # a variant's trials are its architecture's, with its knobs
     task_plugin = generator_origin(spec.generator)
+    version = get_architecture(base).version  # numerics version: identity from 2 on
 
     def width(depth: int) -> int:
         if not opts.match_params:
@@ -56,7 +57,7 @@ def trial_factory(spec: TaskSpec, arch: str, opts: RunOptions) -> TrialFactory:
             threshold=spec.threshold, clip=spec.budget.clip, train_size=opts.train_size,
             diagnostics=opts.diagnostics, device=opts.device, arch_knobs=arch_knobs,
             arch_plugin=origin, task_plugin=task_plugin, test_lengths=opts.test_lengths,
-            **fields,
+            arch_version=version, **fields,
         )
 
     return make

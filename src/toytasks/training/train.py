@@ -23,8 +23,8 @@ from typing import Any
 import numpy as np
 import torch
 
-from toytasks.errors import one_line
-from toytasks.models import SequenceModel, build_model, knob_schema
+from toytasks.errors import ToytasksError, one_line
+from toytasks.models import SequenceModel, build_model, get_architecture, knob_schema
 from toytasks.models.causality import PROBE_STEPS, first_leak, readout
 from toytasks.tasks import Task, get_generator
 from toytasks.training.diagnostics import Recorder
@@ -132,6 +132,10 @@ def causality_fault(model: SequenceModel, x_test: torch.Tensor, solved: bool) ->
 
 
 def _train(trial: Trial, start: float, at: list[int]) -> TrialResult:
+    version = get_architecture(trial.arch).version
+    if trial.arch_version != version:  # another version's numbers under this key: refuse
+        raise ToytasksError(f"the trial is for {trial.arch} arch version {trial.arch_version}, "
+                            f"this toytasks builds version {version} (CHANGELOG.md)")
     task = make_generator(trial)
     device = torch.device(trial.device)
     if device.type == "cuda":

@@ -7,6 +7,12 @@ bit for bit, so a trial on ``cuda`` (any ``cuda:N``) has its own identity, and r
 CPU folder with ``--device cuda`` trains and reports its own trials beside the CPU ones
 instead of mixing them. The device joins the identity only when it is not the CPU, so every
 CPU result stored before keeps its key. Which card, and which CPU model, is provenance.
+
+The same holds for an architecture's numerics: a change that gives other numbers for the
+same trial (a faster scan, another FFT size, a new block under an old name) bumps the
+architecture's ``version`` (CHANGELOG.md), and the trial carries it as ``arch_version``.
+Version 1 stays out of the identity, so every key stored before keeps its value, and a
+result of version 1 is never read as one of version 2.
 """
 
 from __future__ import annotations
@@ -25,6 +31,8 @@ REFUSED = "refused"
 NOT_IDENTITY = ("device",)  # in the identity as ``device_kind``, and only when not cpu
 # In the identity only when set, so that trials without them keep their existing hashes.
 IDENTITY_WHEN_SET = ("arch_knobs", "arch_plugin", "task_plugin", "test_lengths")
+# In the identity only away from this default, for the same reason.
+IDENTITY_UNLESS = {"arch_version": 1}
 # Architecture knobs kept in a Trial field of their own instead of ``arch_knobs``: the field
 # came first (it was ``budget.gate_bias``) and every stored identity spells it. The knob path
 # is the same as for any other knob; only where the value is stored differs. Every trial
@@ -33,7 +41,7 @@ IDENTITY_WHEN_SET = ("arch_knobs", "arch_plugin", "task_plugin", "test_lengths")
 FIELD_KNOBS = ("gate_bias",)
 # Properties of the architecture, not of the task or budget: rows of one table may differ in
 # them.
-ARCH_FIELDS = ("arch", "arch_knobs", "arch_plugin", *FIELD_KNOBS)
+ARCH_FIELDS = ("arch", "arch_knobs", "arch_plugin", *FIELD_KNOBS, "arch_version")
 
 
 def device_kind(device: str) -> str:
@@ -76,6 +84,8 @@ class Trial:
     # Length generalisation: once solved, the model is also scored on sequences this many
     # times as long (the task's prefix knob raised; ``Task.longer``), e.g. (2, 4).
     test_lengths: tuple[int, ...] = ()
+    # The architecture's numerics version (``SequenceModel.version``) the trial was made for.
+    arch_version: int = 1
 
     def __post_init__(self) -> None:  # records read back from JSON hold a dict / a list
         if isinstance(self.arch_knobs, dict):
@@ -90,7 +100,9 @@ class Trial:
     def config(self) -> dict[str, Any]:
         """Everything that determines the result, as plain JSON-able data."""
         data = {f.name: getattr(self, f.name) for f in fields(self) if f.name not in NOT_IDENTITY
-                and not (f.name in IDENTITY_WHEN_SET and not getattr(self, f.name))}
+                and not (f.name in IDENTITY_WHEN_SET and not getattr(self, f.name))
+                and not (f.name in IDENTITY_UNLESS
+                         and getattr(self, f.name) == IDENTITY_UNLESS[f.name])}
         data["knobs"] = dict(self.knobs)
         if device_kind(self.device) != "cpu":
             data["device"] = device_kind(self.device)
