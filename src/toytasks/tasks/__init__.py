@@ -15,6 +15,7 @@ from toytasks.errors import ToytasksError
 from toytasks.tasks.adding import Adding
 from toytasks.tasks.associative_recall import AssociativeRecall
 from toytasks.tasks.base import CLASSIFICATION, REGRESSION, Knob, Task
+from toytasks.tasks.beat_flips import BeatFlips
 from toytasks.tasks.copy_memory import CopyMemory
 from toytasks.tasks.cycle_pattern import CyclePattern
 from toytasks.tasks.ecg_ectopy import EcgEctopy
@@ -23,6 +24,7 @@ from toytasks.tasks.multiplication import Multiplication
 from toytasks.tasks.selective_copy import SelectiveCopy
 from toytasks.tasks.sparse_parity import SparseParity
 from toytasks.tasks.temporal_order import TemporalOrder
+from toytasks.tasks.xor_count import XorCount
 from toytasks.tasks.xor_products import XorProducts
 
 GENERATORS: dict[str, type[Task]] = {
@@ -31,6 +33,7 @@ GENERATORS: dict[str, type[Task]] = {
         EcgEctopy, EcgRhythm,  # ECG-flavoured (docs/ecg.md)
         Adding, Multiplication, TemporalOrder, SparseParity,  # classic (docs/classic-tasks.md)
         SelectiveCopy, AssociativeRecall,  # content-based selection (docs/sequence-models.md)
+        XorCount, BeatFlips,  # when stacked recurrent layers help (docs/tasks.md)
     )
 }
 
