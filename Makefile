@@ -22,9 +22,11 @@ demo: $(STAMP)
 	$(BIN)/toytasks run --task cycle-pattern
 
 # pytest exits 5 when it collects no test: that is a failure of the suite, not a pass.
+# -n auto: one test process per core (pytest-xdist); each trial pins its own threads, so
+# results do not depend on it (docs/results.md).
 test: $(STAMP)
 	$(BIN)/ruff check src tests benchmarks
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q -n auto
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests benchmarks
