@@ -141,7 +141,7 @@ def test_a_malformed_cuda_device_is_an_unknown_device(two_gpus, cli_in_process,
 
 def test_an_accepted_cuda_device_sets_the_cublas_workspace_before_any_cuda_call(
         two_gpus) -> None:
-    from toytasks.api import check_device
+    from toytasks.running.devices import check_device
 
     assert check_device("cuda:1") == "cuda:1"
     assert json.dumps(train_module.os.environ["CUBLAS_WORKSPACE_CONFIG"]) == '":4096:8"'

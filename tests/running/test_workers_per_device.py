@@ -6,6 +6,7 @@ thing on a GPU)."""
 from __future__ import annotations
 
 import json
+import os
 from concurrent.futures import Executor
 from pathlib import Path
 
@@ -85,8 +86,9 @@ def test_the_local_pool_hands_its_gpus_and_cap_to_every_worker() -> None:
     try:  # no worker starts before the first submission: nothing spawned here
         inner = pool._pool
         assert inner._initializer is executor_module._init_worker
-        slots, gpus, fraction = inner._initargs
+        slots, gpus, fraction, parent = inner._initargs
         assert slots.value == 0 and gpus == (0, 1) and fraction == 0.5
+        assert parent == os.getpid()  # each worker ends with this process (no orphans)
         pool.restart()  # a restarted pool numbers its workers from 0 again
         assert pool._pool._initargs[0] is not slots and pool._pool._initargs[0].value == 0
     finally:
@@ -104,20 +106,22 @@ def test_one_worker_trains_in_process_unless_a_memory_cap_must_stay_in_a_worker(
 
 # --- the options, checked together -----------------------------------------------------------
 def test_workers_per_device_starts_k_workers_on_each_gpu(two_gpus) -> None:
-    assert plan_workers("cuda", workers_per_device=4) == Placement(8, (0, 1))
-    assert plan_workers("cuda:0,cuda:1", workers_per_device=3) == Placement(6, (0, 1))
-    assert plan_workers("cuda:1,cuda:0", workers_per_device=1) == Placement(2, (1, 0))
-    assert plan_workers("cuda:1", workers_per_device=4) == Placement(4, (1,))
+    assert plan_workers("cuda", workers_per_device=4) == Placement(8, (0, 1), device="cuda")
+    assert plan_workers("cuda:0,cuda:1", workers_per_device=3) == \
+        Placement(6, (0, 1), device="cuda")
+    assert plan_workers("cuda:1,cuda:0", workers_per_device=1) == \
+        Placement(2, (1, 0), device="cuda")
+    assert plan_workers("cuda:1", workers_per_device=4) == Placement(4, (1,), device="cuda:1")
     assert plan_workers("cuda", workers_per_device=2, memory_fraction=0.5) == \
-        Placement(4, (0, 1), 0.5)
+        Placement(4, (0, 1), 0.5, "cuda")
 
 
 def test_workers_without_workers_per_device_are_spread_over_the_gpus(
         two_gpus, monkeypatch: pytest.MonkeyPatch) -> None:
-    assert plan_workers("cuda", workers=3) == Placement(3, (0, 1))
-    assert plan_workers("cuda", workers=1) == Placement(1, (0, 1))  # the first GPU: cuda
+    assert plan_workers("cuda", workers=3) == Placement(3, (0, 1), device="cuda")
+    assert plan_workers("cuda", workers=1) == Placement(1, (0, 1), device="cuda")  # GPU 0
     default = plan_workers("cuda:0,cuda:1")
-    assert default == Placement(None, (0, 1))
+    assert default == Placement(None, (0, 1), device="cuda")
     monkeypatch.setattr(devices, "default_workers", lambda: 1)
     assert local_workers(default) == 2  # one per core, but at least one per GPU
     assert local_workers(plan_workers("cpu")) == 1
@@ -125,7 +129,7 @@ def test_workers_without_workers_per_device_are_spread_over_the_gpus(
 
 
 def test_a_dask_cluster_places_its_own_workers(two_gpus) -> None:
-    assert plan_workers("cuda", workers=3, executor_kind="dask") == Placement(3)
+    assert plan_workers("cuda", workers=3, executor_kind="dask") == Placement(3, device="cuda")
 
 
 def test_a_device_list_trains_trials_of_the_kind_cuda(two_gpus) -> None:

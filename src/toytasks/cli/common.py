@@ -1,5 +1,5 @@
-"""What the command groups share: the click group, shared options, option parsing into a
-``Job``, and running jobs on an executor while holding the results folder.
+"""What the command groups share: the click group, the shared options, the header and the
+Ctrl-C message (running is ``toytasks.running.launch``'s, for the shell and Python alike).
 
 Tables go to stdout; progress, logs and the results folder go to stderr. Every user error
 is one line, `toytasks: error: ...`, with exit code 2 and no traceback.
@@ -9,9 +9,8 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Callable
-from concurrent.futures import Executor
 from pathlib import Path
-from typing import TYPE_CHECKING, TypeVar
+from typing import TYPE_CHECKING
 
 import click
 
@@ -23,10 +22,7 @@ if TYPE_CHECKING:
     from toytasks.reading.store import ResultStore
     from toytasks.reading.summary import Row
     from toytasks.running.devices import Placement
-    from toytasks.running.plan import Job
-    from toytasks.specs.spec import TaskSpec
 
-T = TypeVar("T")
 RULE_NAMES = ("majority", "cp95")  # toytasks.training.solve.RULES (not imported: keeps --help fast)
 SEARCH_NAMES = ("adaptive", "linear", "exhaustive")  # toytasks.training.search.SEARCHES
 
@@ -56,12 +52,6 @@ def csv_list(value: str | None, kind: type, option: str) -> tuple:
     except ValueError:
         raise ToytasksError(f"{option} expects comma-separated {kind.__name__} values, "
                             f"got {value!r}") from None
-
-
-def split_assignments(values: dict[str, str]) -> tuple[dict[str, str], dict[str, str]]:
-    """``--set`` values: task knobs (``KNOB=V``) and architecture knobs (``ARCH.KNOB=V``)."""
-    task = {k: v for k, v in values.items() if "." not in k}
-    return task, {k: v for k, v in values.items() if "." in k}
 
 
 def say(message: str) -> None:
@@ -142,54 +132,11 @@ output_options = stack(
 )
 
 
-def cli_job(spec: TaskSpec, arch: str | None, seeds: int | None, min_depth: int | None,
-            max_depth: int | None, width: int | None, lr_text: str | None,
-            steps: int | None, batch_size: int | None, device: str, rule_name: str,
-            search: str, exhaustive: bool, match_params: int | None,
-            arch_knobs: dict[str, str] | None = None, **extra: object) -> Job:
-    """The command line's options parsed and handed to ``api.make_job`` (the Python API's
-    validation): ``arch_knobs`` are ``--set ARCH.KNOB=V`` values; ``extra`` further run
-    options (diagnostics, train_size)."""
-    from toytasks.api import make_job
-
-    return make_job(spec, csv_list(arch, str, "--arch"), seeds=seeds, min_depth=min_depth,
-                    max_depth=max_depth, width=width, lrs=csv_list(lr_text, float, "--lr"),
-                    steps=steps, batch_size=batch_size, device=device, rule=rule_name,
-                    search="exhaustive" if exhaustive else search, match_params=match_params,
-                    arch_knobs=arch_knobs, **extra)
-
-
-def check_executor(kind: str, scheduler: str | None) -> None:
-    """Refuse an executor combination before the results folder is made."""
-    if scheduler and kind != "dask":
-        raise ToytasksError("--scheduler needs --executor dask")
-
-
-def placement(device: str, workers: int | None, workers_per_device: int | None,
-              gpu_memory_fraction: float | None, executor_kind: str = "local") -> Placement:
-    """The device options checked together, before the results folder is made."""
-    from toytasks.running.devices import plan_workers
-
-    return plan_workers(device, workers, workers_per_device, gpu_memory_fraction,
-                        executor_kind)
-
-
 def describe_workers(where: Placement, executor_kind: str = "local") -> str:
     """'2 worker(s)', '8 worker(s) on cuda:0,cuda:1' or 'dask' (the command's first line)."""
     from toytasks.running.devices import local_workers
 
     return where.describe(local_workers(where)) if executor_kind == "local" else "dask"
-
-
-def execute(store: ResultStore, workers: int | Placement | None,
-            body: Callable[[Executor, int | Callable[[], int]], T],
-            executor_kind: str = "local", scheduler: str | None = None) -> T:
-    """``api.execute`` (holds the results folder, abandons workers on any error) plus the
-    command line's Ctrl-C: keep what is finished and print the exact command that resumes."""
-    from toytasks.api import execute as run_body
-
-    return run_body(store, workers, body, executor_kind, scheduler, say,
-                    lambda: interrupted(store))
 
 
 def interrupted(store: ResultStore) -> None:

@@ -1,14 +1,20 @@
-"""`toytasks run` and `toytasks sweep`: one task, one job (or one job per knob value)."""
+"""`toytasks run` and `toytasks sweep`: one task, one job (or one job per knob value).
+
+The commands turn click's values into a ``RunRequest`` and hand it to
+``toytasks.running.launch``, the code ``toytasks.run`` and ``run_sweep`` call too.
+"""
 
 from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from toytasks import __version__
 from toytasks.cli.common import (
     bounded,
-    check_executor,
-    cli_job,
     csv_list,
     describe_workers,
     dry_run_option,
@@ -17,15 +23,65 @@ from toytasks.cli.common import (
     interrupted,
     main,
     output_options,
-    placement,
     print_dry_run,
     say,
     search_options,
-    split_assignments,
     training_options,
 )
-from toytasks.errors import ToytasksError
-from toytasks.specs.spec import load_spec, parse_assignments
+
+if TYPE_CHECKING:
+    from toytasks.running.launch import Launch, RunRequest
+
+CLI_ONLY = ("fmt", "quiet", "dry_run")  # how to show a run, not what it is
+
+
+def cli_request(options: dict[str, Any]) -> RunRequest:
+    """click's values (types and ranges already checked) as a ``RunRequest``."""
+    from toytasks.running.launch import RunRequest
+    from toytasks.specs.spec import parse_assignments
+
+    given = {k: v for k, v in options.items() if k not in CLI_ONLY}
+    exhaustive, search = given.pop("exhaustive"), given.pop("search")
+    out = given.pop("out")
+    return RunRequest(
+        task=given.pop("task_name"), arch=csv_list(given.pop("arch"), str, "--arch"),
+        knobs=parse_assignments(given.pop("assignments")),
+        lr=csv_list(given.pop("lr_text"), float, "--lr"), rule=given.pop("rule_name"),
+        search="exhaustive" if exhaustive else search, executor=given.pop("executor_kind"),
+        out=Path(out) if out else None, tasks_dir=tuple(given.pop("tasks_dir")),
+        test_lengths=csv_list(given.pop("test_lengths", None), int, "--test-lengths"),
+        **given)
+
+
+def start(options: dict[str, Any], header: Callable[[Launch], str]) -> tuple[Launch, Any]:
+    """Check everything, then print the dry run (no result) or run with progress on
+    stderr; Ctrl-C keeps what is finished and prints the command that resumes."""
+    from toytasks.running.launch import launch, prepare
+    from toytasks.running.progress import make_progress
+
+    req = cli_request(options)
+    plan = prepare(req)
+    if options["dry_run"]:
+        from toytasks.cost.dryrun import Group
+        from toytasks.running.sweep import sweep_jobs
+
+        job = plan.job
+        jobs = ([j for _, j in sweep_jobs(job.spec, plan.knob, list(plan.values), job.opts,
+                                          job.rule)] if plan.knob else [job])
+        name = f"sweep {plan.knob}" if plan.knob else job.spec.name
+        print_dry_run([Group(name, jobs, req.out)], plan.placement)
+        return plan, None
+    progress = make_progress(options["quiet"])
+    try:
+        return plan, launch(plan, progress, say, interrupted, lambda _: say(header(plan)))
+    finally:
+        progress.close()
+
+
+def _archs_depths_seeds(plan: Launch) -> str:
+    opts = plan.job.opts
+    return (f"archs {','.join(opts.archs)}, depths {opts.min_depth}..{opts.max_depth}, "
+            f"{opts.seeds} seed(s)")
 
 
 @main.command()
@@ -46,52 +102,19 @@ from toytasks.specs.spec import load_spec, parse_assignments
 @search_options
 @executor_options
 @dry_run_option
-def run(task_name: str, arch: str | None, seeds: int | None, min_depth: int | None,
-        max_depth: int | None, width: int | None, lr_text: str | None, steps: int | None,
-        batch_size: int | None, assignments: tuple[str, ...], out: str | None,
-        workers: int | None, device: str, workers_per_device: int | None,
-        gpu_memory_fraction: float | None, tasks_dir: tuple[str, ...], fmt: str,
-        quiet: bool, diagnostics: bool, train_size: int, test_lengths: str | None,
-        rule_name: str, search: str, exhaustive: bool, match_params: int | None,
-        executor_kind: str = "local",
-        scheduler: str | None = None, dry_run: bool = False) -> None:
+def run(**options: Any) -> None:
     """Train each architecture at increasing depth; print the minimal depth that solves."""
-    from pathlib import Path
-
-    from toytasks.api import run_job_in
-    from toytasks.reading.store import ResultStore
     from toytasks.reading.table import render
-    from toytasks.running.progress import make_progress
-    from toytasks.specs.options import default_out
 
-    check_executor(executor_kind, scheduler)
-    spec = load_spec(task_name, tasks_dir)
-    task_knobs, arch_knobs = split_assignments(parse_assignments(assignments))
-    spec = spec.with_knobs(task_knobs)
-    job = cli_job(spec, arch, seeds, min_depth, max_depth, width, lr_text, steps, batch_size,
-                  device, rule_name, search, exhaustive, match_params, arch_knobs,
-                  diagnostics=diagnostics, train_size=train_size,
-                  test_lengths=csv_list(test_lengths, int, "--test-lengths"))
-    where = placement(device, workers, workers_per_device, gpu_memory_fraction, executor_kind)
-    opts = job.opts
-    if dry_run:
-        from toytasks.cost.dryrun import Group
+    def header(plan: Launch) -> str:
+        return (f"toytasks {__version__}: {plan.job.spec.name}, {_archs_depths_seeds(plan)}, "
+                f"{describe_workers(plan.placement, plan.executor)}; results in {plan.root}")
 
-        print_dry_run([Group(spec.name, [job], Path(out) if out else None)], where)
-        return
-    store = ResultStore(Path(out) if out else default_out(spec.name))
-    say(f"toytasks {__version__}: {spec.name}, archs {','.join(opts.archs)}, depths "
-        f"{opts.min_depth}..{opts.max_depth}, {opts.seeds} seed(s), "
-        f"{describe_workers(where, executor_kind)}; results in {store.root}")
-    progress = make_progress(quiet)
-    try:
-        rows = run_job_in(job, store, where, executor_kind, scheduler, progress, say,
-                          lambda: interrupted(store))
-    finally:
-        progress.close()
-    click.echo(render(rows, fmt))
-    say(f"results: {store.root}")
-    exit_on_faults(rows)
+    plan, rows = start(options, header)
+    if rows is not None:
+        click.echo(render(rows, options["fmt"]))
+        say(f"results: {plan.root}")
+        exit_on_faults(rows)
 
 
 @main.command()
@@ -107,56 +130,18 @@ def run(task_name: str, arch: str | None, seeds: int | None, min_depth: int | No
 @search_options
 @executor_options
 @dry_run_option
-def sweep(task_name: str, vary: str, arch: str | None, seeds: int | None,
-          min_depth: int | None, max_depth: int | None, width: int | None,
-          lr_text: str | None, steps: int | None, batch_size: int | None,
-          assignments: tuple[str, ...], out: str | None, workers: int | None, device: str,
-          workers_per_device: int | None, gpu_memory_fraction: float | None,
-          tasks_dir: tuple[str, ...], fmt: str, quiet: bool, rule_name: str, search: str,
-          exhaustive: bool, match_params: int | None, executor_kind: str = "local",
-          scheduler: str | None = None, dry_run: bool = False) -> None:
+def sweep(**options: Any) -> None:
     """Minimal depth at each value of one knob: rows architectures, columns values."""
-    from pathlib import Path
-
-    from toytasks.api import sweep_in
-    from toytasks.reading.store import ResultStore
     from toytasks.reading.table import render_sweep
-    from toytasks.running.progress import make_progress
-    from toytasks.running.sweep import parse_vary, sweep_specs
-    from toytasks.specs.options import default_out
 
-    check_executor(executor_kind, scheduler)
-    knob, values = parse_vary(vary)
-    spec = load_spec(task_name, tasks_dir)
-    overrides = parse_assignments(assignments)
-    if knob in overrides:
-        raise ToytasksError(f"knob '{knob}' is both varied (--vary) and fixed (--set)")
-    task_knobs, arch_knobs = split_assignments(overrides)
-    spec = spec.with_knobs(task_knobs)
-    if "." not in knob:
-        sweep_specs(spec, knob, values)  # a task knob: its values are checked first
-    job = cli_job(spec, arch, seeds, min_depth, max_depth, width, lr_text, steps, batch_size,
-                  device, rule_name, search, exhaustive, match_params, arch_knobs)
-    where = placement(device, workers, workers_per_device, gpu_memory_fraction, executor_kind)
-    opts = job.opts
-    if dry_run:
-        from toytasks.cost.dryrun import Group
-        from toytasks.running.sweep import sweep_jobs
+    def header(plan: Launch) -> str:
+        return (f"toytasks {__version__}: sweep {plan.job.spec.name} over {plan.knob}="
+                f"{','.join(plan.values)}, {_archs_depths_seeds(plan)}, {plan.job.opts.search} "
+                f"search, {describe_workers(plan.placement, plan.executor)}; results in "
+                f"{plan.root}")
 
-        jobs = [j for _, j in sweep_jobs(spec, knob, values, opts, job.rule)]
-        print_dry_run([Group(f"sweep {knob}", jobs, Path(out) if out else None)], where)
-        return
-    store = ResultStore(Path(out) if out else default_out(spec.name, "sweep"))
-    say(f"toytasks {__version__}: sweep {spec.name} over {knob}={','.join(values)}, archs "
-        f"{','.join(opts.archs)}, depths {opts.min_depth}..{opts.max_depth}, {opts.seeds} "
-        f"seed(s), {opts.search} search, {describe_workers(where, executor_kind)}; results in "
-        f"{store.root}")
-    progress = make_progress(quiet)
-    try:
-        points = sweep_in(job, knob, values, store, where, executor_kind, scheduler,
-                          progress, say, lambda: interrupted(store))
-    finally:
-        progress.close()
-    click.echo(render_sweep(points, knob, opts.archs, fmt))
-    say(f"results: {store.root}")
-    exit_on_faults([r for p in points for r in p.rows])
+    plan, points = start(options, header)
+    if points is not None:
+        click.echo(render_sweep(points, plan.knob, plan.job.opts.archs, options["fmt"]))
+        say(f"results: {plan.root}")
+        exit_on_faults([r for p in points for r in p.rows])

@@ -13,9 +13,8 @@ from toytasks.cli.common import (
     describe_workers,
     device_options,
     dry_run_option,
-    execute,
+    interrupted,
     main,
-    placement,
     print_dry_run,
     quiet_option,
     say,
@@ -45,14 +44,15 @@ def study(spec_name: str, profile: str, out: str | None, report_dir: str | None,
     report: one section and one verdict per explanation the spec has."""
     import time
 
-    from toytasks.reading.store import ResultStore
+    from toytasks.running.devices import plan_workers
+    from toytasks.running.launch import execute
     from toytasks.running.plan import on_device, run_jobs
     from toytasks.running.progress import make_progress
     from toytasks.specs.options import default_out
     from toytasks.study.experiment import load_study, store_dir, write_manifest
     from toytasks.study.report import load_sections, verdict_table, write_report
 
-    where = placement(device, workers, workers_per_device, gpu_memory_fraction)
+    where = plan_workers(device, workers, workers_per_device, gpu_memory_fraction)
     spec = load_study(spec_name, profile, tasks_dir)
     letters = csv_list(only, str, "--only") or tuple(e.letter for e in spec.experiments)
     unknown = [x for x in letters if x not in {e.letter for e in spec.experiments}]
@@ -63,7 +63,7 @@ def study(spec_name: str, profile: str, out: str | None, report_dir: str | None,
     if dry_run:
         from toytasks.cost.dryrun import Group
 
-        print_dry_run([Group(f"({e.letter})", on_device(e.jobs(), device),
+        print_dry_run([Group(f"({e.letter})", on_device(e.jobs(), where.device),
                              store_dir(root, e.letter))
                        for e in spec.experiments if e.letter in letters],
                       where, report=True)
@@ -76,10 +76,10 @@ def study(spec_name: str, profile: str, out: str | None, report_dir: str | None,
     try:
         for exp in spec.experiments:
             if exp.letter in letters:
-                store = ResultStore(store_dir(root, exp.letter))
                 progress(f"({exp.letter}) {exp.spec.name}, archs {','.join(exp.opts.archs)}")
-                execute(store, where, lambda executor, limit, e=exp, s=store:
-                        run_jobs(on_device(e.jobs(), device), s, executor, limit, progress))
+                execute(store_dir(root, exp.letter), where, lambda s, executor, limit, e=exp:
+                        run_jobs(on_device(e.jobs(), where.device), s, executor, limit,
+                                 progress), say=say, on_interrupt=interrupted)
     finally:
         progress.close()
     path = write_report(root, Path(report_dir) if report_dir else root / "report")

@@ -7,15 +7,13 @@ import click
 from toytasks import __version__
 from toytasks.cli.common import (
     TABLE_FORMATS,
-    check_executor,
     describe_workers,
     device_options,
     dry_run_option,
-    execute,
     executor_options,
     exit_on_faults,
+    interrupted,
     main,
-    placement,
     print_dry_run,
     quiet_option,
     say,
@@ -42,37 +40,45 @@ def suite(profile: str, out: str | None, workers: int | None, device: str,
           dry_run: bool = False) -> None:
     """Run every entry of a profile (profiles/NAME.toml or a path) into one results folder."""
     import time
+    from concurrent.futures import Executor
     from pathlib import Path
 
+    from toytasks.reading.records import TrialRecord
     from toytasks.reading.store import ResultStore
     from toytasks.reading.summary import summarise
     from toytasks.reading.table import render
-    from toytasks.running.plan import on_device, run_jobs
+    from toytasks.running.devices import plan_workers
+    from toytasks.running.launch import execute
+    from toytasks.running.plan import Workers, on_device, run_jobs
     from toytasks.running.progress import make_progress
     from toytasks.running.suite import load_profile
     from toytasks.specs.options import default_out
 
-    check_executor(executor_kind, scheduler)
-    where = placement(device, workers, workers_per_device, gpu_memory_fraction, executor_kind)
+    where = plan_workers(device, workers, workers_per_device, gpu_memory_fraction,
+                         executor_kind, scheduler)
     prof = load_profile(profile, tasks_dir)
     if dry_run:
         from toytasks.cost.dryrun import Group
 
-        print_dry_run([Group(prof.name, on_device(prof.jobs(), device),
+        print_dry_run([Group(prof.name, on_device(prof.jobs(), where.device),
                              Path(out) if out else None)], where)
         return
-    store = ResultStore(Path(out) if out else default_out("suite", prof.name))
-    say(f"toytasks {__version__}: profile {prof.name} ({len(prof.runs)} run(s), "
-        f"{describe_workers(where, executor_kind)}); results in {store.root}")
+    root = Path(out) if out else default_out("suite", prof.name)
+    header = (f"toytasks {__version__}: profile {prof.name} ({len(prof.runs)} run(s), "
+              f"{describe_workers(where, executor_kind)}); results in {root}")
     start = time.perf_counter()
     progress = make_progress(quiet)
+
+    def run_all(store: ResultStore, executor: Executor, limit: Workers) -> list[TrialRecord]:
+        run_jobs(on_device(prof.jobs(), where.device), store, executor, limit, progress)
+        return store.records()
+
     try:
-        execute(store, where, lambda executor, limit: run_jobs(
-            on_device(prof.jobs(), device), store, executor, limit, progress),
-            executor_kind, scheduler)
+        records = execute(root, where, run_all, executor_kind, scheduler, say, interrupted,
+                          lambda _: say(header))
     finally:
         progress.close()
-    rows = summarise(store.records())
+    rows = summarise(records)
     click.echo(render(rows, fmt, by))
-    say(f"profile {prof.name}: {time.perf_counter() - start:.0f}s; results: {store.root}")
+    say(f"profile {prof.name}: {time.perf_counter() - start:.0f}s; results: {root}")
     exit_on_faults(rows)

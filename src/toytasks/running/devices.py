@@ -27,6 +27,7 @@ class Placement:
     workers: int | None = None  # None: one per core (at least one per GPU)
     gpus: tuple[int, ...] = ()  # CUDA indices; empty: no pinning (cpu, or Dask)
     memory_fraction: float | None = None  # per worker: its cap on its GPU's memory
+    device: str = "cpu"  # what trials are made with (checked): ``cuda`` for a list of GPUs
 
     def describe(self, workers: int) -> str:
         """'8 worker(s)' or '8 worker(s) on cuda:0,cuda:1' (progress and headers)."""
@@ -116,10 +117,12 @@ def pin_worker(gpu: int, memory_fraction: float | None = None) -> None:
 def plan_workers(device: str, workers: int | None = None,
                  workers_per_device: int | None = None,
                  memory_fraction: float | None = None, executor_kind: str = "local",
-                 where: str = "--") -> Placement:
-    """The local workers for ``device`` and the worker options, checked together (one line
-    per conflict, before any folder is made). ``device`` is checked here too."""
-    check_device(device)
+                 scheduler: str | None = None, where: str = "--") -> Placement:
+    """Where trials run: the device, the executor and the worker options, checked together
+    and only here (one line per conflict, before any folder is made)."""
+    if scheduler and executor_kind != "dask":
+        raise ToytasksError(f"{where}scheduler needs {where}executor dask")
+    trial_device = check_device(device)
     kind, indices = parse_device(device)
     per, frac = f"{where}workers-per-device", f"{where}gpu-memory-fraction"
     if workers is not None and workers_per_device is not None:
@@ -135,7 +138,7 @@ def plan_workers(device: str, workers: int | None = None,
                 raise ToytasksError(f"{name} needs a CUDA {where}device (cuda, cuda:N or "
                                     f"cuda:N,cuda:M); on the CPU {where}workers sets how "
                                     "many trials run at once")
-        return Placement(workers)
+        return Placement(workers, device=trial_device)
     if executor_kind != "local":
         several = indices is not None and len(indices) > 1
         for name, used in ((per, workers_per_device is not None),
@@ -144,7 +147,7 @@ def plan_workers(device: str, workers: int | None = None,
             if used:
                 raise ToytasksError(f"{name} needs {where}executor local: a Dask cluster "
                                     "places its workers on GPUs itself (docs/cluster.md)")
-        return Placement(workers)
+        return Placement(workers, device=trial_device)
     gpus = gpu_indices(device)
     if workers_per_device is not None:
         workers = workers_per_device * len(gpus)
@@ -154,7 +157,7 @@ def plan_workers(device: str, workers: int | None = None,
     elif workers is not None and indices is not None and workers < len(gpus):
         raise ToytasksError(f"{where}workers {workers} leaves GPUs of {where}device {device} "
                             f"idle: give {where}workers {len(gpus)} or more, or {per}")
-    return Placement(workers, gpus, memory_fraction)
+    return Placement(workers, gpus, memory_fraction, trial_device)
 
 
 def default_workers() -> int:

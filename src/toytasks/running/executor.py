@@ -10,18 +10,22 @@ workers can share a GPU and a pool can span several.
 from __future__ import annotations
 
 import multiprocessing
+import os
 import signal
 from collections.abc import Callable
 from concurrent.futures import Executor, Future, ProcessPoolExecutor
 from typing import Any
 
 from toytasks.running.devices import default_workers, pin_worker, worker_gpu
+from toytasks.running.spawning import die_with_parent
 
-__all__ = ["InlineExecutor", "LocalPool", "default_workers", "make_executor"]
+__all__ = ["InlineExecutor", "LocalPool", "default_workers", "make_executor", "uses_processes"]
 
 
 def _init_worker(slots: Any = None, gpus: tuple[int, ...] = (),
-                 memory_fraction: float | None = None) -> None:
+                 memory_fraction: float | None = None, parent: int | None = None) -> None:
+    if parent is not None:  # no orphans: the worker ends with the driver, even on kill -9
+        die_with_parent(parent)
     # Ctrl-C reaches the whole process group: only the driver reacts (stops scheduling,
     # keeps what is stored, prints how to resume); workers must not die with a traceback.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
@@ -71,7 +75,7 @@ class LocalPool(Executor):
         slots = context.Value("i", 0)  # a fresh pool numbers its workers from 0 again
         return ProcessPoolExecutor(
             max_workers=self.workers, mp_context=context, initializer=_init_worker,
-            initargs=(slots, self.gpus, self.memory_fraction),
+            initargs=(slots, self.gpus, self.memory_fraction, os.getpid()),
         )
 
     def submit(self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Future:
@@ -91,10 +95,15 @@ class LocalPool(Executor):
         self._pool.shutdown(wait=wait, cancel_futures=cancel_futures)
 
 
+def uses_processes(workers: int, memory_fraction: float | None = None) -> bool:
+    """Whether ``make_executor`` starts worker processes (else trials run in this one)."""
+    return workers > 1 or memory_fraction is not None
+
+
 def make_executor(workers: int, gpus: tuple[int, ...] = (),
                   memory_fraction: float | None = None) -> Executor:
     """In-process for one worker (its trials use the device they name: ``cuda`` is GPU 0,
     the first of ``gpus``); a pool otherwise, or when a memory cap must stay in a worker."""
-    if workers <= 1 and memory_fraction is None:
+    if not uses_processes(workers, memory_fraction):
         return InlineExecutor()
     return LocalPool(workers, gpus, memory_fraction)

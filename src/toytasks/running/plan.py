@@ -99,12 +99,9 @@ def run_jobs(jobs: Sequence[Job], store: ResultStore, executor: Executor, worker
 
 
 def on_device(jobs: Sequence[Job], device: str) -> list[Job]:
-    """``jobs`` trained on ``device`` (checked: ``devices.check_device``); a profile or a
-    study spec never names a device, the command line does."""
-    from toytasks.running.devices import check_device
-
-    trial_device = check_device(device)
-    return [replace(job, opts=replace(job.opts, device=trial_device)) for job in jobs]
+    """``jobs`` trained on ``device``, a trial device already checked (``Placement.device``
+    from ``devices.plan_workers``); a profile or a study spec never names a device."""
+    return [replace(job, opts=replace(job.opts, device=device)) for job in jobs]
 
 
 def _rows(store: ResultStore, job: Job, keys: set[str]) -> list[Row]:

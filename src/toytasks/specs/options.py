@@ -195,10 +195,16 @@ def check_lrs(value: Any, where: str) -> tuple[float, ...]:
     return tuple(float(lr) for lr in lrs)
 
 
-def check_depth_range(opts: RunOptions, where: str) -> None:
-    if opts.min_depth > opts.max_depth:
+def check_depth_range(opts: RunOptions, where: str, flag: str | None = None) -> None:
+    """The one check of resolved depths: a file's ``where: min_depth ...`` or, with the
+    command line's ``flag`` ("--", or "" from Python), ``--min-depth ...``."""
+    if opts.min_depth <= opts.max_depth:
+        return
+    if flag is None:
         raise ToytasksError(f"{where}: min_depth {opts.min_depth} is larger than max_depth "
                             f"{opts.max_depth}")
+    raise ToytasksError(f"{flag}min-depth {opts.min_depth} is larger than {flag}max-depth "
+                        f"{opts.max_depth}")
 
 
 def check_table(value: Any, where: str, allowed: set[str]) -> None:
