@@ -185,9 +185,14 @@ def test_the_python_api_takes_variants(tmp_path: Path):
     assert [r.config["gate_bias"] for r in res.rows] == [3.0, 1.0]
 
 
-def test_confirmation_keeps_the_variant(tmp_path: Path):
-    from toytasks.api import make_job
+def make_job(spec, arch=None, **options):
+    """The job ``toytasks.run`` would run with these arguments."""
+    from toytasks.running.launch import prepare, python_request
 
+    return prepare(python_request(spec, arch, **options)).job
+
+
+def test_confirmation_keeps_the_variant(tmp_path: Path):
     archs = ["cnn", "cnn@kernel=5", "lstm@gate_bias=1"]
     job = make_job(tiny_spec(), archs, seeds=2)
     res = toytasks.run(tiny_spec(), arch=archs, seeds=2, out=tmp_path, workers=1)
@@ -212,15 +217,13 @@ dilation = 2
 
 
 def test_a_task_spec_sets_architecture_knobs_and_variants(tmp_path: Path):
-    from toytasks.api import make_job
-
     spec = parse_spec(__import__("tomllib").loads(SPEC), "t.toml")
     assert spec.arch_knobs == (("cnn", "dilation", 2),)
     job = make_job(spec)
     assert job.opts.archs == ("cnn", "cnn@kernel=5", "lstm@gate_bias=1")
     assert job.opts.knobs_for("cnn@kernel=5") == {"dilation": 2, "kernel": 5}
     # a run's --set replaces the spec's value; a variant may fix what the spec sets
-    assert make_job(spec, arch_knobs={"cnn.dilation": 3}).opts.knobs_for("cnn") == {
+    assert make_job(spec, knobs={"cnn.dilation": 3}).opts.knobs_for("cnn") == {
         "dilation": 3}
     assert make_job(spec, ["cnn@dilation=1"]).opts.knobs_for("cnn@dilation=1") == {
         "dilation": 1}

@@ -17,7 +17,7 @@ from concurrent.futures import Executor
 from contextlib import contextmanager
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, NoReturn, TypeVar
 
 from toytasks.errors import ToytasksError
 from toytasks.models import get_architecture, split_variant
@@ -97,8 +97,8 @@ class Launch:
     values: tuple[str, ...] = ()
 
 
-def _wrong(name: str, what: str, value: Any) -> ToytasksError:
-    return ToytasksError(f"{name} must be {what}, got {value!r}")
+def _wrong(name: str, what: str, value: Any) -> NoReturn:
+    raise ToytasksError(f"{name} must be {what}, got {value!r}")
 
 
 def _names(value: Any, name: str) -> tuple[str, ...]:
@@ -107,7 +107,7 @@ def _names(value: Any, name: str) -> tuple[str, ...]:
         return tuple(v.strip() for v in value.split(",") if v.strip())
     if isinstance(value, Sequence) and all(isinstance(v, str) for v in value):
         return tuple(value)
-    raise _wrong(name, "a string or a list of strings", value)
+    _wrong(name, "a string or a list of strings", value)
 
 
 def _number(value: Any) -> bool:
@@ -123,9 +123,9 @@ def python_request(task: Any, arch: Any = None, vary: Any = None, **given: Any) 
         raise ToytasksError(f"unknown option '{unknown[0]}' (valid: "
                             f"{', '.join(sorted(valid))})")
     if not isinstance(task, (str, TaskSpec)):
-        raise _wrong("task", "a task name, a .toml path or a TaskSpec", task)
+        _wrong("task", "a task name, a .toml path or a TaskSpec", task)
     if vary is not None and not isinstance(vary, str):
-        raise _wrong("vary", 'a string "KNOB=v1,v2,..."', vary)
+        _wrong("vary", 'a string "KNOB=v1,v2,..."', vary)
     values = {k: v for k, v in given.items() if v is not None}
     for key in INT_OPTIONS:
         if key in values:
@@ -133,39 +133,39 @@ def python_request(task: Any, arch: Any = None, vary: Any = None, **given: Any) 
                       BOUNDS["workers"] if key == "workers_per_device" else None)
     if "knobs" in values and not (isinstance(values["knobs"], Mapping)
                                   and all(isinstance(k, str) for k in values["knobs"])):
-        raise _wrong("knobs", "a dict of knob names to values", values["knobs"])
+        _wrong("knobs", "a dict of knob names to values", values["knobs"])
     if "lr" in values:
         lr = values["lr"]
         lrs = (lr,) if _number(lr) else lr
         if not isinstance(lrs, Sequence) or isinstance(lrs, str) or not all(map(_number, lrs)):
-            raise _wrong("lr", "a number or a list of numbers", lr)
+            _wrong("lr", "a number or a list of numbers", lr)
         values["lr"] = tuple(float(x) for x in lrs)
     for key, choices in (("rule", RULES), ("search", SEARCHES), ("executor", EXECUTORS)):
         if key in values and values[key] not in choices:
-            raise _wrong(key, f"one of {', '.join(choices)}", values[key])
+            _wrong(key, f"one of {', '.join(choices)}", values[key])
     for key in ("device", "scheduler"):
         if key in values and not isinstance(values[key], str):
-            raise _wrong(key, "a string", values[key])
+            _wrong(key, "a string", values[key])
     if "test_lengths" in values:
         lengths = values["test_lengths"]
         if not isinstance(lengths, Sequence) or isinstance(lengths, str):
-            raise _wrong("test_lengths", "a list of integers", lengths)
+            _wrong("test_lengths", "a list of integers", lengths)
         values["test_lengths"] = tuple(lengths)  # each checked against the task in prepare
     if "diagnostics" in values and not isinstance(values["diagnostics"], bool):
-        raise _wrong("diagnostics", "True or False", values["diagnostics"])
+        _wrong("diagnostics", "True or False", values["diagnostics"])
     fraction = values.get("gpu_memory_fraction")
     if fraction is not None and not _number(fraction):
-        raise _wrong("gpu_memory_fraction", "a number in (0, 1]", fraction)
+        _wrong("gpu_memory_fraction", "a number in (0, 1]", fraction)
     if "out" in values:
         if not isinstance(values["out"], (str, os.PathLike)):
-            raise _wrong("out", "a folder path", values["out"])
+            _wrong("out", "a folder path", values["out"])
         values["out"] = Path(values["out"])
     if "tasks_dir" in values:
         folders = values["tasks_dir"]
         folders = [folders] if isinstance(folders, (str, os.PathLike)) else folders
         if not isinstance(folders, Sequence) or not all(
                 isinstance(f, (str, os.PathLike)) for f in folders):
-            raise _wrong("tasks_dir", "a folder or a list of folders", values["tasks_dir"])
+            _wrong("tasks_dir", "a folder or a list of folders", values["tasks_dir"])
         values["tasks_dir"] = tuple(str(f) for f in folders)
     archs = () if arch is None else _names(arch, "arch")
     return RunRequest(task=task, arch=archs, vary=vary, flag="", **values)
@@ -176,7 +176,7 @@ def check_progress(progress: Any) -> Progress:
     if progress is None:
         return lambda _: None
     if not callable(progress):
-        raise _wrong("progress", "a callable that takes each progress event", progress)
+        _wrong("progress", "a callable that takes each progress event", progress)
     return progress
 
 
@@ -193,6 +193,9 @@ def prepare(req: RunRequest) -> Launch:
     spec = spec.with_knobs(task_knobs)
     if knob and "." not in knob:
         sweep_specs(spec, knob, values)  # a task knob: its values are checked first
+    for arch in req.arch:  # the command line's order: architectures, then devices
+        split_variant(arch, f"{f}arch")  # ARCH or ARCH@KNOB=V@...: well formed
+        get_architecture(arch)  # a built-in, or a plugin that imports and has the protocol
     placement = plan_workers(req.device, req.workers, req.workers_per_device,
                              req.gpu_memory_fraction, req.executor, req.scheduler, where=f)
     job = _job(spec, req, arch_knobs, placement.device)
@@ -206,9 +209,6 @@ def prepare(req: RunRequest) -> Launch:
 def _job(spec: TaskSpec, req: RunRequest, arch_knobs: dict[str, Any], device: str) -> Job:
     """The spec's defaults overridden by the request, as one checked job."""
     f = req.flag
-    for arch in req.arch:
-        split_variant(arch, f"{f}arch")  # ARCH or ARCH@KNOB=V@...: well formed
-        get_architecture(arch)  # a built-in, or a plugin that imports and has the protocol
     triples = arch_knob_triples(arch_knobs, req.arch or spec.defaults.architectures,
                                 f"{f}set")
     opts = resolve(spec, {"arch": req.arch, "seeds": req.seeds, "min_depth": req.min_depth,
