@@ -50,6 +50,7 @@ def factory(frozen: str):
                       lrs=(c["lr"],), max_steps=c["max_steps"], batch_size=c["batch_size"],
                       device=c.get("device", "cpu"), train_size=c["train_size"],
                       diagnostics=c["diagnostics"],
+                      test_lengths=tuple(c.get("test_lengths") or ()),
                       arch_knobs=tuple((arch, k, v) for k, v in sorted(knobs.items())))
     return trial_factory(spec, arch, opts)
 
@@ -67,7 +68,8 @@ def test_every_stored_trial_rebuilds_to_its_stored_key(path: Path) -> None:
                                                           config["lr"])
         stored_version = config.get("arch_version", 1)
         as_stored = replace(trial, arch_version=stored_version)
-        assert as_stored.config() == config and as_stored.key == key, (path, key)
+        as_json = json.loads(json.dumps(as_stored.config()))  # tuples read back as lists
+        assert as_json == config and as_stored.key == key, (path, key)
         current = get_architecture(config["arch"]).version
         assert trial.arch_version == current
         assert (trial.key == key) == (current == stored_version), (path, key)
