@@ -121,7 +121,7 @@ def outcome_text(solved: int, seeds: int, steps: list[int], budget: int) -> str:
     where = f"at {RERUN_FACTOR}x budget ({budget:,} steps), no early stopping"
     if not steps:
         return f"{where}: {solved}/{seeds} solved"
-    span = f"{steps[0]:,}" if len(steps) == 1 else f"{steps[0]:,}-{steps[-1]:,}"
+    span = f"{steps[0]:,}" if steps[0] == steps[-1] else f"{steps[0]:,}-{steps[-1]:,}"
     median = f", median {statistics.median(steps):,.0f}" if len(steps) > 2 else ""
     return f"{where}: {solved}/{seeds} solved, steps-to-solve {span}{median}"
 
@@ -181,6 +181,6 @@ def budget_note(rows: list[Row], records: list[TrialRecord], reruns: list[TrialR
     for row, depth, _ in deciding_unsolved(rows, records, verdict, judge):
         found = outcomes.get((cell_key(row.config, row.match_params, drop=CHANGED), depth))
         if found and found[0]:
-            names.append(f"{cell_name(row, rows)} at depth {depth} "
-                         f"{found[0]}/{found[1]} at {RERUN_FACTOR * steps:,} steps")
+            names.append(f"{cell_name(row, rows)} at depth {depth}: {found[0]}/{found[1]} "
+                         f"solved at {RERUN_FACTOR * steps:,} steps")
     return "; ".join(names)

@@ -112,6 +112,16 @@ def verdict_text(verdict: Verdict) -> str:
     return f"{verdict.line}{learning}{budget}{fragile}"
 
 
+def _firm_up(manifest: dict[str, Any]) -> str:
+    cap = manifest.get("fragile_seeds")
+    if cap:
+        return (f"this study adds seeds to the cells that make a verdict fragile, 10 at a time "
+                f"up to {cap} (only the new seeds train), and names the cells still fragile "
+                "at that cap.")
+    return ("to firm it up, raise that section's `seeds` in the study spec (up to 30) and "
+            "rerun the study into the same folder: it resumes, and only the new seeds train.")
+
+
 def verdict_table(sections: list[Section], fmt: str = "github") -> str:
     body = [[f"({s.letter})", EXPLANATIONS[s.letter].claim,
              f"**{outcome_text(s.verdict)}**" if fmt == "github" else outcome_text(s.verdict),
@@ -172,9 +182,7 @@ def render_report(manifest: dict[str, Any], sections: list[Section],
               "intervals are exact 95% Clopper–Pearson intervals of the success rate over "
               "the seeds counted (`successes/seeds [low-high]`). A verdict marked *fragile* "
               "changes if one seed's outcome in a cell it names flipped (each seed of each "
-              "cell is flipped in turn); to firm it up, raise that section's `seeds` in the "
-              "study spec (up to 30) and rerun the study into the same folder: it resumes, "
-              "and only the new seeds train.", ""]
+              "cell is flipped in turn); " + _firm_up(manifest), ""]
     for section in sections:
         lines += _section(section, drawn.get(section.letter, []))
     lines += ["## Appendix: minimal-depth tables", "",
