@@ -32,8 +32,8 @@ from toytasks.study.budget import (
 )
 from toytasks.study.experiment import MANIFEST, read_manifest, store_dir
 from toytasks.study.explanations import EXPLANATIONS, GENERAL_RULE, INCONCLUSIVE, Parts, Verdict
+from toytasks.study.extension import SEED_STEP, remaining_text
 from toytasks.study.extension import plan as extension_plan
-from toytasks.study.extension import remaining_text
 from toytasks.study.fragility import fragility, rests_on_learning
 from toytasks.study.sections import Section
 
@@ -115,7 +115,8 @@ def verdict_text(verdict: Verdict) -> str:
 def _firm_up(manifest: dict[str, Any]) -> str:
     cap = manifest.get("fragile_seeds")
     if cap:
-        return (f"this study adds seeds to the cells that make a verdict fragile, 10 at a time "
+        return (f"this study adds seeds to the cells that make a verdict fragile, {SEED_STEP} at "
+                f"a time "
                 f"up to {cap} (only the new seeds train), and names the cells still fragile "
                 "at that cap.")
     return ("to firm it up, raise that section's `seeds` in the study spec (up to 30) and "
