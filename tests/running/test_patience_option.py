@@ -34,3 +34,16 @@ def test_can_stop_early_at_its_boundaries():
     assert not can_stop_early(80, 100, 8000)  # fires at the last step at the earliest
     assert can_stop_early(79, 100, 8000)
     assert can_stop_early(5, 100, 2000)
+
+
+def test_the_dry_run_prices_an_unsolved_trial_without_early_stopping_at_its_budget():
+    from dataclasses import replace
+
+    from tests.helpers import make_trial
+
+    from toytasks.cost.estimate import likely_steps
+
+    trial = make_trial(max_steps=3000, eval_every=100, patience=5)
+    assert likely_steps(trial, False) == 1000  # about twice its patience
+    assert likely_steps(replace(trial, patience=0), False) == 3000
+    assert likely_steps(replace(trial, patience=0), True) == 200
