@@ -87,6 +87,16 @@ def test_minimal_depth_per_budget_with_intervals():
     assert "rule majority, 3 seeds per depth" in text
 
 
+def test_depths_with_fewer_seeds_are_counted_against_their_own():
+    # the docs' plan: two depths at 6 seeds, the at-chance depth at 3, in one store
+    recs = store({10: [2400, 3100, 7000, None, 5000, 1900], 11: [300] * 6})
+    recs += store({9: [None] * 3})
+    (item,) = curve(recs, [2000, 8000])
+    assert (item.rows[8000].depths[9].seeds, item.rows[8000].depths[9].decided) == (3, True)
+    assert item.rows[2000].depth_text() == "11" and item.rows[8000].depth_text() == "10"
+    assert "3-6 seeds per depth" in render_curve([item], [2000, 8000])
+
+
 def test_one_seed_store():
     recs = store({4: [None], 5: [2000]})
     (item,) = curve(recs, [1000, 2000])

@@ -123,6 +123,14 @@ def _cell(row: Row, depth: int) -> str:
     return f"{interval_text(stats.successes, stats.seeds)} {mark}"
 
 
+def _seeds(rows: list[CurveRow]) -> str:
+    """'6', or '3-6' when depths count different numbers of seeds."""
+    counts = sorted({s.seeds for item in rows for row in item.rows.values()
+                     for s in row.depths.values()})
+    return "?" if not counts else str(counts[0]) if len(counts) == 1 else \
+        f"{counts[0]}-{counts[-1]}"
+
+
 def render_curve(rows: list[CurveRow], budgets: Sequence[int], fmt: str = "simple") -> str:
     """Per architecture and depth, successes/seeds [95% Clopper-Pearson] within each budget
     (✓ solved, ✗ not, ? undecided by the rule), then the minimal depth at each budget."""
@@ -140,6 +148,6 @@ def render_curve(rows: list[CurveRow], budgets: Sequence[int], fmt: str = "simpl
         f"Budget curve: {first.task}, trained once for "
         f"{'/'.join(sorted({f'{r.trained:,}' for r in rows}))} steps with early "
         f"stopping off; a seed solves within B steps when its steps-to-solve is <= B; rule "
-        f"{first.rule}, {first.seeds_asked or '?'} seeds per depth.")
+        f"{first.rule}, {_seeds(rows)} seeds per depth.")
     table = grid(headers, body, fmt)
     return f"{table}\n\n{caption}" if caption else table
