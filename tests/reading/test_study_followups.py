@@ -125,6 +125,15 @@ def test_a_cell_still_fragile_at_the_cap_is_named():
     assert [(r.arch, d) for r, d in stuck] == [("lstm", 4)]
     assert remaining_text(rows, stuck, 30) == \
         "lstm at depth 4 (21/30) (still fragile at the cap of 30 seeds)"
+    # the report's verdict names it; below the cap it says the study has more to add
+    from toytasks.study.report import judge, verdict_text
+
+    exp = {"steps": 600, "recurrent": "lstm", "conv": "cnn"}
+    at_cap = judge("c", exp, rows, recs, cap=30)
+    assert "lstm at depth 4 (21/30) (still fragile at the cap of 30 seeds)" in \
+        verdict_text(at_cap)
+    higher = judge("c", exp, rows, recs, cap=40)
+    assert "2 fragile cell(s) below the cap of 40 seeds" in higher.fragile  # lstm, cnn
 
 
 # --- budget reruns: which cells ---------------------------------------------------------
