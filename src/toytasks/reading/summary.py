@@ -277,13 +277,17 @@ def _row(items: list[TrialRecord], rule: SolveRule | None, seeds: int | None) ->
     searched = [r for r in items if r.run.search != "exhaustive"]
     search = (_latest(searched, "search") or "linear") if searched else "exhaustive"
     every_seed = {r.depth for r in items if r.run.search == "exhaustive"}
+    per_depth: dict[int, int] = {}
     if seeds is None:
         asked = [r.run.seeds for r in items]
         seeds = max((n for n in asked if isinstance(n, int)), default=None)
+        per_depth, default = seeds_per_depth(items)
+    else:
+        default = seeds
     by_depth: dict[int, list[TrialRecord]] = defaultdict(list)
     for record in items:
         by_depth[record.depth].append(record)
-    depths = {d: _depth_stats(d, recs, lrs, rule, seeds,
+    depths = {d: _depth_stats(d, recs, lrs, rule, per_depth.get(d, default),
                               early=search != "exhaustive" and d not in every_seed)
               for d, recs in sorted(by_depth.items())}
     verdicts = {d: s.solved for d, s in depths.items() if s.decided}
@@ -317,6 +321,22 @@ def _row(items: list[TrialRecord], rule: SolveRule | None, seeds: int | None) ->
         spent_trials=sum(s.spent_trials for s in depths.values()),
         solved_at=first if refused is None else None, refused=refused or "",
     )
+
+
+def seeds_per_depth(items: list[TrialRecord]) -> tuple[dict[int, int], int | None]:
+    """The rule's n: (per depth an exhaustive run trained, the most it or the search
+    asked; elsewhere, the most the search asked, or any run without a search). Seeds a
+    study adds to one fragile cell (``toytasks.study.extension``) count there, and the
+    row's other depths keep the n they were asked for instead of reading as undecided."""
+    searched = [r.run.seeds for r in items if r.run.search != "exhaustive"
+                and isinstance(r.run.seeds, int)]
+    every = [r.run.seeds for r in items if isinstance(r.run.seeds, int)]
+    base = max(searched, default=None)
+    exhaustive: dict[int, int] = {}
+    for r in items:
+        if r.run.search == "exhaustive" and isinstance(r.run.seeds, int):
+            exhaustive[r.depth] = max(exhaustive.get(r.depth, 0), r.run.seeds, base or 0)
+    return exhaustive, base if base is not None else max(every, default=None)
 
 
 def _versions(items: list[TrialRecord]) -> tuple[str, ...]:
