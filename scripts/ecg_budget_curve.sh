@@ -21,5 +21,5 @@ run() {  # depth seeds
 }
 mkdir -p "$(dirname "$OUT")"
 run 13 6
-run 8 3
 run 10 6
+run 8 3
