@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any
 
 from toytasks.errors import ToytasksError
 from toytasks.models import ARCHITECTURES, get_architecture, variant_name
-from toytasks.reading.records import PER_TRIAL, TrialRecord, task_facts
+from toytasks.reading.records import PER_TRIAL, TrialRecord, held_out, task_facts
 from toytasks.training.solve import SolveRule, counted_lrs, first_solved, get_rule, seed_outcomes
 from toytasks.training.trial import ARCH_FIELDS, DIVERGED, ERROR, REFUSED, SOLVED, TrialResult
 
@@ -56,6 +56,10 @@ class DepthStats:
     # trials scored) over the counted solved trials at this depth
     lengths: dict[int, tuple[float, int, int]] = field(default_factory=dict)
     failed_metric: float | None = None  # median best held-out metric of the failed trials
+    # per stored seed (in seed order): the final held-out metric, best over the lr grid;
+    # seeds whose every trial errored, diverged or was refused are left out and counted
+    held_out: tuple[float, ...] = ()
+    held_out_left_out: int = 0
 
 
 @dataclass
@@ -357,6 +361,7 @@ def _depth_stats(depth: int, records: list[TrialRecord], lrs: list[float], rule:
         steps_to_solve=[r.steps_to_solve for r in counted if r.status == SOLVED],
         flops=sum(r.flops or 0.0 for r in counted), trials=len(counted),
         faults=dict(faults), lengths=_lengths(counted),
+        **held_out(per_seed, "mse" not in {r.result.metric for r in records}),
     )
 
 
