@@ -38,7 +38,8 @@ MSE_TASK = ("multiplication", {})  # the metric is mse: lower is better
 
 def record(depth: int, seed: int, final: float | str, *, arch: str = "lstm",
            generator: str = "xor-count", knobs: dict | None = None, lr: float = 3e-3,
-           search: str = "exhaustive", best: float | None = None) -> TrialRecord:
+           search: str = "exhaustive", best: float | None = None,
+           grid: tuple[float, ...] = (3e-3,)) -> TrialRecord:
     """One stored trial whose final held-out metric is ``final`` ('div' diverged, 'err'
     an error)."""
     trial = Trial(task=generator, generator=generator,
@@ -57,7 +58,7 @@ def record(depth: int, seed: int, final: float | str, *, arch: str = "lstm",
     return TrialRecord.from_dict({"key": trial.key, "trial": trial.config(),
                                   "result": result.to_dict(),
                                   "search": {"seeds": 3, "rule": "majority", "search": search,
-                                             "lrs": [lr], "match_params": 0}})
+                                             "lrs": list(grid), "match_params": 0}})
 
 
 def cells(values: dict[int, list], **kw) -> list[TrialRecord]:
@@ -75,7 +76,8 @@ def test_t_interval_is_the_student_t_interval_and_none_for_one_value():
     low, high = t_interval([0.0, 1.0])  # mean 0.5, sd sqrt(0.5), n 2: half = t(0.975, 1) / 2
     assert (low, high) == pytest.approx((0.5 - student_t.ppf(0.975, 1) / 2,
                                          0.5 + student_t.ppf(0.975, 1) / 2))
-    assert t_interval([0.8, 0.8, 0.8]) == (0.8, 0.8)  # no spread: what the data show
+    low, high = t_interval([0.8, 0.8, 0.8])  # no spread: what the data show
+    assert low == high == pytest.approx(0.8)
     assert t_interval([1.0, 2.0, 3.0], 0.5)[1] - 2.0 == pytest.approx(
         student_t.ppf(0.75, 2) / math.sqrt(3))
 
@@ -136,12 +138,13 @@ def test_the_final_metric_counts_not_the_best_of_the_evaluations():
 
 
 def test_best_of_the_lr_grid_per_seed_in_the_metrics_direction():
-    acc = [record(1, 0, 0.6), record(1, 0, 0.7, lr=1e-3), record(1, 1, 0.65),
-           record(1, 1, 0.5, lr=1e-3)]
+    grid = (1e-3, 3e-3)
+    acc = [record(1, 0, 0.6, grid=grid), record(1, 0, 0.7, lr=1e-3, grid=grid),
+           record(1, 1, 0.65, grid=grid), record(1, 1, 0.5, lr=1e-3, grid=grid)]
     (row,) = summarise(acc)
     assert row.depths[1].held_out == (0.7, 0.65)
-    mse = [record(1, 0, 0.3, generator="multiplication"),
-           record(1, 0, 0.2, generator="multiplication", lr=1e-3)]
+    mse = [record(1, 0, 0.3, generator="multiplication", grid=grid),
+           record(1, 0, 0.2, generator="multiplication", lr=1e-3, grid=grid)]
     (row,) = summarise(mse)
     assert row.depths[1].held_out == (0.2,)
 
@@ -188,7 +191,7 @@ def test_table_every_format_and_the_share_of_a_star():
 def test_sweep_cells_carry_the_best_depth():
     spec = load_spec("xor-count")
     points = [SweepPoint(v, spec.with_knobs({"label_noise": v}),
-                         summarise(cells({1: [0.6, 0.61], 2: [0.7, 0.71]},
+                         summarise(cells({1: [0.6, 0.6], 2: [0.7, 0.7]},
                                          knobs={**spec.knobs, "label_noise": v})))
               for v in (0.1, 0.2)]
     text = render_best_sweep(points, "label_noise", ("lstm",), depths=range(1, 4))
