@@ -258,3 +258,20 @@ def test_better_depth_verdict(values, outcome):
 def test_best_depth_in_verdict(values, outcome):
     got, line, _ = best_depth_in(row_of(values), {2, 3}, range(1, 4))
     assert got == outcome, line
+
+
+@pytest.mark.slow  # two tiny real runs (worker start-up dominates)
+def test_run_and_sweep_print_the_best_depth_table_end_to_end(cli_in_process, tmp_path: Path):
+    tiny = ("--arch", "lstm", "--max-depth", "2", "--seeds", "2", "--steps", "20",
+            "--exhaustive", "--best-depth", "--workers", "1", "--quiet", "--set",
+            "window_steps=5")
+    code, out, err = cli_in_process("run", "--task", "xor-count", *tiny, "--out",
+                                    str(tmp_path / "run"))
+    assert code == 0, err
+    assert out.splitlines()[0].split()[:5] == ["arch", "best", "depth", "not", "separated"]
+    assert "depths trained: 1-2" in out and "INCOMPLETE" not in out
+    code, out, err = cli_in_process("sweep", "--task", "xor-count", "--vary",
+                                    "label_noise=0,0.2", *tiny, "--out", str(tmp_path / "sw"))
+    assert code == 0, err
+    line = next(x for x in out.splitlines() if x.startswith("lstm"))
+    assert line.count("(not separated: ") == 2 and "cell: best depth at the budget" in out
