@@ -168,6 +168,20 @@ def test_missing_depths_are_named_from_the_depths_asked_or_the_gaps():
     assert "not trained" in text and "INCOMPLETE: depths not trained: lstm 3,5" in text
 
 
+def test_matched_parameter_rows_are_measured_per_depth_at_their_own_width():
+    recs = [record(d, s, v) for d, vs in {1: [0.6, 0.6], 2: [0.8, 0.8]}.items()
+            for s, v in enumerate(vs)]
+    matched = [TrialRecord.from_dict({
+        "key": r.key, "trial": {**r.config, "width": 40 - 10 * r.depth},
+        "result": r.result.to_dict(), "search": {**r.run.to_dict(), "match_params": 5000}})
+        for r in recs]
+    (row,) = summarise(matched)
+    assert row.match_params == 5000 and {s.width for s in row.depths.values()} == {30, 20}
+    found = best_depth(row)
+    assert found.best == 2 and found.not_separated == (2,)
+    assert "width matched to ~5,000 params" in render_best([row])
+
+
 def test_depth_ranges():
     assert depth_ranges([5, 1, 2, 3]) == "1-3,5" and depth_ranges([]) == ""
 
