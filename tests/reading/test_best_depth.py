@@ -202,6 +202,18 @@ def test_table_every_format_and_the_share_of_a_star():
     assert render_best([row], "markdown").startswith("| arch")
 
 
+def test_csv_is_one_rectangular_table_over_every_group():
+    import csv
+    import io
+
+    rows = summarise(cells({1: [0.6, 0.6]}, knobs={"label_noise": 0.1})
+                     + cells({1: [0.6, 0.6], 2: [0.7, 0.7]}, knobs={"label_noise": 0.2}))
+    table = list(csv.reader(io.StringIO(render_best(rows, "csv"))))
+    assert len(table) == 3 and len({len(r) for r in table}) == 1
+    assert table[0][:6] == ["task", "arch", "best depth", "not separated", "depth 1", "depth 2"]
+    assert table[1][5] == "not trained"
+
+
 def test_sweep_cells_carry_the_best_depth():
     spec = load_spec("xor-count")
     points = [SweepPoint(v, spec.with_knobs({"label_noise": v}),

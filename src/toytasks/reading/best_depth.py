@@ -204,9 +204,13 @@ def best_caption(group: list[Row], found: list[BestDepth]) -> str:
     return "; ".join(parts) + "; " + caption(group)
 
 
-def _cells(group: list[Row], found: list[BestDepth]) -> tuple[list[str], list[list[str]]]:
-    depths = sorted({d for b in found for d in b.trained} | {d for b in found for d in b.missing})
-    bayes = any(b.bayes is not None for b in found)
+def _cells(found: list[BestDepth], columns: list[BestDepth] | None = None
+           ) -> tuple[list[str], list[list[str]]]:
+    """Headers and cells of ``found``; ``columns``: the measurements whose depths (and A*)
+    make the columns (one CSV for every group: the same columns throughout)."""
+    columns = columns or found
+    depths = sorted({d for b in columns for d in (*b.trained, *b.missing)})
+    bayes = any(b.bayes is not None for b in columns)
     headers = ["arch", "best depth", "not separated", *(f"depth {d}" for d in depths),
                *(["of A*"] if bayes else [])]
     body = []
@@ -222,20 +226,24 @@ def _cells(group: list[Row], found: list[BestDepth]) -> tuple[list[str], list[li
 def render_best(rows: list[Row], fmt: str = "simple",
                 depths: Iterable[int] | None = None) -> str:
     """One best-depth table per task configuration (as ``table.render`` groups them), each
-    with its caption; a pure function of the rows (and the depths asked for)."""
+    with its caption; csv: one rectangular table for all (the union of their depths). A
+    pure function of the rows (and the depths asked for)."""
     if fmt not in FORMATS:
         raise ToytasksError(f"unknown table format '{fmt}' (valid: {', '.join(FORMATS)})")
     asked = tuple(depths) if depths is not None else None
+    groups = [(group, [best_depth(r, asked) for r in group]) for group in group_rows(rows)]
+    every = [b for _, found in groups for b in found]
     blocks, out = [], io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
-    for group in group_rows(rows):
-        found = [best_depth(r, asked) for r in group]
-        headers, body = _cells(group, found)
+    if fmt == "csv" and groups:
+        writer.writerow(["task", *_cells([], every)[0], "caption"])
+    for group, found in groups:
         text = best_caption(group, found)
         if fmt == "csv":
-            writer.writerow(["task", *headers, "caption"])
-            writer.writerows([group[0].task, *cells, text] for cells in body)
-        elif fmt == "latex":
+            writer.writerows([group[0].task, *cells, text] for cells in _cells(found, every)[1])
+            continue
+        headers, body = _cells(found)
+        if fmt == "latex":
             blocks.append(_latex(headers, body, text))
         else:
             sep = "\n\n" if fmt in ("github", "markdown") else "\n"
