@@ -88,8 +88,9 @@ def run(task: str | TaskSpec, arch: str | Sequence[str] | None = None, *,
     """`toytasks run` from Python: the minimal-depth table of ``task`` for ``arch``.
 
     ``knobs``: task knobs and architecture knobs ({"n_positive": 1, "cnn.kernel": 7});
-    ``options``: seeds, min_depth, max_depth, width, steps, batch_size, device, rule,
-    search, match_params, train_size, diagnostics, test_lengths (as on the command line);
+    ``options``: seeds, min_depth, max_depth, width, steps, batch_size, patience (0: early
+    stopping off), device, rule, search, match_params, train_size, diagnostics,
+    test_lengths (as on the command line);
     ``workers_per_device``, ``gpu_memory_fraction``: local workers on CUDA devices.
     """
     report = check_progress(progress)

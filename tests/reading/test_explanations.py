@@ -101,7 +101,7 @@ def test_jobs_of_each_section_of_the_tiny_study():
 def test_jobs_of_the_ecg_question_sections_f_and_g_train_every_seed_at_fixed_depths():
     """(f) and (g) run no search: each cell the verdict reads is trained with every seed."""
     for profile, rate, beside in (("quick", 50.0, ("lstm", "s4d")),
-                                  ("paper", 100.0, ("lstm", "s4d", "mamba"))):
+                                  ("paper", 100.0, ("lstm", "s4d", "s6"))):
         exps = {e.letter: e for e in load_study("ecg-question", profile).experiments}
         f, g = exps["f"].jobs(), exps["g"].jobs()
         assert all(j.opts.search == "exhaustive" and not j.confirm for j in f + g)

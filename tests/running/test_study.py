@@ -36,6 +36,9 @@ def test_shipped_study_loads_at_both_profiles():
                for p, q in zip(paper.experiments, quick.experiments, strict=True))
     a_quick, a_paper = quick.experiments[0], paper.experiments[0]
     assert len(a_paper.params["values"]) > len(a_quick.params["values"])
+    # paper grade: reruns of deciding unsolved cells and seeds for fragile verdicts
+    assert (paper.budget_reruns, paper.fragile_seeds) == (True, 30)
+    assert (quick.budget_reruns, quick.fragile_seeds) == (False, 0)
 
 
 @pytest.mark.parametrize("text, message", [

@@ -84,6 +84,13 @@ def test_plateau_stops_early():
     assert "flat" in result.reason
 
 
+def test_patience_0_turns_early_stopping_off():
+    # the same plateau with patience 0 runs its whole budget (what a budget curve needs)
+    result = train(make_trial("cnn", depth=1, max_steps=200, eval_every=20, patience=0))
+    assert result.status == UNSOLVED and result.steps == 200
+    assert result.reason == "step budget spent"
+
+
 def test_non_finite_loss_is_recorded_as_diverged(monkeypatch):
     real_build = train_module.build_model
 

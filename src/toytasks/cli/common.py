@@ -98,6 +98,9 @@ training_options = stack(
     click.option("--lr", "lr_text", help="Learning rate, or a comma-separated grid (best of)."),
     click.option("--steps", type=bounded("steps"), help="Training step budget."),
     click.option("--batch-size", type=bounded("batch_size"), help="Batch size."),
+    click.option("--patience", type=bounded("patience"),
+                 help="Held-out evaluations without improvement before a trial stops early; "
+                      "0: early stopping off (default: the task spec's budget.patience)."),
 )
 workers_option = click.option("--workers", type=bounded("workers"),
                               help="Parallel trials (default: cores; on CUDA at least one "

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import click
 
-from toytasks.cli.common import TABLE_FORMATS, main, say
+from toytasks.cli.common import TABLE_FORMATS, csv_list, main, say
 from toytasks.errors import ToytasksError
 
 
@@ -88,3 +88,25 @@ def check(results_dir: str, baseline_path: str, depth_tolerance: int,
                    f"`toytasks baseline {results_dir} --write {baseline_path}`.")
         sys.exit(1)
     click.echo(f"toytasks check: all {matched} cell(s) match {baseline_path} ({tolerance})")
+
+
+@main.command("budget-curve")
+@click.argument("results_dir", type=click.Path(file_okay=False))
+@click.option("--budgets", "budgets_text", required=True, metavar="B1,B2,...",
+              help="Step budgets to read the store at, e.g. 2000,4000,8000 (each a multiple "
+                   "of the evaluation period, none above the steps trained).")
+@click.option("--rule", "rule_name", help="Solve rule (default: the one the store records).")
+@click.option("--format", "fmt", type=click.Choice(("simple", "plain", "github", "markdown")),
+              default="simple", show_default=True, help="Table format.")
+def budget_curve(results_dir: str, budgets_text: str, rule_name: str | None, fmt: str) -> None:
+    """Minimal depth against step budget, from one store trained with --patience 0 at the
+    largest budget: a seed solves within B steps when its steps-to-solve is <= B."""
+    from toytasks.reading.budget_curve import check_curve, curve, render_curve
+    from toytasks.reading.store import ResultStore
+    from toytasks.training.solve import get_rule
+
+    budgets = csv_list(budgets_text, int, "--budgets")
+    rule = get_rule(rule_name) if rule_name else None
+    records = ResultStore(results_dir, create=False).records()
+    check_curve(records, budgets, results_dir)
+    click.echo(render_curve(curve(records, budgets, rule), budgets, fmt))

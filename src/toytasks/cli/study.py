@@ -3,7 +3,9 @@ report of a study folder (docs/report.md)."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -49,7 +51,9 @@ def study(spec_name: str, profile: str, out: str | None, report_dir: str | None,
     from toytasks.running.plan import on_device, run_jobs
     from toytasks.running.progress import make_progress
     from toytasks.specs.options import default_out
+    from toytasks.study.budget import run_reruns
     from toytasks.study.experiment import load_study, store_dir, write_manifest
+    from toytasks.study.extension import extend_seeds
     from toytasks.study.report import load_sections, verdict_table, write_report
 
     where = plan_workers(device, workers, workers_per_device, gpu_memory_fraction)
@@ -77,9 +81,20 @@ def study(spec_name: str, profile: str, out: str | None, report_dir: str | None,
         for exp in spec.experiments:
             if exp.letter in letters:
                 progress(f"({exp.letter}) {exp.spec.name}, archs {','.join(exp.opts.archs)}")
-                execute(store_dir(root, exp.letter), where, lambda s, executor, limit, e=exp:
-                        run_jobs(on_device(e.jobs(), where.device), s, executor, limit,
-                                 progress), say=say, on_interrupt=interrupted)
+                exp = replace(exp, opts=replace(exp.opts, device=where.device))
+
+                def section(s: Any, executor: Any, limit: Any, e: Any = exp) -> None:
+                    run_jobs(on_device(e.jobs(), where.device), s, executor, limit, progress)
+                    if spec.fragile_seeds:  # more seeds where one seed decides the verdict
+                        left = extend_seeds(e, s, executor, limit, spec.fragile_seeds,
+                                            progress)
+                        if left:
+                            say(f"({e.letter}) verdict still fragile: {left}")
+                    if spec.budget_reruns:  # then the deciding unsolved cells, 2x steps
+                        run_reruns(e, s, executor, limit, progress)
+
+                execute(store_dir(root, exp.letter), where, section, say=say,
+                        on_interrupt=interrupted)
     finally:
         progress.close()
     path = write_report(root, Path(report_dir) if report_dir else root / "report")

@@ -42,7 +42,7 @@ from toytasks.running.plan import Job, confirmations
 from toytasks.running.schedule import Schedule, make_searches
 from toytasks.running.trials import trial_factory, variant_of
 from toytasks.training.search import DepthSearch
-from toytasks.training.trial import Trial
+from toytasks.training.trial import PATIENCE_OFF, Trial
 
 SOLVED_EVALS = 2  # a solved trial: about two evaluation periods
 UNSOLVED_PATIENCE = 2  # an unsolved one: about twice its patience in evaluation periods
@@ -57,6 +57,8 @@ class _Outcome:
 
 
 def likely_steps(trial: Trial, solved: bool) -> int:
+    if not solved and trial.patience == PATIENCE_OFF:  # early stopping off: the whole budget
+        return trial.max_steps
     periods = SOLVED_EVALS if solved else UNSOLVED_PATIENCE * trial.patience
     return min(trial.max_steps, periods * trial.eval_every)
 

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import csv
 import io
+import math
 import statistics
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -138,7 +139,8 @@ def best_depth(row: Row, depths: Iterable[int] | None = None) -> BestDepth:
     gaps between the shallowest and the deepest are named missing."""
     asked = set(depths) if depths is not None else set(range(min(row.depths),
                                                               max(row.depths) + 1))
-    scores = {d: DepthScore(d, s.held_out, s.held_out_left_out)
+    scores = {d: DepthScore(d, tuple(v for v in s.held_out if not math.isnan(v)),
+                            sum(math.isnan(v) for v in s.held_out))
               for d, s in sorted(row.depths.items()) if d in asked}
     higher = row.metric not in LOWER_IS_BETTER
     scored = [s for s in scores.values() if s.n]

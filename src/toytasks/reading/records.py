@@ -157,19 +157,22 @@ def task_facts(config: dict[str, Any], results: list[TrialResult]) -> Any:
         return TaskFacts(scored.metric, scored.baseline)
 
 
-def held_out(per_seed: dict[int, dict[float, TrialResult]], higher: bool) -> dict[str, Any]:
+def held_out(per_seed: dict[int, dict[float, TrialResult]], higher: bool
+             ) -> tuple[float, ...]:
     """Every stored seed's final held-out metric, best of its lrs, in seed order (for
-    ``reading.best_depth``). The final metric, not the best of a trial's evaluations: the
+    ``reading.best_depth``); NaN for a seed with no usable metric (every trial errored,
+    diverged or was refused). The final metric, not the best of a trial's evaluations: the
     best of many evaluations on one held-out set is biased upward, and more so for trials
-    that ran longer. A trial that errored, diverged or was refused has no usable metric; a
-    seed with none is left out and counted."""
-    values, left_out = [], 0
+    that ran longer."""
+    values = []
     for seed in sorted(per_seed):
         usable = [r.final_metric for r in per_seed[seed].values()
                   if r.status not in (DIVERGED, ERROR, REFUSED) and r.final_metric is not None
                   and math.isfinite(r.final_metric)]
-        if usable:
-            values.append(max(usable) if higher else min(usable))
-        else:
-            left_out += 1
-    return {"held_out": tuple(values), "held_out_left_out": left_out}
+        values.append((max(usable) if higher else min(usable)) if usable else math.nan)
+    return tuple(values)
+
+
+def versions(items: list[TrialRecord]) -> tuple[str, ...]:
+    """Distinct code versions recorded in the provenance of trials, sorted."""
+    return tuple(sorted({record.provenance.version_text() for record in items}))

@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any
 
 from toytasks.errors import ToytasksError
 from toytasks.models import ARCHITECTURES, get_architecture, variant_name
-from toytasks.reading.records import PER_TRIAL, TrialRecord, held_out, task_facts
+from toytasks.reading.records import PER_TRIAL, TrialRecord, held_out, task_facts, versions
 from toytasks.training.solve import SolveRule, counted_lrs, first_solved, get_rule, seed_outcomes
 from toytasks.training.trial import ARCH_FIELDS, DIVERGED, ERROR, REFUSED, SOLVED, TrialResult
 
@@ -56,10 +56,7 @@ class DepthStats:
     # trials scored) over the counted solved trials at this depth
     lengths: dict[int, tuple[float, int, int]] = field(default_factory=dict)
     failed_metric: float | None = None  # median best held-out metric of the failed trials
-    # per stored seed (in seed order): the final held-out metric, best over the lr grid;
-    # seeds whose every trial errored, diverged or was refused are left out and counted
-    held_out: tuple[float, ...] = ()
-    held_out_left_out: int = 0
+    held_out: tuple[float, ...] = ()  # per stored seed: records.held_out (nan: none usable)
 
 
 @dataclass
@@ -281,13 +278,17 @@ def _row(items: list[TrialRecord], rule: SolveRule | None, seeds: int | None) ->
     searched = [r for r in items if r.run.search != "exhaustive"]
     search = (_latest(searched, "search") or "linear") if searched else "exhaustive"
     every_seed = {r.depth for r in items if r.run.search == "exhaustive"}
+    per_depth: dict[int, int] = {}
     if seeds is None:
         asked = [r.run.seeds for r in items]
         seeds = max((n for n in asked if isinstance(n, int)), default=None)
+        per_depth, default = seeds_per_depth(items)
+    else:
+        default = seeds
     by_depth: dict[int, list[TrialRecord]] = defaultdict(list)
     for record in items:
         by_depth[record.depth].append(record)
-    depths = {d: _depth_stats(d, recs, lrs, rule, seeds,
+    depths = {d: _depth_stats(d, recs, lrs, rule, per_depth.get(d, default),
                               early=search != "exhaustive" and d not in every_seed)
               for d, recs in sorted(by_depth.items())}
     verdicts = {d: s.solved for d, s in depths.items() if s.decided}
@@ -312,7 +313,7 @@ def _row(items: list[TrialRecord], rule: SolveRule | None, seeds: int | None) ->
         metric=task.metric, baseline=task.baseline,
         flops=sum(s.flops for s in depths.values()),
         trials=sum(s.trials for s in depths.values()), lrs=tuple(lrs), faults=dict(faults),
-        seeds_asked=seeds, versions=_versions(items),
+        seeds_asked=seeds, versions=versions(items),
         rule=rule.name, search=search, match_params=items[0].run.match_params,
         confirmed=tuple(sorted(every_seed)) if search != "exhaustive" else (),
         non_monotonic=non_monotonic, steps=sum(s.steps for s in depths.values()),
@@ -323,9 +324,20 @@ def _row(items: list[TrialRecord], rule: SolveRule | None, seeds: int | None) ->
     )
 
 
-def _versions(items: list[TrialRecord]) -> tuple[str, ...]:
-    """Distinct code versions recorded in the provenance of a row's trials, sorted."""
-    return tuple(sorted({record.provenance.version_text() for record in items}))
+def seeds_per_depth(items: list[TrialRecord]) -> tuple[dict[int, int], int | None]:
+    """The rule's n: (per depth an exhaustive run trained, the most it or the search
+    asked; elsewhere, the most the search asked, or any run without a search). Seeds a
+    study adds to one fragile cell (``toytasks.study.extension``) count there, and the
+    row's other depths keep the n they were asked for instead of reading as undecided."""
+    searched = [r.run.seeds for r in items if r.run.search != "exhaustive"
+                and isinstance(r.run.seeds, int)]
+    every = [r.run.seeds for r in items if isinstance(r.run.seeds, int)]
+    base = max(searched, default=None)
+    exhaustive: dict[int, int] = {}
+    for r in items:
+        if r.run.search == "exhaustive" and isinstance(r.run.seeds, int):
+            exhaustive[r.depth] = max(exhaustive.get(r.depth, 0), r.run.seeds, base or 0)
+    return exhaustive, base if base is not None else max(every, default=None)
 
 
 def _depth_stats(depth: int, records: list[TrialRecord], lrs: list[float], rule: SolveRule,
@@ -361,7 +373,7 @@ def _depth_stats(depth: int, records: list[TrialRecord], lrs: list[float], rule:
         steps_to_solve=[r.steps_to_solve for r in counted if r.status == SOLVED],
         flops=sum(r.flops or 0.0 for r in counted), trials=len(counted),
         faults=dict(faults), lengths=_lengths(counted),
-        **held_out(per_seed, "mse" not in {r.result.metric for r in records}),
+        held_out=held_out(per_seed, "mse" not in {r.result.metric for r in records}),
     )
 
 

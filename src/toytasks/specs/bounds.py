@@ -19,4 +19,6 @@ BOUNDS: dict[str, tuple[int, int]] = {
     "workers": (1, 256),
     "train_size": (0, 10**7),
     "match_params": (1, 10**9),
+    # evaluations without held-out improvement before a trial stops; 0: never stop early
+    "patience": (0, 10**6),
 }

@@ -50,6 +50,9 @@ class RunOptions:
     # Length generalisation: solved trials are also scored at these multiples of the trained
     # length (``--test-lengths 2,4``; ``Task.longer``).
     test_lengths: tuple[int, ...] = ()
+    # Evaluations without held-out improvement before a trial stops (``--patience``); 0:
+    # early stopping off; None: the task spec's ``budget.patience``.
+    patience: int | None = None
 
     def knobs_for(self, arch: str) -> dict[str, Any]:
         """The knobs of ``arch``, an architecture or a variant (``cnn@kernel=7``): those
@@ -68,11 +71,13 @@ def default_options(spec: TaskSpec) -> RunOptions:
         min_depth=spec.defaults.min_depth, max_depth=spec.defaults.max_depth,
         width=spec.defaults.width, lrs=(spec.budget.lr,), max_steps=spec.budget.max_steps,
         batch_size=spec.budget.batch_size, arch_knobs=spec.arch_knobs,
+        patience=spec.budget.patience,
     )
 
 
 def resolve(spec: TaskSpec, values: dict[str, Any]) -> RunOptions:
-    """The spec's defaults overridden by ``values`` (keys of ``BOUNDS`` plus ``arch``,
+    """The spec's defaults overridden by ``values`` (keys of ``BOUNDS``, ``patience``
+    included, plus ``arch``,
     ``lr``, ``device``, ``search``, ``diagnostics``); ``None`` or absent means "the
     default". Values are assumed checked (``check_int``, click's ranges)."""
     opts = default_options(spec)
@@ -85,6 +90,7 @@ def resolve(spec: TaskSpec, values: dict[str, Any]) -> RunOptions:
         width=given.get("width", opts.width), lrs=tuple(given.get("lr") or opts.lrs),
         max_steps=given.get("steps", opts.max_steps),
         batch_size=given.get("batch_size", opts.batch_size),
+        patience=given.get("patience", opts.patience),
         device=given.get("device", opts.device), search=given.get("search", opts.search),
         train_size=given.get("train_size", opts.train_size),
         diagnostics=given.get("diagnostics", opts.diagnostics),

@@ -40,7 +40,7 @@ class Budget:
     batch_size: int = 32
     lr: float = 3e-3
     eval_every: int = 100
-    patience: int = 5
+    patience: int = 5  # 0: early stopping off (PATIENCE_OFF)
     test_size: int = 1024
     clip: float = 1.0
     gate_bias: float = 3.0
@@ -117,7 +117,8 @@ _BUDGET_TYPES = {"max_steps": int, "batch_size": int, "lr": float, "eval_every":
                  "patience": int, "test_size": int, "clip": float, "gate_bias": float}
 _BUDGET_RANGES = {"max_steps": BOUNDS["steps"], "batch_size": BOUNDS["batch_size"],
                   "lr": (1e-7, 10.0),
-                  "eval_every": (1, 10**6), "patience": (1, 10**6), "test_size": (16, 10**6),
+                  "eval_every": (1, 10**6), "patience": BOUNDS["patience"],
+                  "test_size": (16, 10**6),
                   "clip": (1e-6, 1e6), "gate_bias": (-20.0, 20.0)}
 _SEARCH_TYPES = {"architectures": list, "min_depth": int, "max_depth": int, "seeds": int,
                  "width": int}

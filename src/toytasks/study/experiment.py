@@ -46,6 +46,10 @@ BUILTIN_DIRS = (PACKAGE_DIR / "_experiments", PACKAGE_DIR.parents[1] / "experime
 MANIFEST = "study.json"
 
 _RUN_KEYS = {*RUN_INT_KEYS, "rule", "search", "lr"}
+# what a profile may set for the study as a whole, after each section's jobs
+# (``toytasks.study.budget``, ``toytasks.study.extension``)
+_PROFILE_KEYS = {"budget_reruns", "fragile_seeds"}
+FRAGILE_SEEDS_MAX = 1000
 _COMMON_KEYS = {"task", "set", "note", *_RUN_KEYS}
 
 
@@ -58,11 +62,18 @@ class Study:
     profile: str
     profiles: tuple[str, ...]
     experiments: tuple[Experiment, ...]
+    # rerun each section's deciding unsolved cells at 2x the steps, early stopping off
+    budget_reruns: bool = False
+    # add seeds to the cells that make a verdict fragile, up to this many (0: off)
+    fragile_seeds: int = 0
 
     def manifest(self) -> dict[str, Any]:
         return {"study": self.name, "spec": self.path, "question": self.question,
                 "description": self.description, "profile": self.profile,
-                "experiments": {e.letter: e.manifest() for e in self.experiments}}
+                "experiments": {e.letter: e.manifest() for e in self.experiments},
+                # only when set: manifests (and reports) without them stay as they were
+                **({"budget_reruns": True} if self.budget_reruns else {}),
+                **({"fragile_seeds": self.fragile_seeds} if self.fragile_seeds else {})}
 
 
 def find_study(name: str) -> Path:
@@ -88,9 +99,14 @@ def load_study(name: str, profile: str, tasks_dir: tuple[str, ...] = ()) -> Stud
     for key in ("question", "description"):
         if not isinstance(data.get(key, ""), str):
             raise ToytasksError(f"{path}: '{key}' must be a string")
-    defaults = profiles[profile]
     where = f"{path}: profile.{profile}"
-    check_table(defaults, where, _RUN_KEYS)
+    check_table(profiles[profile], where, _RUN_KEYS | _PROFILE_KEYS)
+    defaults = dict(profiles[profile])
+    reruns = defaults.pop("budget_reruns", False)
+    if not isinstance(reruns, bool):
+        raise ToytasksError(f"{where}: 'budget_reruns' must be true or false, got {reruns!r}")
+    fragile_seeds = check_int(defaults.pop("fragile_seeds", 0), "fragile_seeds", where,
+                              (0, FRAGILE_SEEDS_MAX))
     names = tuple(profiles)
     experiments = []
     for letter in EXPLANATIONS:
@@ -113,7 +129,7 @@ def load_study(name: str, profile: str, tasks_dir: tuple[str, ...] = ()) -> Stud
     # this installation, which the report's "Rerun" line would otherwise print)
     cited = name if not (name.endswith(".toml") or "/" in name) else str(path)
     return Study(path.stem, cited, data.get("question", ""), data.get("description", ""),
-                 profile, names, tuple(experiments))
+                 profile, names, tuple(experiments), reruns, fragile_seeds)
 
 
 def _for_profile(value: Any, profiles: tuple[str, ...], profile: str, where: str) -> Any:

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING
 
 from toytasks.reading.records import cell_key
 from toytasks.reading.summary import Row, summarise
-from toytasks.reading.unsolved import LEARNING, unsolved_class
+from toytasks.reading.unsolved import CHANCE, LEARNING, unsolved_class
 from toytasks.study.explanations.c_overfitting import OVERFIT_MARGIN
 from toytasks.training.trial import SOLVED, UNSOLVED
 
@@ -81,7 +81,7 @@ def fragile_cells(rows: list[Row], records: list[TrialRecord], verdict: Verdict,
     return list(found.values())
 
 
-def _name(row: Row, rows: list[Row]) -> str:
+def cell_name(row: Row, rows: list[Row]) -> str:
     """'lstm', or 'cnn (period_samples=8)' where the section has several rows of it."""
     tasks = {r.task for r in rows}
     label = row.label([k for k in row.config["knobs"]
@@ -103,22 +103,23 @@ def fragility(rows: list[Row], records: list[TrialRecord], verdict: Verdict,
     cells = fragile_cells(rows, records, verdict, judge)
     if not cells:
         return ""
-    names = [f"{_name(row, rows)} at depth {depth} -> {outcome}"
+    names = [f"{cell_name(row, rows)} at depth {depth} -> {outcome}"
              for row, depth, outcome in cells]
     more = f" and {len(names) - SHOWN} more" if len(names) > SHOWN else ""
     return "one seed flipped in " + "; ".join(names[:SHOWN]) + more
 
 
-def rests_on_learning(rows: list[Row], records: list[TrialRecord], verdict: Verdict,
-                      judge: Judge) -> str:
-    """The unsolved cells classed *learning, too slow for the budget* whose being solved
-    (every seed) would change the verdict: a verdict resting on them says so, since a
-    longer budget might solve them. '' when there are none."""
+def deciding_unsolved(rows: list[Row], records: list[TrialRecord], verdict: Verdict,
+                      judge: Judge, classes: tuple[str, ...] = (CHANCE, LEARNING)
+                      ) -> list[tuple[Row, int, str]]:
+    """(row, depth, class) of every unsolved cell of one of ``classes`` whose being solved
+    (every seed) would change the verdict's outcome: the cells the verdict rests on."""
     index = {row_cell_key(r): i for i, r in enumerate(rows)}
-    names = []
+    found = []
     for row in rows:
         for depth in sorted(row.depths):
-            if unsolved_class(row, depth) != LEARNING:
+            kind = unsolved_class(row, depth)
+            if kind not in classes:
                 continue
             key = row_cell_key(row)
             cell = [_flip_status(r, True) if r.depth == depth else r
@@ -127,6 +128,16 @@ def rests_on_learning(rows: list[Row], records: list[TrialRecord], verdict: Verd
             (new_rows[index[key]],) = summarise(cell)
             outcome = judge(new_rows, [r for r in records if r.cell != key] + cell).outcome
             if outcome != verdict.outcome:
-                metric = row.depths[depth].failed_metric
-                names.append(f"{_name(row, rows)} at depth {depth} (best {metric:.3g})")
-    return "; ".join(names)
+                found.append((row, depth, kind))
+    return found
+
+
+def rests_on_learning(rows: list[Row], records: list[TrialRecord], verdict: Verdict,
+                      judge: Judge) -> str:
+    """The unsolved cells classed *learning, too slow for the budget* whose being solved
+    (every seed) would change the verdict: a verdict resting on them says so, since a
+    longer budget might solve them. '' when there are none."""
+    return "; ".join(f"{cell_name(row, rows)} at depth {depth} "
+                     f"(best {row.depths[depth].failed_metric:.3g})"
+                     for row, depth, _ in deciding_unsolved(rows, records, verdict, judge,
+                                                            (LEARNING,)))

@@ -10,6 +10,7 @@ own rule (``toytasks.study.explanations``), written out. The report is a pure fu
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -21,8 +22,18 @@ from toytasks.reading.store import ResultStore
 from toytasks.reading.summary import Row, summarise
 from toytasks.reading.table import grid, render
 from toytasks.reading.unsolved import LEGEND
+from toytasks.study.budget import (
+    RERUN_FACTOR,
+    RERUN_SEEDS,
+    budget_note,
+    deciding_cells,
+    rerun_lines,
+    split_reruns,
+)
 from toytasks.study.experiment import MANIFEST, read_manifest, store_dir
 from toytasks.study.explanations import EXPLANATIONS, GENERAL_RULE, INCONCLUSIVE, Parts, Verdict
+from toytasks.study.extension import SEED_STEP, remaining_text
+from toytasks.study.extension import plan as extension_plan
 from toytasks.study.fragility import fragility, rests_on_learning
 from toytasks.study.sections import Section
 
@@ -37,16 +48,23 @@ def load_sections(root: Path) -> tuple[dict[str, Any], list[Section]]:
     for letter in EXPLANATIONS:
         exp = manifest["experiments"].get(letter)
         folder = store_dir(root, letter)
-        records = (ResultStore(folder, create=False).records()
-                   if exp is not None and (folder / "trials.jsonl").is_file() else [])
+        stored = (ResultStore(folder, create=False).records()
+                  if exp is not None and (folder / "trials.jsonl").is_file() else [])
+        records, reruns = split_reruns(stored, exp)  # reruns are shown, never judged
         rows = summarise(records) if records else []
-        sections.append(Section(letter, exp, rows, records, judge(letter, exp, rows, records)))
+        verdict = judge(letter, exp, rows, records, reruns,
+                        int(manifest.get("fragile_seeds") or 0))
+        sections.append(Section(letter, exp, rows, records, verdict, reruns,
+                                bool(manifest.get("budget_reruns"))))
     return manifest, sections
 
 
 def judge(letter: str, exp: dict[str, Any] | None, rows: list[Row],
-          records: list[TrialRecord]) -> Verdict:
-    """The verdict for one explanation from its experiment's results."""
+          records: list[TrialRecord], reruns: list[TrialRecord] | None = None,
+          cap: int = 0) -> Verdict:
+    """The verdict for one explanation from its experiment's results (``reruns``: budget
+    reruns of its unsolved cells, which can only add a note to it; ``cap``: the seeds a
+    fragile cell may get, ``fragile_seeds``: a fragile verdict says which cells have it)."""
     if exp is None:
         return Verdict(letter, INCONCLUSIVE, "not tested by this study")
     if not rows:
@@ -58,8 +76,23 @@ def judge(letter: str, exp: dict[str, Any] | None, rows: list[Row],
 
     learning = rests_on_learning(rows, records, verdict, again) \
         if verdict.outcome != INCONCLUSIVE else ""
-    return replace(verdict, fragile=fragility(rows, records, verdict, again),
-                   learning=learning)
+    budget = budget_note(rows, records, reruns, verdict, again, int(exp["steps"])) \
+        if reruns else ""
+    fragile = fragility(rows, records, verdict, again)
+    if fragile and cap:
+        fragile += _at_cap(rows, records, verdict, again, cap)
+    return replace(verdict, fragile=fragile, learning=learning, budget=budget)
+
+
+def _at_cap(rows: list[Row], records: list[TrialRecord], verdict: Verdict,
+            again: Callable[[list[Row], list[TrialRecord]], Verdict], cap: int) -> str:
+    """Which fragile cells have the cap of seeds, and how many do not yet."""
+    grow, stuck = extension_plan(rows, records, verdict, again, cap)
+    notes = [remaining_text(rows, stuck, cap)] if stuck else []
+    if grow:
+        notes.append(f"{len(grow)} fragile cell(s) below the cap of {cap} seeds (run the "
+                     "study again: it resumes and adds seeds)")
+    return "".join(f"; {n}" for n in notes)
 
 
 def outcome_text(verdict: Verdict) -> str:
@@ -73,7 +106,21 @@ def verdict_text(verdict: Verdict) -> str:
     learning = (f"; rests on unsolved cells still learning when the budget ran out (above "
                 f"chance, below the threshold: a longer budget might solve them): "
                 f"{verdict.learning}") if verdict.learning else ""
-    return f"{verdict.line}{learning}{fragile}"
+    budget = (f"; rests on the step budget: unsolved cells it reads solved when rerun with "
+              f"{RERUN_FACTOR}x the steps and early stopping off: {verdict.budget}"
+              ) if verdict.budget else ""
+    return f"{verdict.line}{learning}{budget}{fragile}"
+
+
+def _firm_up(manifest: dict[str, Any]) -> str:
+    cap = manifest.get("fragile_seeds")
+    if cap:
+        return (f"this study adds seeds to the cells that make a verdict fragile, {SEED_STEP} at "
+                f"a time "
+                f"up to {cap} (only the new seeds train), and names the cells still fragile "
+                "at that cap.")
+    return ("to firm it up, raise that section's `seeds` in the study spec (up to 30) and "
+            "rerun the study into the same folder: it resumes, and only the new seeds train.")
 
 
 def verdict_table(sections: list[Section], fmt: str = "github") -> str:
@@ -136,9 +183,7 @@ def render_report(manifest: dict[str, Any], sections: list[Section],
               "intervals are exact 95% Clopper–Pearson intervals of the success rate over "
               "the seeds counted (`successes/seeds [low-high]`). A verdict marked *fragile* "
               "changes if one seed's outcome in a cell it names flipped (each seed of each "
-              "cell is flipped in turn); to firm it up, raise that section's `seeds` in the "
-              "study spec (up to 30) and rerun the study into the same folder: it resumes, "
-              "and only the new seeds train.", ""]
+              "cell is flipped in turn); " + _firm_up(manifest), ""]
     for section in sections:
         lines += _section(section, drawn.get(section.letter, []))
     lines += ["## Appendix: minimal-depth tables", "",
@@ -166,12 +211,32 @@ def _section(section: Section, figures: list[tuple[str, str]]) -> list[str]:
         lines += ["**Evidence.** Per depth: successes/seeds [95% interval], ✓ solved, "
                   "✗ not solved, ? undecided (by the study's rule). " + LEGEND, "",
                   render_evidence(section.rows), ""]
+    lines += _reruns(section)
     for caption, path in figures:
         lines += [f"![{caption}]({path})", ""]
     lines += [f"**Verdict: {outcome_text(section.verdict)}.** {verdict_text(section.verdict)}.",
               "",
               f"*Rule:* {explanation.rule}", ""]
     return lines
+
+
+def _reruns(section: Section) -> list[str]:
+    """The budget reruns of the section's deciding unsolved cells: class, then outcome."""
+    if not section.reruns and not (section.reruns_asked and section.rows):
+        return []
+    head = (f"**Budget reruns.** Each unsolved cell whose being solved would change the "
+            f"verdict, unless provably blind, rerun on {RERUN_SEEDS} seeds with "
+            f"{RERUN_FACTOR}x the steps and early stopping off (trials of their own, never "
+            "counted in the evidence or the verdict).")
+    lines = rerun_lines(section.rows, section.reruns, int(section.exp["steps"])) \
+        if section.exp else []
+    if not lines:
+        waiting = len(deciding_cells(section.letter, section.exp, section.records)) \
+            if section.exp else 0
+        return [head + (f" {waiting} deciding unsolved cell(s) not rerun yet (run the study "
+                        "again: it resumes)." if waiting else
+                        " No unsolved cell decides this verdict."), ""]
+    return [head, "", *(f"- {line}" for line in lines), ""]
 
 
 def _parts(exp: dict[str, Any], varies: str | None) -> Parts:

@@ -70,5 +70,9 @@ class Section:
     letter: str
     exp: dict[str, Any] | None
     rows: list[Row]
-    records: list[TrialRecord]
+    records: list[TrialRecord]  # the section's own: what its verdict reads
     verdict: Verdict
+    # budget reruns of its deciding unsolved cells (toytasks.study.budget): shown, never
+    # judged; ``reruns_asked``: the study's profile asked for them
+    reruns: list[TrialRecord] = field(default_factory=list)
+    reruns_asked: bool = False

@@ -6,7 +6,8 @@ training steps of batch 32, depending on the architecture and width (measured wi
 configurations that never solve. So the loop checks the cheap signal (accuracy on the batch
 it just trained on) every step, runs the held-out evaluation only when that signal says
 "maybe solved" or on a fixed cadence, and gives up when the held-out loss has not improved
-for ``patience`` evaluations.
+for ``patience`` evaluations (``patience`` 0: never; the trial then trains until it solves
+or spends its budget).
 """
 
 from __future__ import annotations
@@ -33,6 +34,7 @@ from toytasks.training.trial import (
     DIVERGED,
     ERROR,
     FIELD_KNOBS,
+    PATIENCE_OFF,
     REFUSED,
     SOLVED,
     UNSOLVED,
@@ -215,7 +217,7 @@ def _train(trial: Trial, start: float, at: list[int]) -> TrialResult:
                 best_loss, stale = test_loss, 0
             else:
                 stale += 1
-                if stale >= trial.patience:
+                if trial.patience != PATIENCE_OFF and stale >= trial.patience:
                     reason = f"held-out loss flat for {stale} evaluations"
                     break
 

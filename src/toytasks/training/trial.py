@@ -28,6 +28,9 @@ SOLVED, UNSOLVED, DIVERGED, ERROR = "solved", "unsolved", "diverged", "error"
 # the trained model was not causal (or not deterministic) in eval mode: never a solve, and
 # a row with one has no minimal depth (toytasks.models.causality)
 REFUSED = "refused"
+# ``patience`` 0: early stopping off, a trial trains until it solves or spends its budget
+# (``--patience 0``; ``patience = 0`` in a task spec's [budget]).
+PATIENCE_OFF = 0
 NOT_IDENTITY = ("device",)  # in the identity as ``device_kind``, and only when not cpu
 # In the identity only when set, so that trials without them keep their existing hashes.
 IDENTITY_WHEN_SET = ("arch_knobs", "arch_plugin", "task_plugin", "test_lengths")
@@ -47,6 +50,13 @@ ARCH_FIELDS = ("arch", "arch_knobs", "arch_plugin", *FIELD_KNOBS, "arch_version"
 def device_kind(device: str) -> str:
     """'cuda' for 'cuda' and 'cuda:N': the part of a device that is a result's identity."""
     return device.split(":", 1)[0]
+
+
+def can_stop_early(patience: int, eval_every: int, max_steps: int) -> bool:
+    """Whether early stopping could end a trial before its step budget: only then may an
+    unsolved trial have stopped short of a solve it would have reached (patience 1000 at
+    100 steps an evaluation never fires within 3,000 steps; patience 0 never fires)."""
+    return patience != PATIENCE_OFF and patience * eval_every < max_steps
 
 
 def config_hash(config: dict[str, Any]) -> str:

@@ -67,6 +67,7 @@ class Verdict:
     line: str  # one line: what the data show, with the numbers
     fragile: str = ""  # the cell(s) where one seed's flipped outcome changes the outcome
     learning: str = ""  # unsolved cells still learning (too slow) that the outcome rests on
+    budget: str = ""  # deciding unsolved cells that a longer budget solved (study.budget)
 
 
 @dataclass(frozen=True)
