@@ -24,6 +24,7 @@ from toytasks.running.launch import check_progress, launch, prepare, python_requ
 from toytasks.training.solve import get_rule
 
 if TYPE_CHECKING:
+    from toytasks.reading.best_depth import BestDepth
     from toytasks.reading.summary import SweepPoint
     from toytasks.specs.spec import TaskSpec
 
@@ -38,17 +39,30 @@ class Results:
     rows: list[Row]
     points: list[SweepPoint] = field(default_factory=list)  # a sweep's columns
     vary: str = ""
+    depths: tuple[int, ...] = ()  # the depths the run asked for (empty: read from a folder)
 
-    def table(self, format: str = "simple") -> str:
-        """The table `toytasks run/sweep/table` prints, in any tabulate format."""
+    def table(self, format: str = "simple", best_depth: bool = False) -> str:
+        """The table `toytasks run/sweep/table` prints, in any tabulate format;
+        ``best_depth``: the best-depth table (`--best-depth`) instead."""
+        asked = self.depths or None
         if self.points:
+            from toytasks.reading.best_depth import render_best_sweep
             from toytasks.reading.table import render_sweep
 
             archs = tuple(dict.fromkeys(r.arch for p in self.points for r in p.rows))
-            return render_sweep(self.points, self.vary, archs, format)
+            return render_best_sweep(self.points, self.vary, archs, format, asked) \
+                if best_depth else render_sweep(self.points, self.vary, archs, format)
+        from toytasks.reading.best_depth import render_best
         from toytasks.reading.table import render
 
-        return render(self.rows, format)
+        return render_best(self.rows, format, asked) if best_depth else render(self.rows, format)
+
+    def best_depths(self) -> list[BestDepth]:
+        """Per row: the best depth at the budget, the depths not separated from it, each
+        depth's seeds and interval, and the depths missing (``complete`` is False then)."""
+        from toytasks.reading.best_depth import best_depth
+
+        return [best_depth(row, self.depths or None) for row in self.rows]
 
     def records(self) -> list[dict[str, Any]]:
         """One plain dict per stored trial: its configuration, its result, its key."""
@@ -85,7 +99,7 @@ def run(task: str | TaskSpec, arch: str | Sequence[str] | None = None, *,
         scheduler=scheduler, tasks_dir=tasks_dir, lr=lr,
         workers_per_device=workers_per_device, gpu_memory_fraction=gpu_memory_fraction,
         **options))
-    return Results(plan.root, launch(plan, report))
+    return Results(plan.root, launch(plan, report), depths=_asked(plan.job.opts))
 
 
 def run_sweep(task: str | TaskSpec, vary: str, arch: str | Sequence[str] | None = None, *,
@@ -104,7 +118,12 @@ def run_sweep(task: str | TaskSpec, vary: str, arch: str | Sequence[str] | None 
         workers_per_device=workers_per_device, gpu_memory_fraction=gpu_memory_fraction,
         **options))
     points = launch(plan, report)
-    return Results(plan.root, [r for p in points for r in p.rows], points, plan.knob)
+    return Results(plan.root, [r for p in points for r in p.rows], points, plan.knob,
+                   _asked(plan.job.opts))
+
+
+def _asked(opts: Any) -> tuple[int, ...]:
+    return tuple(range(opts.min_depth, opts.max_depth + 1))
 
 
 def load(path: str | Path, rule: str | None = None) -> Results:

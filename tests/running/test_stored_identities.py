@@ -98,3 +98,20 @@ def test_the_old_budget_field_is_the_default_of_the_gate_bias_knob() -> None:
 def test_a_model_gets_the_gate_bias_only_where_its_architecture_declares_it(arch,
                                                                            built_with) -> None:
     assert model_knobs(made(arch, 1.0)) == built_with
+
+
+def test_a_knob_added_later_joins_the_identity_only_when_set() -> None:
+    """cycle-pattern's label_noise came after its stored results: at its default a trial
+    keeps the key it always had; set, it is a new trial."""
+    from toytasks.specs.spec import load_spec
+
+    spec = load_spec("cycle-pattern")
+    opts = replace(default_options(spec), archs=("lstm",))
+
+    def key_of(s: TaskSpec):
+        return trial_factory(s, "lstm", opts)(1, 0, 3e-3)
+
+    plain, noisy = key_of(spec), key_of(spec.with_knobs({"label_noise": 0.2}))
+    assert "label_noise" in spec.knobs and "label_noise" not in plain.knob_values
+    assert noisy.knob_values["label_noise"] == 0.2 and noisy.key != plain.key
+    assert key_of(spec.with_knobs({"label_noise": 0.0})).key == plain.key

@@ -109,6 +109,26 @@ def test_cycle_pattern_noise_knob_sets_the_noise_level():
     assert abs(np.std(noisy - clean) - 0.5) < 0.02  # same seed: same cycles, added noise
 
 
+def test_cycle_pattern_label_noise_flips_that_share_of_labels_and_only_the_labels():
+    clean, noisy = CyclePattern(), CyclePattern(label_noise=0.2)
+    x_clean, y_clean = draw(clean, n=8000, seed=5)
+    x_noisy, y_noisy = draw(noisy, n=8000, seed=5)
+    assert np.array_equal(x_clean, x_noisy)  # flips are drawn after every input
+    flipped = (y_clean != y_noisy).mean()
+    assert abs(flipped - 0.2) <= 3 * np.sqrt(0.2 * 0.8 / 8000)
+    assert noisy.bayes_accuracy == pytest.approx(0.8) and clean.bayes_accuracy == 1.0
+
+
+def test_cycle_pattern_label_noise_is_in_the_identity_only_when_set():
+    """Added after results were stored: at 0 the data and the trial keys are as before."""
+    assert "label_noise" not in CyclePattern().identity_values
+    assert CyclePattern(label_noise=0.1).identity_values["label_noise"] == 0.1
+    assert CyclePattern(label_noise=0.1).values.keys() == CyclePattern().values.keys()
+    x_before, y_before = draw(CyclePattern(label_noise=0.0), seed=2)
+    x_after, y_after = draw(CyclePattern(), seed=2)
+    assert np.array_equal(x_before, x_after) and np.array_equal(y_before, y_after)
+
+
 # --- copy-memory -----------------------------------------------------------------------
 def test_copy_memory_layout_and_targets():
     task = CopyMemory(n_symbols=4, lag_steps=7, alphabet=5)

@@ -18,14 +18,27 @@ from toytasks.errors import ToytasksError
               show_default=True, help="Table format (latex: booktabs table floats).")
 @click.option("--by", type=click.Choice(("task", "arch")), default="task", show_default=True,
               help="One table per task configuration, or one per architecture.")
-def table(results_dir: str, fmt: str, by: str) -> None:
+@click.option("--best-depth", "best_depth", is_flag=True,
+              help="The best depth at the budget (mean held-out metric per depth, 95% "
+                   "t-interval over seeds, depths not separated from the best) instead of "
+                   "the minimal depth; one table per task configuration.")
+def table(results_dir: str, fmt: str, by: str, best_depth: bool) -> None:
     """Render the minimal-depth table(s) of a results folder (same store: same bytes)."""
     from toytasks.reading.store import ResultStore
     from toytasks.reading.summary import summarise
     from toytasks.reading.table import render
 
     store = ResultStore(results_dir, create=False)
-    click.echo(render(summarise(store.records()), fmt, by))
+    rows = summarise(store.records())
+    if best_depth:
+        from toytasks.reading.best_depth import render_best
+
+        if by != "task":
+            raise ToytasksError("--best-depth makes one table per task configuration: "
+                                "leave out --by arch")
+        click.echo(render_best(rows, fmt))
+        return
+    click.echo(render(rows, fmt, by))
 
 
 @main.command()

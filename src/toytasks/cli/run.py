@@ -32,7 +32,22 @@ from toytasks.cli.common import (
 if TYPE_CHECKING:
     from toytasks.running.launch import Launch, RunRequest
 
-CLI_ONLY = ("fmt", "quiet", "dry_run")  # how to show a run, not what it is
+CLI_ONLY = ("fmt", "quiet", "dry_run", "best_depth")  # how to show a run, not what it is
+best_depth_option = click.option(
+    "--best-depth", "best_depth", is_flag=True,
+    help="Show the best depth at the budget instead of the minimal depth: mean held-out "
+         "metric per depth with a 95% t-interval over seeds, and the depths not separated "
+         "from the best (needs --exhaustive).")
+
+
+def check_best_depth(options: dict[str, Any]) -> None:
+    """A ranking of depths needs every depth: refuse a search that trains only some."""
+    if options.get("best_depth") and not (options["exhaustive"]
+                                          or options["search"] == "exhaustive"):
+        from toytasks.errors import ToytasksError
+
+        raise ToytasksError(f"--best-depth needs every depth trained: add --exhaustive (the "
+                            f"{options['search']} search trains only some depths)")
 
 
 def cli_request(options: dict[str, Any]) -> RunRequest:
@@ -59,6 +74,7 @@ def start(options: dict[str, Any], header: Callable[[Launch], str]) -> tuple[Lau
     from toytasks.running.launch import launch, prepare
     from toytasks.running.progress import make_progress
 
+    check_best_depth(options)
     req = cli_request(options)
     plan = prepare(req)
     if options["dry_run"]:
@@ -100,10 +116,12 @@ def _archs_depths_seeds(plan: Launch) -> str:
               help="Also score each solved trial on sequences N (M, ...) times as long, "
                    "made longer by the task's prefix knob; one table column per length.")
 @search_options
+@best_depth_option
 @executor_options
 @dry_run_option
 def run(**options: Any) -> None:
     """Train each architecture at increasing depth; print the minimal depth that solves."""
+    from toytasks.reading.best_depth import render_best
     from toytasks.reading.table import render
 
     def header(plan: Launch) -> str:
@@ -112,7 +130,9 @@ def run(**options: Any) -> None:
 
     plan, rows = start(options, header)
     if rows is not None:
-        click.echo(render(rows, options["fmt"]))
+        opts = plan.job.opts
+        click.echo(render_best(rows, options["fmt"], range(opts.min_depth, opts.max_depth + 1))
+                   if options["best_depth"] else render(rows, options["fmt"]))
         say(f"results: {plan.root}")
         exit_on_faults(rows)
 
@@ -128,10 +148,12 @@ def run(**options: Any) -> None:
                    "(repeatable, or comma-separated).")
 @output_options
 @search_options
+@best_depth_option
 @executor_options
 @dry_run_option
 def sweep(**options: Any) -> None:
     """Minimal depth at each value of one knob: rows architectures, columns values."""
+    from toytasks.reading.best_depth import render_best_sweep
     from toytasks.reading.table import render_sweep
 
     def header(plan: Launch) -> str:
@@ -142,6 +164,10 @@ def sweep(**options: Any) -> None:
 
     plan, points = start(options, header)
     if points is not None:
-        click.echo(render_sweep(points, plan.knob, plan.job.opts.archs, options["fmt"]))
+        opts = plan.job.opts
+        click.echo(render_best_sweep(points, plan.knob, opts.archs, options["fmt"],
+                                     range(opts.min_depth, opts.max_depth + 1))
+                   if options["best_depth"] else
+                   render_sweep(points, plan.knob, opts.archs, options["fmt"]))
         say(f"results: {plan.root}")
         exit_on_faults([r for p in points for r in p.rows])

@@ -11,12 +11,13 @@ the summary's grouping, the verdicts' look-ups, the tables' grouping).
 from __future__ import annotations
 
 import json
+import math
 from dataclasses import dataclass, field, fields
 from typing import Any
 
 from toytasks.errors import ToytasksError
 from toytasks.tasks import get_generator
-from toytasks.training.trial import Trial, TrialResult
+from toytasks.training.trial import DIVERGED, ERROR, REFUSED, Trial, TrialResult
 
 PER_TRIAL = ("depth", "seed", "lr")
 
@@ -154,3 +155,24 @@ def task_facts(config: dict[str, Any], results: list[TrialResult]) -> Any:
             raise
         scored = next((r for r in results if r.metric), results[0])
         return TaskFacts(scored.metric, scored.baseline)
+
+
+def held_out(per_seed: dict[int, dict[float, TrialResult]], higher: bool
+             ) -> tuple[float, ...]:
+    """Every stored seed's final held-out metric, best of its lrs, in seed order (for
+    ``reading.best_depth``); NaN for a seed with no usable metric (every trial errored,
+    diverged or was refused). The final metric, not the best of a trial's evaluations: the
+    best of many evaluations on one held-out set is biased upward, and more so for trials
+    that ran longer."""
+    values = []
+    for seed in sorted(per_seed):
+        usable = [r.final_metric for r in per_seed[seed].values()
+                  if r.status not in (DIVERGED, ERROR, REFUSED) and r.final_metric is not None
+                  and math.isfinite(r.final_metric)]
+        values.append((max(usable) if higher else min(usable)) if usable else math.nan)
+    return tuple(values)
+
+
+def versions(items: list[TrialRecord]) -> tuple[str, ...]:
+    """Distinct code versions recorded in the provenance of trials, sorted."""
+    return tuple(sorted({record.provenance.version_text() for record in items}))

@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any
 
 from toytasks.errors import ToytasksError
 from toytasks.models import ARCHITECTURES, get_architecture, variant_name
-from toytasks.reading.records import PER_TRIAL, TrialRecord, task_facts
+from toytasks.reading.records import PER_TRIAL, TrialRecord, held_out, task_facts, versions
 from toytasks.training.solve import SolveRule, counted_lrs, first_solved, get_rule, seed_outcomes
 from toytasks.training.trial import ARCH_FIELDS, DIVERGED, ERROR, REFUSED, SOLVED, TrialResult
 
@@ -56,6 +56,7 @@ class DepthStats:
     # trials scored) over the counted solved trials at this depth
     lengths: dict[int, tuple[float, int, int]] = field(default_factory=dict)
     failed_metric: float | None = None  # median best held-out metric of the failed trials
+    held_out: tuple[float, ...] = ()  # per stored seed: records.held_out (nan: none usable)
 
 
 @dataclass
@@ -312,7 +313,7 @@ def _row(items: list[TrialRecord], rule: SolveRule | None, seeds: int | None) ->
         metric=task.metric, baseline=task.baseline,
         flops=sum(s.flops for s in depths.values()),
         trials=sum(s.trials for s in depths.values()), lrs=tuple(lrs), faults=dict(faults),
-        seeds_asked=seeds, versions=_versions(items),
+        seeds_asked=seeds, versions=versions(items),
         rule=rule.name, search=search, match_params=items[0].run.match_params,
         confirmed=tuple(sorted(every_seed)) if search != "exhaustive" else (),
         non_monotonic=non_monotonic, steps=sum(s.steps for s in depths.values()),
@@ -337,11 +338,6 @@ def seeds_per_depth(items: list[TrialRecord]) -> tuple[dict[int, int], int | Non
         if r.run.search == "exhaustive" and isinstance(r.run.seeds, int):
             exhaustive[r.depth] = max(exhaustive.get(r.depth, 0), r.run.seeds, base or 0)
     return exhaustive, base if base is not None else max(every, default=None)
-
-
-def _versions(items: list[TrialRecord]) -> tuple[str, ...]:
-    """Distinct code versions recorded in the provenance of a row's trials, sorted."""
-    return tuple(sorted({record.provenance.version_text() for record in items}))
 
 
 def _depth_stats(depth: int, records: list[TrialRecord], lrs: list[float], rule: SolveRule,
@@ -377,6 +373,7 @@ def _depth_stats(depth: int, records: list[TrialRecord], lrs: list[float], rule:
         steps_to_solve=[r.steps_to_solve for r in counted if r.status == SOLVED],
         flops=sum(r.flops or 0.0 for r in counted), trials=len(counted),
         faults=dict(faults), lengths=_lengths(counted),
+        held_out=held_out(per_seed, "mse" not in {r.result.metric for r in records}),
     )
 
 

@@ -10,6 +10,7 @@ import io
 import json
 import re
 import statistics
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from tabulate import tabulate
@@ -338,10 +339,12 @@ def _sweep_cell(row: Row | None) -> str:
 
 
 def render_sweep(points: list[SweepPoint], knob: str, archs: tuple[str, ...],
-                 fmt: str = "simple") -> str:
+                 fmt: str = "simple", cell: Callable[[Row | None], str] = _sweep_cell,
+                 legend: str = "") -> str:
     """One row per architecture variant (named without the varied knob), one column per
     value; then each conv arch's receptive-field bound, the span and the blind window
-    (tabulate gets ``fmt`` as it is)."""
+    (tabulate gets ``fmt`` as it is). ``cell`` and ``legend``: another measurement in the
+    cells (``best_depth``), and what its cells mean."""
     headers = ["arch", *(f"{knob}={p.value}" for p in points)]
     arch_knob, _, name = knob.rpartition(".")
 
@@ -355,7 +358,7 @@ def render_sweep(points: list[SweepPoint], knob: str, archs: tuple[str, ...],
     table = []
     for label in names:
         cells = [next((r for r in p.rows if row_name(r) == label), None) for p in points]
-        table.append([label, *(_sweep_cell(c) for c in cells)])
+        table.append([label, *(cell(c) for c in cells)])
     for arch in dict.fromkeys(base_arch(a) for a in archs):
         cls = arch_class(arch)
         if cls is not None and cls.receptive_field(1) is not None:
@@ -367,10 +370,10 @@ def render_sweep(points: list[SweepPoint], knob: str, archs: tuple[str, ...],
     table.append(["span (samples)", *(str(t.span_samples) for t in tasks)])
     table.append(["blind window", *(str(t.blind_samples) for t in tasks)])
     body = grid(headers, table, fmt)
-    return f"{body}\n{sweep_caption(points, knob)}"
+    return f"{body}\n{sweep_caption(points, knob, legend)}"
 
 
-def sweep_caption(points: list[SweepPoint], knob: str) -> str:
+def sweep_caption(points: list[SweepPoint], knob: str, legend: str = "") -> str:
     rows = [r for p in points for r in p.rows]
     if not rows:
         return "(no results)"
@@ -381,11 +384,11 @@ def sweep_caption(points: list[SweepPoint], knob: str) -> str:
     width = (f"width matched to ~{rows[0].match_params:,} params" if rows[0].match_params
              else f"width {c['width']}")
     flagged = any(r.non_monotonic for r in rows)
+    legend = legend or ("minimal depth (successes/seeds [95% Clopper-Pearson interval] at "
+                        "that depth; '>N': unsolved up to N; '<=N': solved at N, N-1 never "
+                        f"trained, so an upper bound{'; !: non-monotonic in depth' * flagged})")
     return (
-        f"{c['task']} sweep over {knob} ({fixed}); cell: minimal depth (successes/seeds "
-        f"[95% Clopper-Pearson interval] at that depth; '>N': unsolved up to N; '<=N': "
-        f"solved at N, N-1 never trained, so an upper bound"
-        f"{'; !: non-monotonic in depth' if flagged else ''}); RF bound: smallest depth whose "
+        f"{c['task']} sweep over {knob} ({fixed}); cell: {legend}; RF bound: smallest depth whose "
         f"receptive field exceeds the blind window; solved: held-out {rows[0].metric} "
         f"{_threshold_text(rows[0], c['threshold'])} within {c['max_steps']} steps "
         f"(batch {c['batch_size']}, lr {lrs}, "

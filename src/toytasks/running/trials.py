@@ -35,8 +35,8 @@ def arch_settings(spec: TaskSpec, arch: str, opts: RunOptions
 
 def trial_factory(spec: TaskSpec, arch: str, opts: RunOptions) -> TrialFactory:
     """(depth, seed, lr) -> the Trial ``arch`` trains for this spec and these options."""
-    knobs = tuple(sorted(spec.knobs.items()))
     task = spec.make_generator()
+    knobs = tuple(sorted(task.identity_values.items()))  # a newer knob only when set
     fields, arch_knobs, origin = arch_settings(spec, arch, opts)
     base = base_arch(arch)  # a variant's trials are its architecture's, with its knobs
     task_plugin = generator_origin(spec.generator)

@@ -52,7 +52,8 @@ class Experiment:
         return self.explanation.jobs(self)
 
     def manifest(self) -> dict[str, Any]:
-        return {"task": self.spec.name, "knobs": dict(sorted(self.spec.knobs.items())),
+        knobs = self.spec.make_generator().identity_values  # as the trials store them
+        return {"task": self.spec.name, "knobs": dict(sorted(knobs.items())),
                 "rule": self.rule, "seeds": self.opts.seeds, "search": self.opts.search,
                 "min_depth": self.opts.min_depth, "max_depth": self.opts.max_depth,
                 "width": self.opts.width, "steps": self.opts.max_steps,

@@ -32,6 +32,9 @@ class Knob:
     unit: str = ""
     low: float | None = None
     high: float | None = None
+    # A knob added to a task that already has stored results: in a trial's identity only
+    # away from its default (``Task.identity_values``), so every stored key stays valid.
+    keyed_when_set: bool = False
 
     def validate(self, value: Any, where: str = "") -> Any:
         """Coerce ``value`` to the knob's type, or raise a one-line error naming what is allowed."""
@@ -119,6 +122,14 @@ class Task(ABC):
             name: knob.validate(values.get(name, knob.default)) for name, knob in known.items()
         }
         self.check()
+
+    @property
+    def identity_values(self) -> dict[str, Any]:
+        """The knob values a trial's identity holds: all, less a ``keyed_when_set`` knob at
+        its default (the same data as before the knob existed, under the same key)."""
+        quiet = {k.name for k in self.knobs
+                 if k.keyed_when_set and self.values[k.name] == k.default}
+        return {k: v for k, v in self.values.items() if k not in quiet}
 
     def __getattr__(self, item: str) -> Any:
         values = self.__dict__.get("values", {})

@@ -34,9 +34,10 @@ from toytasks.tasks.base import Knob, Task
 SOLVE_MARGIN = 0.05  # solved within 5 accuracy points of the Bayes-optimal accuracy
 
 
-def label_noise_knob() -> Knob:
+def label_noise_knob(keyed_when_set: bool = False) -> Knob:
+    """``keyed_when_set``: for a task whose stored results predate the knob."""
     return Knob("label_noise", float, 0.0, "probability that a label is flipped (Bayes-optimal "
-                "accuracy 1 - label_noise)", "probability", 0.0, 0.45)
+                "accuracy 1 - label_noise)", "probability", 0.0, 0.45, keyed_when_set)
 
 
 def majority(events: np.ndarray) -> np.ndarray:

@@ -1,4 +1,5 @@
-"""Success statistics: exact (Clopper–Pearson) intervals for a success rate over seeds.
+"""Seed statistics: exact (Clopper–Pearson) intervals for a success rate over seeds, and
+Student-t intervals for a mean held-out metric over seeds (``best_depth``).
 
 A minimal depth is cited from a handful of seeds, so every count a table shows comes with
 the interval that says how little (or how much) those seeds pin the success rate down.
@@ -8,9 +9,12 @@ nominal level for every true rate, which matters at the tiny counts (2/3, 10/10)
 
 from __future__ import annotations
 
+import math
+import statistics
+from collections.abc import Sequence
 from functools import lru_cache
 
-from scipy.stats import beta
+from scipy.stats import beta, t
 
 from toytasks.errors import ToytasksError
 
@@ -36,3 +40,18 @@ def interval_text(successes: int, trials: int, confidence: float = 0.95) -> str:
     """'2/3 [0.09-0.99]': the count and its exact interval, as every table cell shows it."""
     low, high = clopper_pearson(successes, trials, confidence)
     return f"{successes}/{trials} [{low:.2f}-{high:.2f}]"
+
+
+def t_interval(values: Sequence[float], confidence: float = 0.95
+               ) -> tuple[float, float] | None:
+    """Two-sided Student-t interval on the mean of ``values`` (seeds of one cell), or None
+    for fewer than two values: one seed has no spread to estimate, and no interval is
+    invented for it. Equal values give a zero-width interval (what the data show)."""
+    if not 0 < confidence < 1:
+        raise ToytasksError(f"confidence must be in (0, 1), got {confidence}")
+    n = len(values)
+    if n < 2:
+        return None
+    mean = statistics.fmean(values)
+    half = float(t.ppf(0.5 + confidence / 2, n - 1)) * statistics.stdev(values) / math.sqrt(n)
+    return mean - half, mean + half

@@ -27,10 +27,12 @@ trained there, and asks whether A's pooled interval lies above B's.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass
 from typing import Any
 
+from toytasks.reading.best_depth import BestDepth, best_depth, depth_ranges
+from toytasks.reading.best_depth import separated as interval_separated
 from toytasks.reading.records import TrialRecord, cell_key
 from toytasks.reading.summary import Row
 from toytasks.training.stats import clopper_pearson, interval_text
@@ -218,6 +220,49 @@ def find_rows(rows: list[Row], arch: str, **knobs: Any) -> list[Row]:
     named = [r for r in rows if r.arch_label == arch]
     pool = named if named or "@" in arch else [r for r in rows if r.arch == arch]
     return [r for r in pool if all(r.config["knobs"].get(k) == v for k, v in knobs.items())]
+
+
+# --- best depth at a budget: held-out metrics with t-intervals (reading.best_depth) -------
+def better_depth(row: Row, better: int, worse: int) -> tuple[str, str]:
+    """The verdict on "depth ``better`` scores better than depth ``worse``" on the held-out
+    metric (lower mse is better): supported when the two 95% t-intervals are separated that
+    way; not supported when separated the other way; inconclusive otherwise (a depth not
+    trained, one usable seed and so no interval, or overlapping intervals)."""
+    found = best_depth(row, (better, worse))
+    if found.missing:
+        return INCONCLUSIVE, f"{row.arch_label} depth {depth_ranges(found.missing)} not trained"
+    a, b = found.scores[better], found.scores[worse]
+    line = f"{row.arch_label} depth {better}: {a.text()}; depth {worse}: {b.text()}"
+    if a.interval is None or b.interval is None:
+        return INCONCLUSIVE, line + " (one seed has no interval)"
+    if interval_separated(b, a, found.higher_is_better):
+        return SUPPORTED, line + " (separated)"
+    if interval_separated(a, b, found.higher_is_better):
+        return NOT_SUPPORTED, line + " (separated the other way)"
+    return INCONCLUSIVE, line + " (intervals overlap)"
+
+
+def best_depth_in(row: Row, predicted: Collection[int], depths: Iterable[int]
+                  ) -> tuple[str, str, BestDepth]:
+    """The verdict on "the best depth of ``row`` lies in ``predicted``" over the depths a
+    section asked for (``depths``): supported when every asked depth is trained, the best is
+    in ``predicted`` and every depth outside it is separated from the best; not supported
+    when the best is outside and every predicted depth is separated from it; inconclusive
+    otherwise, and always when a depth is missing (an adaptive search, a cut-short run)."""
+    found = best_depth(row, tuple(depths))
+    where = (f"{row.arch_label}: best depth {found.text()} of {depth_ranges(found.trained)} "
+             f"(predicted {depth_ranges(sorted(predicted))})")
+    empty = [d for d, score in found.scores.items() if not score.n]
+    if found.missing or empty or found.best is None:
+        return INCONCLUSIVE, where + "; incomplete: every depth needs a usable seed", found
+    inside = found.best in predicted
+    near = set(found.not_separated)
+    if inside and not near - set(predicted):
+        return SUPPORTED, where, found
+    if not inside and not near & set(predicted):
+        return NOT_SUPPORTED, where, found
+    return INCONCLUSIVE, where + "; the depths not separated from the best straddle the "\
+        "prediction", found
 
 
 # --- settings: every config value that defines a cell besides the architecture -----------
