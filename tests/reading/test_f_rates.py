@@ -209,3 +209,30 @@ def test_the_committed_one_rate_study_still_judges_and_renders():
     assert "sampling_hz=100.0" in parts.task
     assert f.experiment_text(exp, parts).startswith("`ecg-resnet` at depths 8 and 13")
     assert len(f.commands(exp, parts)) == 3
+
+
+def test_a_two_rate_study_folder_renders_each_rate_in_the_report(tmp_path):
+    """End to end through the report: the manifest of a two-rate section, a store holding
+    both rates' cells (250 Hz without its deep cell), the verdict naming each rate."""
+    import json
+
+    from toytasks.study.experiment import write_manifest
+    from toytasks.study.report import write_report
+
+    spec = study(tmp_path, GOOD)
+    root = tmp_path / "study"
+    write_manifest(spec, root)
+    six, none = "1" * 6, "0" * 6  # 6/6 vs 0/6: the least that separates
+    found = at_rate(100.0, {8: none, 13: six}, six) + at_rate(250.0, {12: none}, six)
+    (root / "f").mkdir()
+    with open(root / "f" / "trials.jsonl", "w") as out:
+        for r in found:
+            out.write(json.dumps({"key": r.key, "trial": r.trial.config(),
+                                  "result": r.result.to_dict(),
+                                  "search": r.run.to_dict()}) + "\n")
+    text = write_report(root, tmp_path / "report", figures=False).read_text()
+    assert "**Verdict: inconclusive.** the settings in the store disagree; 2 settings " \
+        "judged; at sampling_hz=100.0: supported" in text
+    assert "at sampling_hz=250.0: inconclusive (needs ecg-resnet at depths 12 and 20" in text
+    assert "--set sampling_hz=250.0," in text and "at sampling_hz=250.0: `ecg-resnet` at " \
+        "depths 12 and 20" in text
