@@ -34,6 +34,7 @@ NO_OWN_TEXT = {
     "str(exc)",                  # spec.py: an unknown generator, named with the spec file
     'f"{where}: {exc}"',         # suite.py: a task/knob error, with the profile and run[i]
     'f"[knobs] {exc}"',          # spec.py: a knob error, with the spec file and [knobs]
+    'f"{where}: rates[{i}]: {exc}"',  # f_sampling_rate.py: a knob error, with the rate entry
     'f"{path}: {message}"',      # spec.py _fail() itself: its callers' messages are checked
     # trial reasons: any exception while training (the page explains `error: <Type>: ...`)
     'f"{type(exc).__name__}: {exc}"',

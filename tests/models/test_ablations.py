@@ -8,7 +8,7 @@ import torch
 from toytasks.models import ARCHITECTURES, build_model
 
 PAIRS = {"gated-cnn": "cnn", "res-cnn": "cnn", "res-lstm": "lstm", "tcn": "cnn", "s6": "s4d",
-         "mamba": "s6", "linear-attention": "transformer"}
+         "mamba": "s6", "linear-attention": "transformer", "ecg-resnet-hannun": "ecg-resnet"}
 
 
 @pytest.mark.parametrize(("arch", "base"), sorted(PAIRS.items()))
@@ -20,9 +20,10 @@ def test_ablation_declares_its_base_and_property(arch, base):
 
 def measured_span(arch: str, depth: int, seq_len: int = 80) -> int:
     """How many input steps the last output depends on, measured from input gradients of a
-    built model (not read from the class's formula, which an ablation may inherit)."""
+    built model (not read from the class's formula, which an ablation may inherit), as it is
+    measured: in eval mode (batch norm's running statistics, not the batch's)."""
     torch.manual_seed(0)
-    model = build_model(arch, 2, 2, depth=depth, width=8)
+    model = build_model(arch, 2, 2, depth=depth, width=8).eval()
     seen = torch.zeros(seq_len, dtype=torch.bool)
     for seed in range(3):
         torch.manual_seed(seed)

@@ -99,17 +99,19 @@ def test_jobs_of_each_section_of_the_tiny_study():
 
 
 def test_jobs_of_the_ecg_question_sections_f_and_g_train_every_seed_at_fixed_depths():
-    """(f) and (g) run no search: each cell the verdict reads is trained with every seed."""
-    for profile, rate, beside in (("quick", 50.0, ("lstm", "s4d")),
-                                  ("paper", 100.0, ("lstm", "s4d", "s6"))):
+    """(f) and (g) run no search: each cell the verdict reads is trained with every seed;
+    (f) at each of its rates, at that rate's own depths."""
+    for profile, rates, beside in (("quick", {50.0: (3, 12)}, ("lstm", "s4d")),
+                                   ("paper", {100.0: (8, 13)},
+                                    ("lstm", "s4d", "s6"))):
         exps = {e.letter: e for e in load_study("ecg-question", profile).experiments}
         f, g = exps["f"].jobs(), exps["g"].jobs()
         assert all(j.opts.search == "exhaustive" and not j.confirm for j in f + g)
-        assert [(j.opts.archs, j.opts.min_depth, j.opts.max_depth) for j in f] == [
-            (("ecg-resnet",), exps["f"].params["shallow"], exps["f"].params["shallow"]),
-            (("ecg-resnet",), exps["f"].params["deep"], exps["f"].params["deep"]),
-            (("chrono-lstm", *beside), 1, 1)]
-        assert {j.spec.knobs["sampling_hz"] for j in f} == {rate}
+        assert [(j.spec.knobs["sampling_hz"], j.opts.archs, j.opts.min_depth,
+                 j.opts.max_depth) for j in f] == [
+            cell for rate, (shallow, deep) in rates.items() for cell in (
+                (rate, ("ecg-resnet",), shallow, shallow), (rate, ("ecg-resnet",), deep, deep),
+                (rate, ("chrono-lstm", *beside), 1, 1))]
         assert [j.spec.name for j in g] == ["ecg-rhythm", "ecg-ectopy", "ecg-rhythm"]
         # the shape task runs at the timing task's rate
         assert g[0].spec.knobs["sampling_hz"] == g[1].spec.knobs["sampling_hz"]

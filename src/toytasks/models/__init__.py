@@ -20,6 +20,7 @@ from toytasks.errors import ToytasksError
 from toytasks.models.base import SequenceModel
 from toytasks.models.conv import DilatedCNN, GatedCNN, PlainCNN, ResidualCNN
 from toytasks.models.ecg_resnet import EcgResNet
+from toytasks.models.ecg_resnet_hannun import EcgResNetHannun
 from toytasks.models.linear_attention import LinearAttention
 from toytasks.models.mamba import Mamba
 from toytasks.models.recurrent import (
@@ -39,7 +40,8 @@ BUILTINS: tuple[type[SequenceModel], ...] = (
     PlainCNN, DilatedCNN, ElmanRNN, LSTM, GRU, CausalTransformer, GatedCNN, ResidualCNN,
     ResidualLSTM, EcgResNet, ChronoLSTM, ChronoGRU,
     S4D, Mamba, LinearAttention,  # state-space and linear attention
-    S6,  # last: the registry order fixes each arch's figure style, so the others keep theirs
+    S6,  # the registry order fixes each arch's figure style: new ones go last
+    EcgResNetHannun,
 )
 ARCHITECTURES: dict[str, type[SequenceModel]] = {cls.arch: cls for cls in BUILTINS}
 

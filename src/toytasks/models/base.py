@@ -37,10 +37,14 @@ class SequenceModel(nn.Module):
         super().__init__()
         self.n_inputs, self.n_outputs = n_inputs, n_outputs
         self.depth, self.width, self.output_steps = depth, width, output_steps
+        # channels of ``features``: ``width`` unless the model widens with depth (Hannun's
+        # channel doubling, `ecg-resnet-hannun`), which then builds its head to match
+        self.feature_width = width
         self.head = nn.Linear(width, n_outputs)
 
     def features(self, x: torch.Tensor) -> torch.Tensor:
-        """(batch, time, inputs) -> (batch, time, width); step t may only see steps <= t.
+        """(batch, time, inputs) -> (batch, time, feature_width); step t may only see steps
+        <= t (``feature_width`` is ``width`` but for models that widen with depth).
 
         Every architecture overrides this (``nn.Module`` has no ABCMeta, so an
         ``@abstractmethod`` here would never be enforced; the plugin loader checks it)."""

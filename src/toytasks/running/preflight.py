@@ -105,9 +105,10 @@ def _check_depth(name: str, task: Task, width: int, knobs: dict[str, Any] | None
     if tuple(out.shape) != want:
         raise ToytasksError(f"{who}: output shape {tuple(out.shape)}, expected {want} "
                             "(batch, output_steps, outputs)")
-    if tuple(feats.shape) != (BATCH, seq_len, width):
+    channels = getattr(model, "feature_width", width)  # width, unless the model widens
+    if tuple(feats.shape) != (BATCH, seq_len, channels):
         raise ToytasksError(f"{who}: features() shape {tuple(feats.shape)}, expected "
-                            f"{(BATCH, seq_len, width)} (batch, time, width)")
+                            f"{(BATCH, seq_len, channels)} (batch, time, width)")
     if leak is not None:
         raise ToytasksError(f"{who} at depth {depth} is {leak.text()}")
     if scored is None or not torch.allclose(out, scored, atol=TOLERANCE):

@@ -145,7 +145,7 @@ def _for_profile(value: Any, profiles: tuple[str, ...], profile: str, where: str
 def _experiment(letter: str, values: dict[str, Any], defaults: dict[str, Any], where: str,
                 tasks_dir: tuple[str, ...]) -> Experiment:
     explanation = EXPLANATIONS[letter]
-    allowed = _COMMON_KEYS | set(explanation.keys)
+    allowed = _COMMON_KEYS | set(explanation.keys) | set(explanation.optional)
     unknown = sorted(set(values) - allowed)
     if unknown:
         raise ToytasksError(f"{where}: unknown key '{unknown[0]}' "

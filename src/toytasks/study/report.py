@@ -242,7 +242,7 @@ def _reruns(section: Section) -> list[str]:
 def _parts(exp: dict[str, Any], varies: str | None) -> Parts:
     """The text and command pieces every explanation's section shares; the knob a section
     sweeps (``varies`` names its key) is left out of the fixed knobs."""
-    swept = exp[varies] if varies else None
+    swept = exp.get(varies) if varies else None  # (f) sweeps only with 'rates'
     knobs = {k: v for k, v in exp["knobs"].items() if k != swept}
     seeds = f"{exp['seeds']} seed{'s' if exp['seeds'] != 1 else ''}"
     lrs = ",".join(f"{lr:g}" for lr in exp["lr"])

@@ -2,7 +2,8 @@
 
 An explanation (one file in this package, e.g. ``a_receptive_field.py``) holds:
   * ``letter``, ``title``, ``claim``: how studies and reports name it;
-  * ``keys`` and ``parse``: the keys of its study-spec section, validated;
+  * ``keys`` (required), ``optional`` and ``parse``: the keys of its study-spec section,
+    validated;
   * ``jobs``: the runs its experiment needs (``toytasks.running.plan.Job``);
   * ``judge`` and ``rule``: its verdict rule and the rule in words (the report prints
     both; they live side by side so that they change together);
@@ -53,6 +54,8 @@ class Explanation:
     title: ClassVar[str]
     claim: ClassVar[str]
     keys: ClassVar[tuple[str, ...]]  # the section's own keys, all required
+    # keys the section may give (``parse`` decides which combinations); not in every manifest
+    optional: ClassVar[tuple[str, ...]] = ()
     rule: ClassVar[str]  # the verdict rule in words
     varies: ClassVar[str | None] = None  # the section key naming a swept knob, if any
 
