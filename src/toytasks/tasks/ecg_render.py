@@ -93,11 +93,12 @@ class Renderer:
         first = first.ravel()
         first -= ends
         first += count
-        sample = np.repeat(first, count)
+        sample = first.repeat(count)
         sample += self._arange(len(sample))
+        # (Methods, not np.take/np.repeat: those add a Python wrapper per call.)
         # Table position of each pair: (t - beat - table start) / step, as ``render``.
-        pos = np.take(times_s, sample)
-        pos += np.repeat(back, count)  # t - (-back) is t + back, bit for bit
+        pos = times_s.take(sample)
+        pos += back.repeat(count)  # t - (-back) is t + back, bit for bit
         pos -= self.start_s
         pos /= TABLE_STEP_S
         left = pos.astype(np.int64)
@@ -106,8 +107,8 @@ class Renderer:
         if kinds is None:
             left += self.pad
         else:
-            left += np.repeat(kinds[:, ::-1] * self.row + self.pad, count)
-        near = np.take(self.pairs, left, axis=0)
+            left += (kinds[:, ::-1] * self.row + self.pad).repeat(count)
+        near = self.pairs.take(left, axis=0)
         value = near[:, 0] * (1 - frac)  # linear interpolation: a(1 - f) + b f
         frac *= near[:, 1]
         value += frac
