@@ -6,8 +6,9 @@ compared with hashes recorded before the generators were last optimised
 
 A change that is meant to alter data bumps a data version (CHANGELOG.md) and rewrites the
 file: ``PYTHONPATH=src python tests/tasks/test_generator_hashes.py --write``.
-Hashes hold for one numpy version (its ufuncs' SIMD paths decide the last bit of ``sin``
-and ``exp``): under another version the test is skipped, saying so.
+Hashes hold for one numpy version on one CPU feature set (numpy's SIMD paths decide the
+last bit of ``sin`` and ``exp``; recorded on an AMD EPYC with AVX-512): elsewhere the test is
+skipped, saying why.
 """
 
 from __future__ import annotations
@@ -68,6 +69,13 @@ def recorded() -> dict[str, Any]:
     return json.loads(HASHES.read_text())
 
 
+def simd() -> list[str]:
+    """The SIMD extensions numpy found on this CPU (which ufunc kernels it runs)."""
+    from numpy._core._multiarray_umath import __cpu_features__ as features
+
+    return sorted(k for k, on in features.items() if on)
+
+
 def test_every_case_is_recorded():
     assert set(cases()) == set(recorded()["hashes"])
 
@@ -77,6 +85,8 @@ def test_generator_gives_the_recorded_bits(label):
     data = recorded()
     if data["numpy"] != np.__version__:
         pytest.skip(f"hashes recorded under numpy {data['numpy']}, this is {np.__version__}")
+    if data["simd"] != simd():
+        pytest.skip("hashes recorded on a CPU with other SIMD extensions than this one")
     name, knobs = cases()[label]
     assert digest(name, knobs) == data["hashes"][label], (
         f"{label}: x, y or the generator state changed (a data change needs a version bump)")
@@ -111,7 +121,8 @@ def test_digest_sees_a_change_in_one_value_and_in_the_generator_state():
 
 def write() -> None:
     hashes = {label: digest(name, knobs) for label, (name, knobs) in cases().items()}
-    HASHES.write_text(json.dumps({"numpy": np.__version__, "batches": list(BATCHES),
+    HASHES.write_text(json.dumps({"numpy": np.__version__, "simd": simd(),
+                                  "batches": list(BATCHES),
                                   "hashes": hashes}, indent=1, sort_keys=True) + "\n")
     print(f"wrote {len(hashes)} hashes to {HASHES}")
 

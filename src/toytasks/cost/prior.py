@@ -1,8 +1,12 @@
 """What stored results already say about the trials a dry run replays.
 
-A trial's result is a function of its configuration (same spec and seed, same bits), so a
-trial stored anywhere under the same key will end the same way after the same number of
-steps: its outcome and steps are known, not modelled. A trial whose own key is not stored
+A trial's result is a function of its configuration (same spec and seed, same bits on the
+same machine), so a trial stored under the same key ends the same way after the same
+number of steps: its outcome and steps are known, not modelled. (A store made on another
+CPU is the best guess, not a certainty: on 2026-12-04 the committed paper store, made on
+an Intel Xeon, and a rerun on an AMD EPYC agreed on every ecg-resnet trial of (f) but
+not on the steps of 5 of 10 chrono-lstm seeds, and one lstm seed solved on the EPYC.)
+A trial whose own key is not stored
 but whose cell is (the same configuration at the same depth and lr, other seeds) is
 expected to do what most of that cell's seeds did, for the median of their steps. Only
 what neither says falls back to the likely scenario's rule (a convolution solves from
