@@ -6,11 +6,11 @@ number of steps: its outcome and steps are known, not modelled. (A store made on
 CPU is the best guess, not a certainty: on 2026-12-04 the committed paper store, made on
 an Intel Xeon, and a rerun on an AMD EPYC agreed on every ecg-resnet trial of (f) but
 not on the steps of 5 of 10 chrono-lstm seeds, and one lstm seed solved on the EPYC.)
-A trial whose own key is not stored
-but whose cell is (the same configuration at the same depth and lr, other seeds) is
-expected to do what most of that cell's seeds did, for the median of their steps. Only
-what neither says falls back to the likely scenario's rule (a convolution solves from
-its receptive-field bound) and the steps model (``estimate.likely_steps``).
+A trial whose own key is not stored but whose cell is (the same configuration at the same
+depth and lr, other seeds) is expected to do what most of that cell's seeds did, for the
+median of their steps. Only what neither says falls back to the likely scenario's rule (a
+convolution solves from its receptive-field bound) and the steps model
+(``estimate.likely_steps``).
 
 Where from: the results folder the command writes to (its stored trials are reused, and
 their cells inform the seeds still to train), and the stores committed with toytasks
