@@ -17,6 +17,7 @@ from tabulate import tabulate
 
 from toytasks.cost.calibrate import Calibration, pool_start_seconds
 from toytasks.cost.estimate import JobEstimate, estimate_job
+from toytasks.cost.prior import CHECKOUT_STORES, Prior, read_prior
 from toytasks.running.plan import Job, preflight
 from toytasks.running.runner import MAX_STORED_ERRORS
 
@@ -52,6 +53,7 @@ class DryRun:
     workers: int
     calibration: Calibration
     fixed_seconds: float  # process pools' start-up, a study's report
+    prior: Prior | None = None  # stored results the likely scenario read
 
     @property
     def likely_seconds(self) -> float:
@@ -62,23 +64,29 @@ class DryRun:
         return sum(e.most_seconds for _, e in self.estimates) + self.fixed_seconds
 
 
-def dry_run(groups: Sequence[Group], workers: int, report: bool = False) -> DryRun:
+def dry_run(groups: Sequence[Group], workers: int, report: bool = False,
+            stores: Sequence[Path] = (CHECKOUT_STORES,)) -> DryRun:
     """Estimate every job of every group; trials a job would train count as stored for the
     jobs after it in its group (likely scenario), as the runner would reuse them. Each
     group starts a process pool when ``workers`` > 1 (timed here); ``report``: a study.
     Each job is checked first as the run checks it (``plan.preflight``): a job the run
-    would refuse is refused here, with the same message."""
+    would refuse is refused here, with the same message. The likely scenario reads what
+    the trials in ``stores`` (the committed stores) and in each group's folder say about
+    the trials to train (``cost.prior``)."""
     calibration = Calibration()
+    prior = read_prior(stores)
     estimates = []
     for group in groups:
         known = stored_outcomes(group.store)
+        if group.store is not None:
+            prior.add_folder(group.store)
         for job in group.jobs:
             preflight(job)
-            estimate = estimate_job(job, workers, known, calibration)
+            estimate = estimate_job(job, workers, known, calibration, prior)
             estimates.append((group.name, estimate))
             known |= {t.key: s for t, s in estimate.likely_trained}
     fixed = (len(groups) * pool_start_seconds() if workers > 1 else 0.0) + report * REPORT_S
-    return DryRun(estimates, workers, calibration, fixed)
+    return DryRun(estimates, workers, calibration, fixed, prior)
 
 
 def duration(seconds: float) -> str:
@@ -119,6 +127,8 @@ def render(result: DryRun) -> str:
     fhi = sum(e.flops_most for _, e in result.estimates)
     likely_trials = sum(e.likely_trials for _, e in result.estimates)
     cal = result.calibration
+    told = sum(e.known for _, e in result.estimates)
+    stored = len(result.prior) if result.prior is not None else 0
     return "\n".join([
         table, "",
         f"trials to train: {fewest} to {most} ({flo:.3g} to {fhi:.3g} FLOPs at the full step "
@@ -126,6 +136,9 @@ def render(result: DryRun) -> str:
         f"estimated wall time on {result.workers} worker(s): {duration(result.likely_seconds)} "
         f"(likely); at most {duration(result.most_seconds)} (the most trials, each run to its "
         f"step budget); both include {duration(result.fixed_seconds)} of start-up and report",
+        f"likely scenario: {told} of {likely_trials} trials end as stored results of the same "
+        f"trial or cell say ({stored} stored trials read); the rest by the receptive-field "
+        "rule and the steps model",
         f"calibration: {cal.timed} configuration(s) timed on this machine in "
         f"{duration(cal.seconds)}; nothing was trained or written (dry run)",
     ])

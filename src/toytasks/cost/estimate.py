@@ -8,9 +8,11 @@ outcome *scenarios* and reports the range:
 * every depth from the lowest upwards being the first that solves (seeds agreeing), and
   seeds splitting at every depth from there (half, or two thirds, of them solving), which
   makes the sequential rule read more seeds; ``fewest`` and ``most`` are taken over these;
-* the *likely* scenario: a convolution solves from its receptive-field bound on
-  (``summary.rf_bound``; the depth below it is at chance by construction), everything else
-  from the lowest depth.
+* the *likely* scenario: what stored results say (``prior``: a trial stored under its own
+  key ends as it did, after the same steps; one whose cell at that depth is stored does
+  what most of its seeds did), and for the rest a convolution solves from its
+  receptive-field bound on (``summary.rf_bound``; the depth below it is at chance by
+  construction), everything else from the lowest depth.
 
 The replay is not a copy of the runner's loop: both drive the same scheduler
 (``toytasks.running.schedule``), so trials already in the results folder are reused exactly
@@ -21,7 +23,8 @@ searches' evidence. It refuses what the run refuses (``plan.preflight``, in ``dr
 Wall time: each trial's duration is its expected steps times seconds per step measured on
 this machine (``toytasks.cost.calibrate``); the replay schedules trials on ``workers`` the
 way the runner does (``flops.priority``: lowest seed first, dearest first). How many steps
-a trial runs is the one modelled quantity: solved trials stop after about ``SOLVED_EVALS``
+a trial runs is taken from stored results where ``prior`` knows it (``cost.prior``) and
+modelled for the rest: solved trials stop after about ``SOLVED_EVALS``
 held-out evaluations and unsolved ones after about ``UNSOLVED_PATIENCE`` times their
 patience (in the stores committed under stores/, medians and means of 95-213 steps for
 solved trials and 700-1,731 for unsolved ones: ``python scripts/trial_steps.py``;
@@ -36,6 +39,7 @@ from dataclasses import dataclass, field, replace
 from functools import lru_cache
 
 from toytasks.cost.calibrate import Calibration
+from toytasks.cost.prior import Prior
 from toytasks.reading.summary import rf_bound
 from toytasks.running.flops import priority, step_flops
 from toytasks.running.plan import Job, confirmations
@@ -167,13 +171,18 @@ def scenarios(job: Job) -> list[Solves]:
             for share in SPLITS]
 
 
-def likely(job: Job) -> Solves:
-    """Convolutions from their receptive-field bound, the rest from the lowest depth."""
+def likely(job: Job, prior: Prior | None = None) -> Solves:
+    """What ``prior`` knows; else convolutions from their receptive-field bound, the rest
+    from the lowest depth."""
     blind = job.spec.make_generator().blind_samples
     first = {_variant(job, arch): max(job.opts.min_depth, rf_bound(
         arch, blind, knobs=job.opts.knobs_for(arch)) or job.opts.min_depth)
         for arch in job.opts.archs}
-    return lambda t: t.depth >= first[variant_of(t)]
+
+    def solves(t: Trial) -> bool:
+        known = prior.about(t) if prior is not None else None
+        return known.solved if known is not None else t.depth >= first[variant_of(t)]
+    return solves
 
 
 def _variant(job: Job, arch: str) -> tuple:
@@ -202,12 +211,13 @@ class JobEstimate:
     most_seconds: float  # the most-trials scenario, every trial run to its budget
     reused: int  # trials already stored (likely scenario)
     likely_trained: tuple[tuple[Trial, bool], ...] = ()  # what the likely scenario trains
+    known: int = 0  # of those, trials whose outcome and steps stored results give
 
 
 def estimate_job(job: Job, workers: int, known: dict[str, bool],
-                 calibration: Calibration) -> JobEstimate:
+                 calibration: Calibration, prior: Prior | None = None) -> JobEstimate:
     """Replay one job (each architecture on its own for the range: their searches do not
-    interact) and time its likely scenario."""
+    interact) and time its likely scenario (``prior``: what stored results say)."""
     def flops(trials: list[tuple[Trial, bool]]) -> float:
         return sum(full_budget_flops(t, step_flops(t)) for t, _ in trials)
 
@@ -222,17 +232,23 @@ def estimate_job(job: Job, workers: int, known: dict[str, bool],
         lo, hi = lo + len(fewest[0]), hi + len(most[0])
         flo, fhi = flo + flops(fewest[0]), fhi + flops(most[0])
         most_jobs.append(most[1])
-    calibration.measure(t for t, _ in replay([job], likely(job), workers, known).trained)
+    scenario = likely(job, prior)
+    calibration.measure(t for t, _ in replay([job], scenario, workers, known).trained)
+
+    def steps(trial: Trial, solved: bool) -> int:
+        told = prior.about(trial) if prior is not None else None
+        return told.steps if told is not None else likely_steps(trial, solved)
 
     def seconds(trial: Trial, solved: bool) -> float:
-        return trial_seconds(trial, likely_steps(trial, solved), calibration)
+        return trial_seconds(trial, steps(trial, solved), calibration)
 
     def full(trial: Trial, solved: bool) -> float:
         return trial_seconds(trial, trial.max_steps, calibration)
 
-    guess = replay([job], likely(job), workers, known, seconds)
+    guess = replay([job], scenario, workers, known, seconds)
     by_arch = {_variant(job, arch): s for arch, s in zip(job.opts.archs, most_jobs,
                                                          strict=True)}
     worst = replay([job], lambda t: by_arch[variant_of(t)](t), workers, known, full)
+    told = sum(prior.about(t) is not None for t, _ in guess.trained) if prior else 0
     return JobEstimate(job, lo, hi, flo, fhi, len(guess.trained), guess.seconds,
-                       worst.seconds, guess.reused, tuple(guess.trained))
+                       worst.seconds, guess.reused, tuple(guess.trained), told)

@@ -26,7 +26,8 @@ from toytasks.tasks.ecg_signal import (
     NORMAL,
     PVC,
     EcgTask,
-    hrv_intervals,
+    hrv_blocks,
+    intervals_from,
 )
 
 
@@ -85,16 +86,20 @@ class EcgEctopy(EcgTask):
         k = self.n_normal
         n_beats = self.beats_per_sequence
         # intervals[:, j] = sinus time j minus sinus time j+1 (index 0 = the last beat).
-        intervals = hrv_intervals(n, n_beats + 1, self.rr_s, self.hrv, rng)
+        breath, phase, jitter = self.uniforms(
+            "hrv", n, lambda: hrv_blocks(n, n_beats + 1)).draw(rng)
+        intervals = intervals_from(breath, phase, jitter, self.rr_s, self.hrv)
         sinus_back = np.zeros((n, n_beats + 2))
         intervals.cumsum(axis=1, out=sinus_back[:, 1:])
         labels = rng.integers(0, 2, size=n)
-        kinds = np.where(rng.random((n, n_beats)) < self.pvc_prob, PVC, NORMAL)
+        kinds = (rng.random((n, n_beats)) < self.pvc_prob).astype(np.int64)  # PVC = 1
         kinds[:, 0] = PVC
         kinds[:, 1:k] = NORMAL
-        kinds[:, k] = np.where(labels == 1, NORMAL, PVC)
-        # A PVC fires `coupling` of the way from the previous sinus time to its own.
+        kinds[:, k] = 1 - labels  # label 1: NORMAL, 0: PVC
+        # A PVC fires `coupling` of the way from the previous sinus time to its own
+        # (premature >= 0, so premature * kind is premature or +0.0).
         premature = (1 - self.coupling) * intervals[:, :n_beats]
-        back = sinus_back[:, :n_beats] + np.where(kinds == PVC, premature, 0.0)
-        back = back - back[:, :1]  # seconds before the last (PVC) R peak
+        premature *= kinds
+        back = sinus_back[:, :n_beats] + premature
+        back -= back[:, :1]  # seconds before the last (PVC) R peak
         return back, kinds, labels

@@ -25,7 +25,13 @@ import numpy as np
 
 from toytasks.errors import ToytasksError
 from toytasks.tasks.base import Knob
-from toytasks.tasks.ecg_signal import COMMON_KNOBS, NORMAL, EcgTask, hrv_intervals
+from toytasks.tasks.ecg_signal import (
+    COMMON_KNOBS,
+    NORMAL,
+    EcgTask,
+    hrv_blocks,
+    intervals_from,
+)
 
 # Drawn as SIGNS[rng.integers(0, 2, size)]: the same draws as rng.choice(SIGNS, size),
 # without its per-call overhead.
@@ -52,6 +58,8 @@ class EcgRhythm(EcgTask):
         Knob("p_waves", bool, True, "draw P waves (in every beat of both classes)"),
         *COMMON_KNOBS,
     )
+
+    all_normal = True  # rendering skips the kinds
 
     @property
     def p_waves_on(self) -> bool:  # read by EcgTask.check() to build the wave shapes
@@ -101,22 +109,29 @@ class EcgRhythm(EcgTask):
                     ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         m = self.n_beats - 1  # RR intervals inside the window
         n_beats = self.beats_per_sequence
-        rate = self.rr_s * (1 + self.hr_spread * rng.uniform(-1, 1, size=(n, 1)))
-        regular = hrv_intervals(n, n_beats - 1, rate, self.hrv, rng)
-        deviation = rng.uniform(self.irregularity, 1.5 * self.irregularity,
-                                size=(n, n_beats - 1))
-        sign = SIGNS[rng.integers(0, 2, size=deviation.shape)]  # = rng.choice(SIGNS, ...)
-        labels = rng.integers(0, 2, size=n)
+        c = n_beats - 1
+        irr = self.irregularity
+        # Consecutive uniform draws (rate, then the regular intervals' breathing, phase and
+        # jitter, then the deviations) in one call, and both integer draws in one.
+        spread, breath, phase, jitter, deviation = self.uniforms("beats", n, lambda: [
+            (-1, 1, (n, 1)), *hrv_blocks(n, c), (irr, 1.5 * irr, (n, c))]).draw(rng)
+        rate = self.rr_s * (1 + self.hr_spread * spread)
+        regular = intervals_from(breath, phase, jitter, rate, self.hrv)
+        bits = rng.integers(0, 2, size=n * c + n)
+        sign = SIGNS[bits[:n * c].reshape(n, c)]  # = rng.choice(SIGNS, (n, c))
+        labels = bits[n * c:]
         if self.longer_share != 0.5:  # drawn only off the default: default data unchanged
             longer = rng.random(n) < self.longer_share
             sign[:, m - 1] = np.where(longer, 1.0, -1.0)
-        irregular = rate * (1 + sign * deviation)
-        # intervals[:, j] = time between beat j+1 and beat j (index 0 = the last beat).
-        is_regular = np.zeros((n, n_beats - 1), dtype=bool)
-        is_regular[:, : m - 1] = True
-        is_regular[:, m - 1] = labels == 1
-        intervals = np.where(is_regular, regular, irregular)
+        deviation *= sign  # irregular = rate (1 + sign deviation), in place
+        deviation += 1
+        deviation *= rate
+        # intervals[:, j] = time between beat j+1 and beat j (index 0 = the last beat): the
+        # newest m - 1 regular, the oldest of the window regular for label 1.
+        intervals = deviation
+        intervals[:, : m - 1] = regular[:, : m - 1]
+        np.copyto(intervals[:, m - 1], regular[:, m - 1], where=labels == 1)
         back = np.zeros((n, n_beats))
         intervals.cumsum(axis=1, out=back[:, 1:])
-        kinds = np.full((n, n_beats), NORMAL)
+        kinds = np.zeros((n, n_beats), dtype=np.int64)  # every beat NORMAL
         return back, kinds, labels

@@ -30,6 +30,7 @@ every beat a finite support: the tasks use it to prove that a window is blind.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cached_property
 
@@ -38,6 +39,7 @@ import numpy as np
 from toytasks.errors import ToytasksError
 from toytasks.tasks.base import Knob, Task
 from toytasks.tasks.ecg_budget import check_length
+from toytasks.tasks.ecg_render import NEIGHBOURS, TABLE_STEP_S, Renderer, Uniforms
 
 # ECGSYN defaults (McSharry et al. 2003), order P, Q, R, S, T.
 ECGSYN_ANGLES_DEG = (-70.0, -15.0, 0.0, 15.0, 100.0)
@@ -52,8 +54,7 @@ PVC_B = (0.25, 0.1, 0.3, 0.1, 0.5)
 NORMAL, PVC = 0, 1
 AA_SAMPLES = 12 ** -0.5  # anti-aliasing Gaussian (sd of a one-sample box), in samples
 TRUNCATE = 4.0  # each wave is cut at this many (effective) widths
-TABLE_STEP_S = 1e-4  # grid of the tabulated beat waveforms
-NEIGHBOURS = 2  # beats must lie more than max support / NEIGHBOURS apart (knob check)
+MAX_CACHED = 64  # batch sizes whose draw layout a task keeps
 
 
 @dataclass(frozen=True)
@@ -130,47 +131,15 @@ def render(beat_times_s: np.ndarray, beat_kinds: np.ndarray, sample_times_s: np.
     summed per sample with one ``bincount`` in beat order: the same sums, bit for bit, as
     adding every beat's waveform at every sample (outside its table a beat adds exactly 0).
     Beats closer than half a support are refused (the spacing every ECG task guarantees).
+    The tasks call their cached ``Renderer`` (``ecg_render``) directly.
     """
     n, n_beats = beat_times_s.shape
-    t_len = sample_times_s.shape[1]
     if n_beats > 1 and n:
         spacing = float((beat_times_s[:, 1:] - beat_times_s[:, :-1]).min())
         if NEIGHBOURS * spacing <= shapes.max_support_s:
             raise ValueError(f"beats {spacing:.3f} s apart are too close to render exactly")
-    length = shapes.table.shape[1]
-    # Per beat, the samples from one before its table's start (a sample of margin for
-    # rounding) to past its end, clipped to the sequence: every sample the beat can reach.
-    width = math.ceil(length * TABLE_STEP_S * sampling_hz) + 3
-    reach = (beat_times_s + shapes.table_start_s - sample_times_s[:, :1]) * sampling_hz
-    first = np.floor(reach, out=reach).astype(np.int64)
-    first -= 1
-    stop = np.minimum(first + width, t_len)
-    np.maximum(first, 0, out=first)
-    stop -= first
-    count = np.maximum(stop, 0, out=stop).ravel()  # samples per beat (flat: row, beat)
-    ends = count.cumsum()
-    # One (beat, sample) pair per reached sample, in (row, beat, sample) order: a ragged
-    # arange, built in place to keep the temporaries few at clinical rates.
-    beat = np.arange(n * n_beats).repeat(count)
-    sample = np.arange(int(ends[-1]) if n * n_beats else 0)
-    first += (np.arange(n) * t_len)[:, None]  # flat index of (row, first sample)
-    sample += (first.ravel() - (ends - count))[beat]
-    pos = sample_times_s.ravel()[sample]  # (t - beat - table start) / step, clipped
-    pos -= beat_times_s.ravel()[beat]
-    pos -= shapes.table_start_s
-    pos /= TABLE_STEP_S
-    np.minimum(np.maximum(pos, 0, out=pos), length - 1, out=pos)
-    left = pos.astype(np.int64)
-    np.minimum(left, length - 2, out=left)
-    frac = pos
-    frac -= left
-    left += (beat_kinds.ravel() * length)[beat]
-    table = shapes.table.ravel()
-    value = table[left] * (1 - frac)  # linear interpolation: a(1 - f) + b f
-    left += 1
-    frac *= table[left]
-    value += frac
-    return np.bincount(sample, weights=value, minlength=n * t_len).reshape(n, t_len)
+    renderer = Renderer(shapes.table, shapes.table_start_s, sampling_hz)
+    return renderer(-beat_times_s[:, ::-1], beat_kinds[:, ::-1], sample_times_s)
 
 
 def hrv_intervals(n: int, count: int, rr_s: np.ndarray | float, hrv: float,
@@ -181,24 +150,50 @@ def hrv_intervals(n: int, count: int, rr_s: np.ndarray | float, hrv: float,
     phase per sequence) plus half uniform noise, so it never leaves [-hrv, hrv]: the tasks
     rely on that bound to prove their blind windows.
     """
+    breath, phase, jitter = Uniforms(hrv_blocks(n, count)).draw(rng)
     rr = np.asarray(rr_s, dtype=float).reshape(-1, 1)  # (n, 1) or (1, 1)
-    breath_hz = rng.uniform(0.15, 0.35, size=(n, 1))
-    phase = rng.uniform(0, 2 * np.pi, size=(n, 1))
-    beats = np.arange(count)[None, :]
-    wave = np.sin(2 * np.pi * breath_hz * rr * beats + phase)
-    jitter = rng.uniform(-1.0, 1.0, size=(n, count))
-    return rr * (1.0 + hrv * 0.5 * (wave + jitter))
+    return intervals_from(breath, phase, jitter, rr, hrv)
+
+
+def hrv_blocks(n: int, count: int) -> list[tuple[float, float, tuple[int, ...]]]:
+    """The uniform draws of ``hrv_intervals``, in order: breathing rate, phase, jitter."""
+    return [(0.15, 0.35, (n, 1)), (0, 2 * np.pi, (n, 1)), (-1.0, 1.0, (n, count))]
+
+
+def intervals_from(breath: np.ndarray, phase: np.ndarray, jitter: np.ndarray,
+                   rr: np.ndarray | float, hrv: float) -> np.ndarray:
+    """``rr (1 + hrv/2 (sin(2 pi breath rr beat + phase) + jitter))`` from drawn values,
+    computed in place (the same operations in the same order, so the same bits)."""
+    wave = 2 * np.pi * breath
+    wave *= rr
+    wave = wave * np.arange(jitter.shape[1])
+    wave += phase
+    np.sin(wave, out=wave)
+    wave += jitter
+    wave *= hrv * 0.5
+    wave += 1.0
+    wave *= rr
+    return wave
 
 
 def add_baseline_and_noise(ecg: np.ndarray, sample_times_s: np.ndarray, wander: float,
                            noise_std: float, rng: np.random.Generator) -> np.ndarray:
-    """Respiratory baseline wander (0.15-0.4 Hz, amplitude ``wander``) and white noise.
+    """Respiratory baseline wander (0.15-0.4 Hz, amplitude ``wander``) and white noise."""
+    freq, phase = Uniforms(wander_blocks(len(ecg))).draw(rng)
+    return wander_and_noise(ecg, sample_times_s, freq, phase, wander, noise_std, rng)
 
-    Computed in place on one new array (``ecg + wander sin(...) + noise``, the same values
-    bit for bit): fewer large temporaries is most of the speed at clinical rates."""
-    n = len(ecg)
-    freq = rng.uniform(0.15, 0.4, size=(n, 1))
-    phase = rng.uniform(0, 2 * np.pi, size=(n, 1))
+
+def wander_blocks(n: int) -> list[tuple[float, float, tuple[int, ...]]]:
+    """The uniform draws of the baseline wander, in order: frequency, phase."""
+    return [(0.15, 0.4, (n, 1)), (0, 2 * np.pi, (n, 1))]
+
+
+def wander_and_noise(ecg: np.ndarray, sample_times_s: np.ndarray, freq: np.ndarray,
+                     phase: np.ndarray, wander: float, noise_std: float,
+                     rng: np.random.Generator) -> np.ndarray:
+    """``ecg + wander sin(2 pi freq t + phase) + noise`` computed in place on one new array
+    (the same values bit for bit): fewer large temporaries is most of the speed at clinical
+    rates."""
     out = np.multiply(2 * np.pi * freq, sample_times_s)
     out += phase
     np.sin(out, out=out)
@@ -299,16 +294,36 @@ class EcgTask(Task):
         x, y, back, kinds, end_s = self._draw(n, rng)
         return x, y, Beats(r_peak_s=-back[:, ::-1] - end_s, kinds=kinds[:, ::-1].copy())
 
+    all_normal: bool = False  # every beat NORMAL: rendering skips the kinds
+
     def _draw(self, n: int, rng: np.random.Generator) -> tuple[np.ndarray, ...]:
-        """x, y, the beats as ``place_beats`` put them, and each row's last sample time."""
+        """x, y, the beats as ``place_beats`` put them, and each row's last sample time.
+        The tail and the baseline wander's two uniforms are consecutive draws: one call."""
         back, kinds, labels = self.place_beats(n, rng)
         lo, hi = self.tail_range_s
-        tail = rng.uniform(lo, hi, size=(n, 1))
+        tail, freq, phase = self.uniforms("tail", n, lambda: [(lo, hi, (n, 1)),
+                                                               *wander_blocks(n)]).draw(rng)
         times = tail - self._steps_before_end_s  # last R peak at 0
-        ecg = render(-back[:, ::-1], kinds[:, ::-1], times, self.shapes, self.sampling_hz)
-        ecg = add_baseline_and_noise(ecg, times, self.baseline_wander, self.noise_std, rng)
+        ecg = self._renderer(back, None if self.all_normal else kinds, times)
+        ecg = wander_and_noise(ecg, times, freq, phase, self.baseline_wander, self.noise_std,
+                               rng)
         x = np.ascontiguousarray(ecg.astype(np.float32)[:, :, None])
         return x, labels.astype(np.int64)[:, None], back, kinds, times[:, -1:]
+
+    def uniforms(self, what: str, n: int, blocks: Callable[[], list]) -> Uniforms:
+        """The ``Uniforms`` of ``blocks()`` for batches of ``n``, kept per task (the knobs
+        are fixed): building one costs more than drawing from it."""
+        cache = self.__dict__.setdefault("_uniforms", {})
+        held = cache.get((what, n))
+        if held is None:
+            if len(cache) >= MAX_CACHED:
+                cache.clear()
+            held = cache[(what, n)] = Uniforms(blocks())
+        return held
+
+    @cached_property
+    def _renderer(self) -> Renderer:
+        return Renderer(self.shapes.table, self.shapes.table_start_s, self.sampling_hz)
 
     @cached_property
     def _steps_before_end_s(self) -> np.ndarray:
