@@ -98,6 +98,9 @@ training_options = stack(
     click.option("--lr", "lr_text", help="Learning rate, or a comma-separated grid (best of)."),
     click.option("--steps", type=bounded("steps"), help="Training step budget."),
     click.option("--batch-size", type=bounded("batch_size"), help="Batch size."),
+    click.option("--pack", type=bounded("pack"), metavar="K",
+                 help="Train K seeds of a cell as one model (gru, cnn, tcn, res-cnn, "
+                      "gated-cnn; others alone). Changes bits; part of the identity."),
 )
 workers_option = click.option("--workers", type=bounded("workers"),
                               help="Parallel trials (default: cores; on CUDA at least one "

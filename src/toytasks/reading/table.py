@@ -175,7 +175,8 @@ def _threshold_text(row: Row, threshold: float) -> str:
 
 # config fields that a row label names when they differ between the rows of one table
 _LABEL_FIELDS = ("max_steps", "threshold", "batch_size", "width", "gate_bias", "test_size",
-                 "eval_every", "patience", "clip", "train_size", "diagnostics", "device")
+                 "eval_every", "patience", "clip", "train_size", "diagnostics", "device",
+                 "pack")
 
 
 def _shared_fields(rows: list[Row]) -> set[str]:

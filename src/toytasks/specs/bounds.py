@@ -19,4 +19,5 @@ BOUNDS: dict[str, tuple[int, int]] = {
     "workers": (1, 256),
     "train_size": (0, 10**7),
     "match_params": (1, 10**9),
+    "pack": (1, 64),  # seeds per packed model (--pack K; toytasks.training.packed)
 }
