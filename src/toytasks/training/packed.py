@@ -180,7 +180,7 @@ def _train_pack(trials: list[Trial], start: float, at: list[int]) -> dict[str, T
         for seat in active:
             seat.course.step = step
             seat.last = batch(seat.trial, seat.task, seat.rng, seat.pool, to_device)
-        active, out, losses = _step(packed, optimizer, active, k, freeze, finish)
+        active, out, losses = _step(packed, optimizer, active, k, finish)
         if not active:
             continue
         optimizer.step()
@@ -198,23 +198,25 @@ def _train_pack(trials: list[Trial], start: float, at: list[int]) -> dict[str, T
 
 
 def _step(packed: PackedModel, optimizer: torch.optim.Optimizer, active: list[Seat], k: int,
-          freeze: Callable[[Seat], None], finish: Callable[[Seat], None]
-          ) -> tuple[list[Seat], torch.Tensor, dict[int, float]]:
+          finish: Callable[[Seat], None]) -> tuple[list[Seat], torch.Tensor, dict[int, float]]:
     """Forward, per-seed losses, backward and per-seed clipping for the seeds still in
-    training; a seed whose loss or own gradient is not finite stops as diverged (as it
-    would alone) and the step is redone without it, so its NaN reaches no other seed."""
+    training. A seed whose batch is not finite stops first (a task error, as ``train``
+    records it); a seed whose loss or own gradient is not finite stops as diverged, as it
+    would alone, and the step is redone without it, so its NaN reaches no other seed."""
+    for seat in [s for s in active if non_finite(*s.last)]:
+        seat.course.diverge("training loss")  # ``conclude`` names the batch instead
+        finish(seat)
+    active = [s for s in active if not s.course.stopped]
     while active:
         out, losses, norms = _attempt(packed, optimizer, active, k)
-        bad = [s for s in active if not math.isfinite(losses[s.slot])]
-        what = "training loss"
-        if not bad:
-            bad = [s for s in active if not math.isfinite(norms[s.slot])]
-            if len(bad) > 1:  # whose own gradient is it? each alone decides
-                bad = [s for s in bad if not math.isfinite(
-                    _attempt(packed, optimizer, [s], k)[2][s.slot])] or bad
-            what = "gradient"
+        what = "gradient" if norms else "training loss"
+        pick = (lambda r, slot: r[2][slot]) if norms else (lambda r, slot: r[1][slot])
+        bad = [s for s in active if not math.isfinite(pick((out, losses, norms), s.slot))]
         if not bad:
             return active, out, losses
+        if len(bad) > 1:  # whose own number is it? each seed alone decides
+            bad = [s for s in bad if not math.isfinite(
+                pick(_attempt(packed, optimizer, [s], k), s.slot))] or bad
         for seat in bad:
             seat.course.diverge(what)
             finish(seat)
