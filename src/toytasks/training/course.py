@@ -45,8 +45,14 @@ class Course:
         self.test_metric = self.best_metric
 
     def diverge(self, what: str) -> None:
-        """A non-finite ``what`` at this step: the trial stops as diverged."""
-        self.status, self.reason = DIVERGED, f"non-finite {what} at step {self.step}"
+        """A non-finite ``what`` ("training loss", "gradient", "held-out loss") at this
+        step: the trial stops as diverged."""
+        if what == "gradient":
+            self.status, self.reason = DIVERGED, f"non-finite gradient at step {self.step}"
+        elif what == "held-out loss":
+            self.status, self.reason = DIVERGED, f"non-finite held-out loss at step {self.step}"
+        else:
+            self.status, self.reason = DIVERGED, f"non-finite training loss at step {self.step}"
         self.stopped = True
 
     def trained(self, loss_value: float, out: torch.Tensor, y: torch.Tensor) -> bool:
