@@ -94,3 +94,33 @@ def test_a_packed_run_stores_the_same_bits_on_one_worker_or_two(tmp_path):
 def test_pack_out_of_range_is_one_line_error(tmp_path):
     with pytest.raises(ToytasksError, match=r"'pack' must be an integer in \[1, 64\]"):
         toytasks.run("cycle-pattern", "gru", out=tmp_path / "x", pack=0)
+
+
+def test_pack_reaches_jobs_from_a_suite_entry_a_study_profile_and_a_task_spec(tmp_path):
+    from toytasks.running.suite import load_profile
+    from toytasks.study.experiment import load_study
+
+    profile = tmp_path / "p.toml"
+    profile.write_text('[[run]]\ntask = "cycle-pattern"\narch = ["gru"]\npack = 4\n')
+    assert [job.opts.pack for job in load_profile(str(profile)).jobs()] == [4]
+    study = tmp_path / "s.toml"
+    text = (Path(__file__).parents[1] / "data" / "tiny-study.toml").read_text()
+    study.write_text(text.replace("[profile.tiny]\n", "[profile.tiny]\npack = 2\n"))
+    loaded = load_study(str(study), "tiny")
+    assert {job.opts.pack for e in loaded.experiments for job in e.jobs()} == {2}
+    assert loaded.experiments[0].manifest()["pack"] == 2
+    spec = tmp_path / "t.toml"
+    spec.write_text('generator = "cycle-pattern"\n[solve]\nthreshold = 0.9\n'
+                    '[budget]\npack = 3\n')
+    assert resolve(load_spec(str(spec)), {}).pack == 3
+    assert resolve(load_spec(str(spec)), {"pack": 1}).pack == 1
+
+
+@pytest.mark.parametrize("text", ["pack = 0", "pack = 65", 'pack = "4"'])
+def test_a_bad_pack_in_a_profile_is_one_line_error(tmp_path, text):
+    from toytasks.running.suite import load_profile
+
+    profile = tmp_path / "p.toml"
+    profile.write_text(f'[[run]]\ntask = "cycle-pattern"\n{text}\n')
+    with pytest.raises(ToytasksError, match=r"'pack' must be an integer in \[1, 64\]"):
+        load_profile(str(profile))

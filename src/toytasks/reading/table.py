@@ -87,6 +87,8 @@ def caption(rows: list[Row], rule: SolveRule | None = None) -> str:
         f"gate bias {c['gate_bias']:g}" if "gate_bias" in same else "gate bias per row",
         f"{c['test_size']} held-out samples" if "test_size" in same else "held-out set per row",
         *([f"device {c['device']}"] if "device" in same and c.get("device") else []),
+        # packed seeds give other bits than seeds trained alone: a caption says so
+        *([f"{c['pack']} seeds packed per model"] if "pack" in same and c.get("pack") else []),
     ]
     parts.append(f"solved: held-out {metric} {threshold} within {steps} steps "
                  f"({', '.join(budget)})")
