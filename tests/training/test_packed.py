@@ -47,10 +47,12 @@ def test_a_seed_gets_the_same_record_whichever_seeds_share_its_pack(arch):
     assert [r.key for r in crowded] == [trial(arch, s).key for s in (0, 1, 2)]
 
 
-def test_a_packed_trial_trained_alone_through_train_is_the_same_trial():
-    """``train`` hands a pack > 1 trial to the packed trainer: one identity, one result
-    (a retried or resumed trial gets the bits its pack would have given it)."""
-    assert record(train(trial(seed=5))) == record(train_pack([trial(seed=5), trial(seed=6)])[0])
+def test_train_refuses_a_packed_trial():
+    """A packed trial's numbers come from its K-slot model: ``train`` (one seed alone)
+    would store other bits under its key, so it refuses (the runner packs)."""
+    result = train(trial(seed=5))
+    assert result.status == ERROR and "trains in its pack" in result.reason
+    assert train_pack([trial(seed=5)])[0].status != ERROR
 
 
 def test_packed_records_hold_every_field_the_trainer_fills():

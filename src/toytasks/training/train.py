@@ -164,10 +164,9 @@ def batch(trial: Trial, task: Task, rng: np.random.Generator, pool: tuple | None
 
 
 def _train(trial: Trial, start: float, at: list[int]) -> TrialResult:
-    if trial.pack > 1:  # a packed trial is the same trial whichever seeds share its pack
-        from toytasks.training.packed import train_pack
-
-        return train_pack([trial])[0]
+    if trial.pack > 1:  # its numbers come from a K-slot model: only its pack trains it
+        raise ToytasksError(f"a trial packed {trial.pack} per model trains in its pack "
+                            "(toytasks.training.packed.train_pack), not alone")
     task, objective, model = setup(trial)
     device = torch.device(trial.device)
     optimizer = torch.optim.Adam(model.parameters(), lr=trial.lr, foreach=FOREACH)
