@@ -194,6 +194,8 @@ class BlockDiagonalRNN(PackedModel):
             for name, mask in self.masks.items():
                 grad = getattr(self.rnn, name).grad
                 if grad is not None:
+                    if mask.device != grad.device:  # built on the CPU, trained elsewhere
+                        self.masks[name] = mask = mask.to(grad.device)
                     grad.mul_(mask)
 
     def unpack(self, grads: bool = False) -> list[dict[str, torch.Tensor]]:
