@@ -163,3 +163,35 @@ def test_an_exception_becomes_an_error_for_every_seed_of_the_pack(monkeypatch):
     results = train_pack([trial(seed=0), trial(seed=1)])
     assert [r.status for r in results] == [ERROR, ERROR]
     assert all("kernel refused" in r.reason for r in results)
+
+
+def test_a_packed_seed_sees_the_batches_it_sees_alone(monkeypatch):
+    """Its data stream is the unpacked trial's: same batches, in the same order (here with
+    a fixed training set, whose draw comes first from the same stream)."""
+    from toytasks.training import train as train_module
+
+    seen: dict[str, list] = {"alone": [], "packed": []}
+
+    def spy(name, real):
+        def draw(t, *args):
+            x, y = real(t, *args)
+            if t.seed == 1:
+                seen[name].append((x.clone(), y.clone()))
+            return x, y
+        return draw
+
+    monkeypatch.setattr(train_module, "batch", spy("alone", train_module.batch))
+    monkeypatch.setattr(packed, "batch", spy("packed", packed.batch))
+    train(trial(seed=1, pack=1, train_size=64))
+    train_pack([trial(seed=s, train_size=64) for s in (0, 1)])
+    common = min(len(seen["alone"]), len(seen["packed"]))
+    assert common >= 20
+    for (xa, ya), (xp, yp) in zip(seen["alone"][:common], seen["packed"][:common],
+                                  strict=True):
+        assert torch.equal(xa, xp) and torch.equal(ya, yp)
+
+
+def test_a_fixed_training_set_keeps_a_seeds_record_independent_of_its_pack():
+    crowded = train_pack([trial(seed=s, train_size=64) for s in (0, 1, 2)])
+    alone = train_pack([trial(seed=1, train_size=64)])
+    assert record(crowded[1]) == record(alone[0])
