@@ -124,3 +124,44 @@ def test_a_bad_pack_in_a_profile_is_one_line_error(tmp_path, text):
     profile.write_text(f'[[run]]\ntask = "cycle-pattern"\n{text}\n')
     with pytest.raises(ToytasksError, match=r"'pack' must be an integer in \[1, 64\]"):
         load_profile(str(profile))
+
+
+class CrashOncePerPack:
+    """Runs work inline, but 'kills the worker' the first time each pack is submitted."""
+
+    def __init__(self) -> None:
+        self.seen: set[tuple] = set()
+        self.restarts = 0
+        self.units: list[list[int]] = []
+
+    def submit(self, fn, unit):
+        from concurrent.futures import BrokenExecutor, Future
+
+        future: Future = Future()
+        key = tuple(sorted((t.depth, t.seed) for t in unit))
+        if key not in self.seen:
+            self.seen.add(key)
+            future.set_exception(BrokenExecutor("a worker process died"))
+        else:
+            self.units.append([t.seed for t in unit])
+            future.set_result(fn(unit))
+        return future
+
+    def restart(self) -> None:
+        self.restarts += 1
+
+
+def test_a_pack_whose_worker_dies_is_retried_whole_and_gives_the_same_records(tmp_path):
+    from toytasks.reading.store import ResultStore
+    from toytasks.running.runner import run_trials
+    from toytasks.training.solve import SolveRule
+
+    spec = load_spec("cycle-pattern")
+    opts = resolve(spec, {"arch": ("cnn",), "seeds": 2, "min_depth": 1, "max_depth": 1,
+                          "width": 8, "steps": 30, "search": "exhaustive", "pack": 2})
+    executor = CrashOncePerPack()
+    run_trials(spec, opts, SolveRule(), ResultStore(tmp_path / "crashy"), executor, 1)
+    assert executor.restarts == 1 and [sorted(u) for u in executor.units] == [[0, 1]]
+    toytasks.run("cycle-pattern", "cnn", out=tmp_path / "calm", workers=1, seeds=2, pack=2,
+                 search="exhaustive", min_depth=1, max_depth=1, width=8, steps=30)
+    assert results(tmp_path / "crashy") == results(tmp_path / "calm")
