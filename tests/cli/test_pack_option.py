@@ -28,3 +28,12 @@ def test_a_packed_and_an_unpacked_run_are_two_rows_and_the_packed_says_so(tmp_pa
     table = CliRunner().invoke(main, ["table", str(tmp_path / "out")]).output
     assert table.count("gru ") == 2  # two rows: packed trials are other trials
     assert table.count("seeds packed per model") == 1, table
+
+
+def test_a_packed_sweep_says_so_in_its_caption(tmp_path):
+    result = CliRunner().invoke(main, [
+        "sweep", "--task", "cycle-pattern", "--arch", "gru", "--width", "8", "--seeds", "2",
+        "--max-depth", "1", "--steps", "20", "--vary", "period_samples=4,6", "--pack", "2",
+        "--workers", "1", "-q", "--out", str(tmp_path / "sweep")])
+    assert result.exit_code == 0, result.output
+    assert "2 seeds packed per model" in result.output

@@ -392,7 +392,9 @@ def sweep_caption(points: list[SweepPoint], knob: str) -> str:
         f"receptive field exceeds the blind window; solved: held-out {rows[0].metric} "
         f"{_threshold_text(rows[0], c['threshold'])} within {c['max_steps']} steps "
         f"(batch {c['batch_size']}, lr {lrs}, "
-        f"{width}, gate bias {c['gate_bias']:g}); rule {rows[0].rule} {search_text(rows)}; "
+        f"{width}, gate bias {c['gate_bias']:g}"
+        f"{f', {packed} seeds packed per model' if (packed := c.get('pack')) else ''}); "
+        f"rule {rows[0].rule} {search_text(rows)}; "
         f"{compute_text(rows)}; toytasks {_versions(rows)}"
     )
 
