@@ -23,181 +23,19 @@ Input is (K, batch, time, inputs), each seed its own batch; output (K, batch, st
 outputs). Every packed parameter has a seed axis reachable by ``seed_view`` (a view with
 the seed first), which per-seed gradient clipping uses.
 
-Not wired into the trainer (docs/performance.md, "Packing seeds"). If it were: a
-``train_pack(trials)`` takes trials that differ only in seed and returns the results ``train``
-would give each; it checks bit-identity for one step at the exact shapes first and falls
-back to unpacked training if they differ; held-out evaluation runs on each seed's unpacked
-model; a seed that stops early (solved, patience) leaves the pack, which is rebuilt with the
-others' parameters and Adam state (zeroing its gradients would let Adam's momentum move it);
-the runner groups pending trials whose identity differs only in seed.
+``PackedConv`` and ``BlockDiagonalRNN`` live in ``toytasks.models.packing``, where the
+packed trainer (``toytasks.training.packed``, ``--pack K``) uses them; this file adds the
+benchmark-only ``BatchedLSTM`` and the benchmark's packed step.
 """
 
 from __future__ import annotations
 
 import torch
 from torch import nn
-from torch.nn import functional as F
 
-from toytasks.models.conv import ConvStack, GatedCNN, ResidualCNN
-from toytasks.models.recurrent import LSTM, RecurrentStack
+from toytasks.models.packing import BlockDiagonalRNN, PackedConv, PackedHead, PackedModel
+from toytasks.models.recurrent import LSTM
 from toytasks.training.train import FOREACH
-
-
-class PackedHead(nn.Module):
-    """K linear readouts (n_out, W) as one batched matmul over the seed axis."""
-
-    def __init__(self, heads: list[nn.Linear]) -> None:
-        super().__init__()
-        self.weight = nn.Parameter(torch.stack([h.weight.detach() for h in heads]))
-        self.bias = nn.Parameter(torch.stack([h.bias.detach() for h in heads]))
-
-    def forward(self, h: torch.Tensor) -> torch.Tensor:  # (K, batch, steps, W)
-        k, b, s, w = h.shape
-        out = torch.baddbmm(self.bias.unsqueeze(1), h.reshape(k, b * s, w),
-                            self.weight.transpose(1, 2))
-        return out.view(k, b, s, -1)
-
-
-class PackedModel(nn.Module):
-    """What the packed step needs from a packing; subclasses pack one model family."""
-
-    k: int
-
-    def seed_view(self, name: str, tensor: torch.Tensor) -> torch.Tensor:
-        """``tensor`` (a parameter or its gradient) as a view with the seed axis first."""
-        return tensor.view(self.k, *tensor.shape[1:]) if name.startswith("head.") else \
-            tensor.view(self.k, -1)
-
-    def unpack(self, grads: bool = False) -> list[dict[str, torch.Tensor]]:
-        """Seed k's parameters (or their gradients) under the single model's names, shapes
-        and order."""
-        raise NotImplementedError
-
-    @staticmethod
-    def _of(param: torch.Tensor, grads: bool) -> torch.Tensor:
-        return param.grad if grads else param.detach()
-
-    def after_backward(self) -> None:
-        """Hook between backward and the optimizer step (masking, for block-diagonal)."""
-
-
-class PackedConv(PackedModel):
-    def __init__(self, models: list[ConvStack]) -> None:
-        super().__init__()
-        first = models[0]
-        self.k, self.output_steps = len(models), first.output_steps
-        self.gated, self.residual = isinstance(first, GatedCNN), isinstance(first, ResidualCNN)
-        self.depth, self.pads = first.depth, [layer.pad for layer in first.layers]
-        self.convs = nn.ModuleList()
-        for i, layer in enumerate(first.layers):
-            c = layer.conv
-            conv = nn.Conv1d(self.k * c.in_channels, self.k * c.out_channels, c.kernel_size[0],
-                             dilation=c.dilation[0], groups=self.k)
-            with torch.no_grad():
-                conv.weight.copy_(torch.cat([m.layers[i].conv.weight for m in models]))
-                conv.bias.copy_(torch.cat([m.layers[i].conv.bias for m in models]))
-            self.convs.append(conv)
-        self.head = PackedHead([m.head for m in models])
-
-    def _conv(self, i: int, h: torch.Tensor) -> torch.Tensor:
-        return self.convs[i](F.pad(h, (self.pads[i], 0)))
-
-    def _first(self, x: torch.Tensor) -> torch.Tensor:
-        """Layer 1 per seed, on each seed's own (batch, inputs, time) view: with few input
-        channels (1 here) the grouped kernel rounds differently from the single conv, and
-        this is the single model's exact path (the weight is a slice of the packed one)."""
-        conv, pad = self.convs[0], self.pads[0]
-        weights, biases = conv.weight.chunk(self.k), conv.bias.chunk(self.k)
-        return torch.cat([F.conv1d(F.pad(x[k].transpose(1, 2), (pad, 0)), weights[k],
-                                   biases[k], dilation=conv.dilation)
-                          for k in range(self.k)], dim=1)
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        k, b, t, _ = x.shape
-        h = self._first(x)  # (batch, K*channels, time)
-        if self.residual:
-            scale = 1.0 / max(1, self.depth - 1) ** 0.5
-            for i in range(1, self.depth):
-                h = h + scale * self._conv(i, torch.relu(h))
-            h = torch.relu(h)
-        else:
-            for i in range(self.depth):
-                if i:
-                    h = self._conv(i, h)
-                if self.gated:
-                    a, g = h.view(b, k, -1, t).chunk(2, dim=2)
-                    h = (torch.tanh(a) * torch.sigmoid(g)).reshape(b, -1, t)
-                else:
-                    h = torch.relu(h)
-        last = h[:, :, -self.output_steps:].reshape(b, k, -1, self.output_steps)
-        return self.head(last.permute(1, 0, 3, 2))
-
-    def unpack(self, grads: bool = False) -> list[dict[str, torch.Tensor]]:
-        out = [{"head.weight": self._of(self.head.weight, grads)[k],
-                "head.bias": self._of(self.head.bias, grads)[k]} for k in range(self.k)]
-        for i, conv in enumerate(self.convs):
-            for attr in ("weight", "bias"):
-                for k, part in enumerate(self._of(getattr(conv, attr), grads).chunk(self.k)):
-                    out[k][f"layers.{i}.conv.{attr}"] = part
-        return out
-
-
-class BlockDiagonalRNN(PackedModel):
-    def __init__(self, models: list[RecurrentStack]) -> None:
-        super().__init__()
-        first = models[0]
-        rnn0 = first.rnn
-        self.k, self.output_steps, self.width = len(models), first.output_steps, first.width
-        self.gates = first.gates
-        self.rnn = type(rnn0)(self.k * rnn0.input_size, self.k * rnn0.hidden_size,
-                              num_layers=rnn0.num_layers, batch_first=True)
-        with torch.no_grad():
-            for name, param in self.rnn.named_parameters():
-                param.zero_()
-                view = self.seed_view(name, param)
-                for k, m in enumerate(models):
-                    view[k].copy_(getattr(m.rnn, name).view(view.shape[1:]))
-        self.masks = {name: self._mask(name, p) for name, p in self.rnn.named_parameters()
-                      if name.startswith("weight")}
-        self.head = PackedHead([m.head for m in models])
-
-    def _mask(self, name: str, param: torch.Tensor) -> torch.Tensor:
-        mask = torch.zeros_like(param)
-        self.seed_view(name, mask).fill_(1.0)
-        return mask
-
-    def seed_view(self, name: str, tensor: torch.Tensor) -> torch.Tensor:
-        if name.startswith("head."):
-            return super().seed_view(name, tensor)
-        name = name.removeprefix("rnn.")
-        k, h = self.k, self.width
-        if name.startswith("bias"):  # (G*K*H,) -> (K, G, H)
-            return tensor.view(self.gates, k, h).transpose(0, 1)
-        # (G*K*H, K*I) -> diagonal blocks (K, G, H, I)
-        blocks = tensor.view(self.gates, k, h, k, tensor.shape[1] // k)
-        return torch.diagonal(blocks, dim1=1, dim2=3).permute(3, 0, 1, 2)
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        k, b, t, n_in = x.shape
-        h = self.rnn(x.permute(1, 2, 0, 3).reshape(b, t, k * n_in))[0]
-        last = h[:, -self.output_steps:].reshape(b, self.output_steps, k, self.width)
-        return self.head(last.permute(2, 0, 1, 3))
-
-    def after_backward(self) -> None:
-        with torch.no_grad():
-            for name, mask in self.masks.items():
-                grad = getattr(self.rnn, name).grad
-                if grad is not None:
-                    grad.mul_(mask)
-
-    def unpack(self, grads: bool = False) -> list[dict[str, torch.Tensor]]:
-        out = [{"head.weight": self._of(self.head.weight, grads)[k],
-                "head.bias": self._of(self.head.bias, grads)[k]} for k in range(self.k)]
-        for name, param in self.rnn.named_parameters():
-            view = self.seed_view(name, self._of(param, grads))
-            for k in range(self.k):
-                out[k][f"rnn.{name}"] = view[k].reshape(-1, *view.shape[3:])
-        return out
 
 
 class BatchedLSTM(PackedModel):

@@ -90,7 +90,7 @@ def run(task: str | TaskSpec, arch: str | Sequence[str] | None = None, *,
     ``knobs``: task knobs and architecture knobs ({"n_positive": 1, "cnn.kernel": 7});
     ``options``: seeds, min_depth, max_depth, width, steps, batch_size, patience (0: early
     stopping off), device, rule, search, match_params, train_size, diagnostics,
-    test_lengths (as on the command line);
+    test_lengths, pack (as on the command line);
     ``workers_per_device``, ``gpu_memory_fraction``: local workers on CUDA devices.
     """
     report = check_progress(progress)

@@ -41,6 +41,7 @@ NO_OWN_TEXT = {
     "one_line(reason)",          # runner.py: the reason built the line above (checked there)
     '""',                        # train.py: a solved trial has no reason
     "refusal",                   # train.py: a refused trial's reason (causality.Leak.reason)
+    "course.reason",             # train.py: the loop's reason, set in training/course.py
     # not a message: the progress line's "(reason)" suffix is a local called `reason`
     'f" ({result.reason})" if result.reason else ""',
 }
@@ -80,14 +81,19 @@ def _call_name(node: ast.Call) -> str | None:
 
 
 def _reason_values(node: ast.Assign) -> list[ast.expr]:
-    """``reason = "..."`` and ``status, reason = DIVERGED, f"..."`` in the trainer."""
+    """``reason = "..."`` and ``status, reason = DIVERGED, f"..."`` in the trainer (also
+    ``self.reason``: the loop's rules in ``training.course``)."""
+    def is_reason(target: ast.expr) -> bool:
+        return (isinstance(target, ast.Name) and target.id == "reason") or (
+            isinstance(target, ast.Attribute) and target.attr == "reason")
+
     found = []
     for target in node.targets:
-        if isinstance(target, ast.Name) and target.id == "reason":
+        if is_reason(target):
             found.append(node.value)
         elif isinstance(target, ast.Tuple) and isinstance(node.value, ast.Tuple):
             for name, value in zip(target.elts, node.value.elts, strict=False):
-                if isinstance(name, ast.Name) and name.id == "reason":
+                if is_reason(name):
                     found.append(value)
     return found
 

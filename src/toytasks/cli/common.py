@@ -101,6 +101,9 @@ training_options = stack(
     click.option("--patience", type=bounded("patience"),
                  help="Held-out evaluations without improvement before a trial stops early; "
                       "0: early stopping off (default: the task spec's budget.patience)."),
+    click.option("--pack", type=bounded("pack"), metavar="K",
+                 help="Train K seeds of a cell as one model (gru, cnn, tcn, res-cnn, "
+                      "gated-cnn; others alone). Changes bits; part of the identity."),
 )
 workers_option = click.option("--workers", type=bounded("workers"),
                               help="Parallel trials (default: cores; on CUDA at least one "

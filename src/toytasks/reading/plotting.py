@@ -46,13 +46,13 @@ def save(fig: Any, path: str | Path) -> Path:
 
 
 # 20 colours, distinct from each other (tab10, then black, navy, gold, magenta, ...),
-# and 16 markers (matplotlib's 15 filled ones, then "x"): every built-in architecture gets a
+# and 17 markers (matplotlib's 15 filled ones, then "x", "+"): every built-in architecture gets a
 # colour and a marker of its own,
 # so that two archs never share a look in one figure (lstm and mamba were both red).
 PALETTE = ("#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2",
            "#7f7f7f", "#bcbd22", "#17becf", "#000000", "#000080", "#e6ab02", "#ff00ff",
            "#556b2f", "#1b9e77", "#d95f02", "#7570b3", "#e7298a", "#66a61e")
-MARKERS = ("o", "s", "^", "D", "v", "P", "X", "*", "h", "<", ">", "p", "d", "H", "8", "x")
+MARKERS = ("o", "s", "^", "D", "v", "P", "X", "*", "h", "<", ">", "p", "d", "H", "8", "x", "+")
 
 
 def arch_styles(archs: Iterable[str]) -> dict[str, tuple[str, str]]:

@@ -31,7 +31,7 @@ if TYPE_CHECKING:
     from toytasks.specs.spec import TaskSpec
 
 # identity fields a configuration leaves out at their default (``Trial.config``)
-IDENTITY_DEFAULTS = {"device": "cpu", "arch_version": 1}
+IDENTITY_DEFAULTS = {"device": "cpu", "arch_version": 1, "pack": 1}
 
 
 @dataclass

@@ -88,6 +88,7 @@ def caption(rows: list[Row], rule: SolveRule | None = None) -> str:
         f"gate bias {c['gate_bias']:g}" if "gate_bias" in same else "gate bias per row",
         f"{c['test_size']} held-out samples" if "test_size" in same else "held-out set per row",
         *([f"device {c['device']}"] if "device" in same and c.get("device") else []),
+        *([f"{c['pack']} seeds packed per model"] if "pack" in same and c.get("pack") else []),
     ]
     parts.append(f"solved: held-out {metric} {threshold} within {steps} steps "
                  f"({', '.join(budget)})")
@@ -124,8 +125,7 @@ def compute_text(rows: list[Row]) -> str:
 
 
 def _versions(rows: list[Row]) -> str:
-    """The versions and commits recorded in the rows' trials (the running version only
-    when no trial recorded one)."""
+    """Versions and commits the rows' trials recorded (the running one if none did)."""
     versions = sorted({v for r in rows for v in r.versions})
     return ", ".join(versions) if versions else __version__
 
@@ -176,7 +176,7 @@ def _threshold_text(row: Row, threshold: float) -> str:
 
 # config fields that a row label names when they differ between the rows of one table
 _LABEL_FIELDS = ("max_steps", "threshold", "batch_size", "width", "gate_bias", "test_size",
-                 "eval_every", "patience", "clip", "train_size", "diagnostics", "device")
+                 "eval_every", "patience", "clip", "train_size", "diagnostics", "device", "pack")
 
 
 def _shared_fields(rows: list[Row]) -> set[str]:
@@ -392,7 +392,9 @@ def sweep_caption(points: list[SweepPoint], knob: str, legend: str = "") -> str:
         f"receptive field exceeds the blind window; solved: held-out {rows[0].metric} "
         f"{_threshold_text(rows[0], c['threshold'])} within {c['max_steps']} steps "
         f"(batch {c['batch_size']}, lr {lrs}, "
-        f"{width}, gate bias {c['gate_bias']:g}); rule {rows[0].rule} {search_text(rows)}; "
+        f"{width}, gate bias {c['gate_bias']:g}"
+        f"{f', {packed} seeds packed per model' if (packed := c.get('pack')) else ''}); "
+        f"rule {rows[0].rule} {search_text(rows)}; "
         f"{compute_text(rows)}; toytasks {_versions(rows)}"
     )
 

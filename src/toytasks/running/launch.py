@@ -49,7 +49,7 @@ if TYPE_CHECKING:
 T = TypeVar("T")
 EXECUTORS = ("local", "dask")
 INT_OPTIONS = ("seeds", "min_depth", "max_depth", "width", "steps", "batch_size", "patience",
-               "match_params", "train_size", "workers", "workers_per_device")
+               "match_params", "train_size", "workers", "workers_per_device", "pack")
 
 
 @dataclass(frozen=True)
@@ -68,6 +68,7 @@ class RunRequest:
     steps: int | None = None
     batch_size: int | None = None
     patience: int | None = None  # 0: early stopping off
+    pack: int | None = None  # seeds per packed model (None: the spec's [budget] pack)
     rule: str = "majority"
     search: str = "adaptive"
     match_params: int | None = None
@@ -215,7 +216,7 @@ def _job(spec: TaskSpec, req: RunRequest, arch_knobs: dict[str, Any], device: st
     opts = resolve(spec, {"arch": req.arch, "seeds": req.seeds, "min_depth": req.min_depth,
                           "max_depth": req.max_depth, "width": req.width, "lr": req.lr,
                           "steps": req.steps, "batch_size": req.batch_size, "device": device,
-                          "patience": req.patience})
+                          "patience": req.patience, "pack": req.pack})
     check_depth_range(opts, "", flag=f)
     if any(not 0 < lr <= LR_MAX for lr in opts.lrs):
         raise ToytasksError(f"{f}lr values must be in (0, {LR_MAX:g}], got "

@@ -23,6 +23,7 @@ from toytasks.running.schedule import Schedule, make_searches
 from toytasks.running.trials import trial_factory
 from toytasks.specs.options import RunOptions
 from toytasks.specs.spec import TaskSpec
+from toytasks.training.packed import pack_key, packs, train_pack
 from toytasks.training.search import DepthSearch
 from toytasks.training.solve import SolveRule
 from toytasks.training.train import train
@@ -56,29 +57,35 @@ def run_trials(spec: TaskSpec, opts: RunOptions, rule: SolveRule, store: ResultS
         make_searches(opts, rule, lambda arch: trial_factory(spec, arch, opts)),
         stored=stored_result(store),
         rank=lambda trial: priority(trial, task.seq_len, task.n_inputs),
-        seen=lambda trial: keys.add(cell_key(trial.config(), opts.match_params)))
+        seen=lambda trial: keys.add(cell_key(trial.config(), opts.match_params)),
+        group=pack_key)
     store.log_run({"task": spec.name, "spec_path": spec.path, "options": asdict(opts),
                    "rule": rule.name, "started": time.time()})
     prov = provenance(opts.device)
     search_info = RunInfo(opts.seeds, rule.name, opts.search, tuple(sorted(set(opts.lrs))),
                              opts.match_params).to_dict()
-    running: dict[Future, tuple[DepthSearch, Trial]] = {}
+    running: dict[Future, list[tuple[DepthSearch, Trial]]] = {}
     done_count = steps = 0
     flops = 0.0
     attempts: dict[str, int] = {}
 
     while True:
         free = (workers() if callable(workers) else workers) - len(running)
-        for search, trial in schedule.submit(free):
-            running[executor.submit(train, trial)] = (search, trial)
+        chosen = schedule.submit(free)
+        of = {trial.key: (search, trial) for search, trial in chosen}
+        for unit in packs([trial for _, trial in chosen]):
+            work = (executor.submit(train, unit[0]) if unit[0].pack == 1
+                    else executor.submit(train_pack, unit))
+            running[work] = [of[trial.key] for trial in unit]
         if not running:
             if schedule.done:
                 break
             continue
         finished, _ = wait(list(running), return_when=FIRST_COMPLETED)
         crashed = False
-        for future in sorted(finished, key=lambda f: running[f][1].key):
-            search, trial = running.pop(future)
+        done = sorted(((future, pair) for future in finished for pair in running.pop(future)),
+                      key=lambda item: item[1][1].key)
+        for future, (search, trial) in done:
             result = _result_or_error(future, trial)
             if result is None:  # its worker process died: retry in a fresh pool
                 crashed = True
@@ -92,12 +99,13 @@ def run_trials(spec: TaskSpec, opts: RunOptions, rule: SolveRule, store: ResultS
             store.append(trial, result, prov, search_info)
             done_count += 1
             steps, flops = steps + result.steps, flops + (result.flops or 0.0)
-            progress(TrialDone(done_count, len(running), trial, result))
+            progress(TrialDone(done_count, sum(map(len, running.values())), trial, result))
             schedule.record(search, trial, result)
         if crashed and hasattr(executor, "restart"):
             # the broken pool takes its other trials down too: rerun them in the new pool
             for future in list(running):
-                schedule.retry(*running.pop(future))
+                for pair in running.pop(future):
+                    schedule.retry(*pair)
             executor.restart()
     if schedule.reused:
         progress(f"reused {len(schedule.reused)} stored trial(s) from {store.root}")
@@ -106,10 +114,14 @@ def run_trials(spec: TaskSpec, opts: RunOptions, rule: SolveRule, store: ResultS
 
 
 def _result_or_error(future: Future, trial: Trial) -> TrialResult | None:
-    """The trial's result; an error result if the executor failed it; None if the worker
-    process died (the caller retries it in a fresh pool)."""
+    """The trial's result (a pack's future holds a list: the trial's own); an error result
+    if the executor failed it; None if the worker process died (the caller retries it in a
+    fresh pool)."""
     try:
-        return future.result()
+        result = future.result()
+        if isinstance(result, list):
+            return next(r for r in result if r.key == trial.key)
+        return result
     except BrokenExecutor:
         return None
     except Exception as exc:  # e.g. a cluster worker lost, a result that failed to unpickle

@@ -8,11 +8,15 @@ what is stored; trials whose worker died go again first; then fresh candidates i
 (``runner.run_trials``) drives a schedule with an executor and the store; the dry run
 (``toytasks.cost.estimate``) with a clock and outcome scenarios. Both therefore ask for the
 same trials in the same order, and neither copies the other's loop.
+
+With packed seeds (``--pack K``) a free worker takes a pack rather than a trial: ``group``
+names the pack of a trial, and ``submit`` hands out, for each of ``free`` packs, every
+candidate of that pack that the searches ask for now (never a seed they did not ask for).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection
+from collections.abc import Callable, Collection, Hashable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -35,12 +39,14 @@ def make_searches(opts: RunOptions, rule: SolveRule,
 class Schedule:
     """One job's searches and what to do next; ``stored(trial)``: an outcome to reuse, or
     None (train it); ``rank``: the order of fresh candidates; ``seen``: told of every
-    candidate the searches ask for, reused or not."""
+    candidate the searches ask for, reused or not; ``group``: the pack a trial trains in
+    (None: alone), so that one worker takes a whole pack."""
 
     searches: list[DepthSearch]
     stored: Callable[[Trial], Outcome | None]
     rank: Callable[[Trial], Any]
     seen: Callable[[Trial], None] = lambda _: None
+    group: Callable[[Trial], Hashable | None] = lambda _: None
     reused: list[Trial] = field(default_factory=list)  # fed from ``stored``, in order
     _retry: list[Pair] = field(default_factory=list)
 
@@ -51,7 +57,14 @@ class Schedule:
     def submit(self, free: int) -> list[Pair]:
         """The trials to start now on ``free`` workers (marked started in their search)."""
         ranked = sorted(self._take_stored(), key=lambda pair: self.rank(pair[1]))
-        chosen = (self._retry + ranked)[:max(0, free)]
+        chosen, units = [], set()
+        for pair in self._retry + ranked:
+            unit = self.group(pair[1]) or pair[1].key
+            if unit not in units:
+                if len(units) >= free:
+                    continue
+                units.add(unit)
+            chosen.append(pair)
         for search, trial in chosen:
             search.started(trial)
         taken = {trial.key for _, trial in chosen}

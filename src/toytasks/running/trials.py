@@ -11,6 +11,7 @@ from typing import Any
 
 from toytasks.models import arch_origin, base_arch, get_architecture, knob_schema
 from toytasks.models.matching import match_width
+from toytasks.models.packing import packable
 from toytasks.specs.options import RunOptions
 from toytasks.specs.spec import TaskSpec
 from toytasks.tasks import generator_origin
@@ -41,6 +42,8 @@ def trial_factory(spec: TaskSpec, arch: str, opts: RunOptions) -> TrialFactory:
     base = base_arch(arch)  # a variant's trials are its architecture's, with its knobs
     task_plugin = generator_origin(spec.generator)
     version = get_architecture(base).version  # numerics version: identity from 2 on
+    # packed where the architecture packs; any other trains alone, its identity unchanged
+    pack = opts.pack if packable(base) and not origin else 1
 
     def width(depth: int) -> int:
         if not opts.match_params:
@@ -58,7 +61,7 @@ def trial_factory(spec: TaskSpec, arch: str, opts: RunOptions) -> TrialFactory:
             threshold=spec.threshold, clip=spec.budget.clip, train_size=opts.train_size,
             diagnostics=opts.diagnostics, device=opts.device, arch_knobs=arch_knobs,
             arch_plugin=origin, task_plugin=task_plugin, test_lengths=opts.test_lengths,
-            arch_version=version, **fields,
+            arch_version=version, pack=pack, **fields,
         )
 
     return make

@@ -21,4 +21,5 @@ BOUNDS: dict[str, tuple[int, int]] = {
     "match_params": (1, 10**9),
     # evaluations without held-out improvement before a trial stops; 0: never stop early
     "patience": (0, 10**6),
+    "pack": (1, 64),  # seeds per packed model (--pack K; toytasks.training.packed)
 }

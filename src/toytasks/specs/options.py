@@ -25,7 +25,7 @@ LR_MAX = 10.0  # a learning rate is in (0, LR_MAX]
 DEFAULTS: dict[str, Any] = {"rule": "majority", "search": "adaptive", "device": "cpu",
                             "train_size": 0, "diagnostics": False, "match_params": 0}
 # The integer keys a suite entry or a study section may set (``workers`` etc. are CLI-only).
-RUN_INT_KEYS = ("seeds", "min_depth", "max_depth", "width", "steps", "batch_size")
+RUN_INT_KEYS = ("seeds", "min_depth", "max_depth", "width", "steps", "batch_size", "pack")
 
 
 @dataclass(frozen=True)
@@ -53,6 +53,9 @@ class RunOptions:
     # Evaluations without held-out improvement before a trial stops (``--patience``); 0:
     # early stopping off; None: the task spec's ``budget.patience``.
     patience: int | None = None
+    # Seeds trained as one model (``--pack K``, ``toytasks.training.packed``) where the
+    # architecture packs (``models.packing.PACKINGS``); 1: each seed alone.
+    pack: int = 1
 
     def knobs_for(self, arch: str) -> dict[str, Any]:
         """The knobs of ``arch``, an architecture or a variant (``cnn@kernel=7``): those
@@ -72,6 +75,7 @@ def default_options(spec: TaskSpec) -> RunOptions:
         width=spec.defaults.width, lrs=(spec.budget.lr,), max_steps=spec.budget.max_steps,
         batch_size=spec.budget.batch_size, arch_knobs=spec.arch_knobs,
         patience=spec.budget.patience,
+        pack=spec.budget.pack,
     )
 
 
@@ -95,6 +99,7 @@ def resolve(spec: TaskSpec, values: dict[str, Any]) -> RunOptions:
         train_size=given.get("train_size", opts.train_size),
         diagnostics=given.get("diagnostics", opts.diagnostics),
         match_params=given.get("match_params", opts.match_params),
+        pack=given.get("pack", opts.pack),
         arch_knobs=merge_knobs(opts.arch_knobs, given.get("arch_knobs", ())),
     )
 

@@ -44,6 +44,7 @@ class Budget:
     test_size: int = 1024
     clip: float = 1.0
     gate_bias: float = 3.0
+    pack: int = 1  # seeds trained as one model (--pack K): 1 trains each seed alone
 
 
 @dataclass(frozen=True)
@@ -114,12 +115,14 @@ def _effective_threshold(task: Task, threshold: float, relative: float | None,
 
 # --- schema ---------------------------------------------------------------------------
 _BUDGET_TYPES = {"max_steps": int, "batch_size": int, "lr": float, "eval_every": int,
-                 "patience": int, "test_size": int, "clip": float, "gate_bias": float}
+                 "patience": int, "test_size": int, "clip": float, "gate_bias": float,
+                 "pack": int}
 _BUDGET_RANGES = {"max_steps": BOUNDS["steps"], "batch_size": BOUNDS["batch_size"],
                   "lr": (1e-7, 10.0),
                   "eval_every": (1, 10**6), "patience": BOUNDS["patience"],
                   "test_size": (16, 10**6),
-                  "clip": (1e-6, 1e6), "gate_bias": (-20.0, 20.0)}
+                  "clip": (1e-6, 1e6), "gate_bias": (-20.0, 20.0),
+                  "pack": BOUNDS["pack"]}
 _SEARCH_TYPES = {"architectures": list, "min_depth": int, "max_depth": int, "seeds": int,
                  "width": int}
 _SEARCH_RANGES = {key: BOUNDS[key] for key in ("min_depth", "max_depth", "seeds", "width")}

@@ -61,7 +61,8 @@ class Experiment:
                 "archs": list(self.opts.archs), "note": self.note, **self.params,
                 # only when set: manifests (and reports) without them stay as they were
                 **({"arch_knobs": {f"{a}.{k}": v for a, k, v in self.opts.arch_knobs}}
-                   if self.opts.arch_knobs else {})}
+                   if self.opts.arch_knobs else {}),
+                **({"pack": self.opts.pack} if self.opts.pack > 1 else {})}
 
 
 

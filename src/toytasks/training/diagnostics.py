@@ -47,16 +47,25 @@ def input_grad_by_lag(model: SequenceModel, x: torch.Tensor, classification: boo
 
     The output is the model's output at its last output step; for classification the
     logits are centred first (softmax ignores a shift common to all classes). The size per
-    lag is the Frobenius norm over output units and input channels.
+    lag is the Frobenius norm over output units and input channels. Taken in eval mode (the
+    mode held-out scores use): a batch-normalised model in train mode pools statistics over
+    the batch and time, which would smear the gradient beyond the receptive field and move
+    its running statistics.
     """
-    x = x.detach().clone().requires_grad_(True)
-    out = readout(model, x)[:, -1]
-    if classification:
-        out = out - out.mean(dim=-1, keepdim=True)
-    squared = torch.zeros(x.shape[:2], device=x.device)
-    for k in range(out.shape[-1]):
-        (grad,) = torch.autograd.grad(out[:, k].sum(), x, retain_graph=k + 1 < out.shape[-1])
-        squared += grad.pow(2).sum(dim=-1)
+    was_training = model.training
+    model.eval()
+    try:
+        x = x.detach().clone().requires_grad_(True)
+        out = readout(model, x)[:, -1]
+        if classification:
+            out = out - out.mean(dim=-1, keepdim=True)
+        squared = torch.zeros(x.shape[:2], device=x.device)
+        for k in range(out.shape[-1]):
+            (grad,) = torch.autograd.grad(out[:, k].sum(), x,
+                                          retain_graph=k + 1 < out.shape[-1])
+            squared += grad.pow(2).sum(dim=-1)
+    finally:
+        model.train(was_training)
     return [float(v) for v in squared.sqrt().mean(dim=0).flip(0).cpu()]
 
 

@@ -17,7 +17,6 @@ import os
 import random
 import threading
 import time
-from collections import deque
 from collections.abc import Callable
 from typing import Any
 
@@ -28,24 +27,23 @@ from toytasks.errors import ToytasksError, one_line
 from toytasks.models import SequenceModel, build_model, get_architecture, knob_schema
 from toytasks.models.causality import PROBE_STEPS, first_leak, readout
 from toytasks.tasks import Task, get_generator
+from toytasks.training.course import IMPROVEMENT, Course
 from toytasks.training.diagnostics import Recorder
 from toytasks.training.objective import Objective, evaluate
 from toytasks.training.trial import (
     DIVERGED,
     ERROR,
     FIELD_KNOBS,
-    PATIENCE_OFF,
     REFUSED,
     SOLVED,
-    UNSOLVED,
     Trial,
     TrialResult,
     error_result,
 )
 
 TRAIN_STREAM, TEST_STREAM = 1, 2
+__all__ = ["IMPROVEMENT", "train"]
 TEST_ENTROPY = 20_260_101  # fixed: the held-out set is the same for every seed and model
-IMPROVEMENT = 1e-3  # relative drop in held-out loss that counts as progress
 FOREACH = True  # multi-tensor Adam and clipping: same numbers, up to 1.2x faster on small models
 TRIAL_THREADS = 1  # torch threads per trial: LSTM results differ bit for bit between 1 and 2
 # Weights are drawn from torch's global RNG: trials that run in threads of one process (a
@@ -133,7 +131,9 @@ def causality_fault(model: SequenceModel, x_test: torch.Tensor, solved: bool) ->
     return leak.reason() if leak is not None else ""
 
 
-def _train(trial: Trial, start: float, at: list[int]) -> TrialResult:
+def setup(trial: Trial) -> tuple[Task, Objective, SequenceModel]:
+    """Check the trial's version, make its task and build its model from its seed: the
+    same draws whether the seed then trains alone or packed."""
     version = get_architecture(trial.arch).version
     if trial.arch_version != version:  # another version's numbers under this key: refuse
         raise ToytasksError(f"the trial is for {trial.arch} arch version {trial.arch_version}, "
@@ -142,7 +142,6 @@ def _train(trial: Trial, start: float, at: list[int]) -> TrialResult:
     device = torch.device(trial.device)
     if device.type == "cuda":
         deterministic_cuda()
-    objective = Objective(task)
     with INIT_LOCK:
         # a plugin may draw from Python's or numpy's global generator: seeded per trial too
         random.seed(trial.seed)
@@ -152,6 +151,25 @@ def _train(trial: Trial, start: float, at: list[int]) -> TrialResult:
             trial.arch, task.n_inputs, task.n_outputs, trial.depth, trial.width,
             task.output_steps, model_knobs(trial),
         ).to(device)
+    return task, Objective(task), model
+
+
+def batch(trial: Trial, task: Task, rng: np.random.Generator, pool: tuple | None,
+          to_device: Callable) -> tuple[torch.Tensor, torch.Tensor]:
+    """The next training batch of ``trial``'s own stream: fresh samples, or indices into
+    its fixed training set."""
+    if pool is None:
+        return to_device(*task.sample(trial.batch_size, rng))
+    idx = torch.from_numpy(rng.integers(0, trial.train_size, trial.batch_size))
+    return pool[0][idx.to(pool[0].device)], pool[1][idx.to(pool[0].device)]
+
+
+def _train(trial: Trial, start: float, at: list[int]) -> TrialResult:
+    if trial.pack > 1:  # its numbers come from a K-slot model: only its pack trains it
+        raise ToytasksError(f"a trial packed {trial.pack} per model trains in its pack "
+                            "(toytasks.training.packed.train_pack), not alone")
+    task, objective, model = setup(trial)
+    device = torch.device(trial.device)
     optimizer = torch.optim.Adam(model.parameters(), lr=trial.lr, foreach=FOREACH)
     rng = train_rng(trial.seed)
 
@@ -165,66 +183,46 @@ def _train(trial: Trial, start: float, at: list[int]) -> TrialResult:
                             "values in its held-out or training set",
                             wall_s=time.perf_counter() - start)
     recorder = Recorder(model, objective, x_test, y_test) if trial.diagnostics else None
-
     flops_per_seq = model.forward_flops(task.seq_len)
     params = [p for p in model.parameters() if p.requires_grad]
-    recent_loss: deque[float] = deque(maxlen=50)
-    best_metric = -math.inf if objective.higher_is_better else math.inf
-    best_loss, stale, evals, last_eval = math.inf, 0, 0, 0
-    status, reason, steps_to_solve = UNSOLVED, "step budget spent", None
-    test_metric, test_loss, step = best_metric, math.inf, 0
+    course = Course(trial, objective)
 
     for step in range(1, trial.max_steps + 1):
-        at[0] = step - 1
-        if pool is None:
-            x, y = to_device(*task.sample(trial.batch_size, rng))
-        else:
-            idx = torch.from_numpy(rng.integers(0, trial.train_size, trial.batch_size))
-            x, y = pool[0][idx.to(device)], pool[1][idx.to(device)]
+        at[0], course.step = step - 1, step
+        x, y = batch(trial, task, rng, pool, to_device)
         out = readout(model, x)
         loss = objective.loss(out, y)
         loss_value = loss.item()
         if not math.isfinite(loss_value):
-            status, reason = DIVERGED, f"non-finite training loss at step {step}"
+            course.diverge("training loss")
             break
         optimizer.zero_grad(set_to_none=True)
         loss.backward()
         grad_norm = torch.nn.utils.clip_grad_norm_(params, trial.clip, foreach=FOREACH)
         if not math.isfinite(grad_norm.item()):
-            status, reason = DIVERGED, f"non-finite gradient at step {step}"
+            course.diverge("gradient")
             break
         optimizer.step()
-        recent_loss.append(loss_value)
+        if course.trained(loss_value, out, y):
+            course.evaluated(*evaluate(model, objective, x_test, y_test))
+            if course.stopped:
+                break
+    return conclude(course, model, task, (x, y), flops_per_seq, x_test, pool, recorder,
+                    to_device, time.perf_counter() - start)
 
-        scheduled = step % trial.eval_every == 0
-        hopeful = step - last_eval >= max(1, trial.eval_every // 4) and objective.meets(
-            objective.metric(out.detach(), y), trial.threshold
-        )
-        if not (scheduled or hopeful or step == trial.max_steps):
-            continue
-        test_loss, test_metric = evaluate(model, objective, x_test, y_test)
-        evals, last_eval = evals + 1, step
-        if not math.isfinite(test_loss):
-            status, reason = DIVERGED, f"non-finite held-out loss at step {step}"
-            break
-        if objective.meets(test_metric, best_metric):
-            best_metric = test_metric
-        if objective.meets(test_metric, trial.threshold):
-            status, reason, steps_to_solve = SOLVED, "", step
-            break
-        if scheduled:
-            if test_loss < best_loss * (1 - IMPROVEMENT):
-                best_loss, stale = test_loss, 0
-            else:
-                stale += 1
-                if trial.patience != PATIENCE_OFF and stale >= trial.patience:
-                    reason = f"held-out loss flat for {stale} evaluations"
-                    break
 
-    if status == DIVERGED and non_finite(x, y):  # the batch, not the model, was not finite
+def conclude(course: Course, model: SequenceModel, task: Task,
+             last: tuple[torch.Tensor, torch.Tensor], flops_per_seq: float,
+             x_test: torch.Tensor, pool: tuple | None, recorder: Recorder | None,
+             to_device: Callable, wall_s: float) -> TrialResult:
+    """The trained model's result: FLOPs, longer tests, diagnostics and the causality
+    check, all on ``model`` (the trial's own single-seed model)."""
+    trial, step = course.trial, course.step
+    status, reason, steps_to_solve = course.status, course.reason, course.steps_to_solve
+    if status == DIVERGED and non_finite(*last):  # the batch, not the model, was not finite
         status, reason = ERROR, (f"task '{trial.generator}' sampled NaN or infinite values "
                                  f"at step {step}")
-    flops = flops_per_seq * (3.0 * trial.batch_size * step + trial.test_size * evals)
+    flops = flops_per_seq * (3.0 * trial.batch_size * step + trial.test_size * course.evals)
     lengths = []
     if status == SOLVED:
         for factor in trial.test_lengths:
@@ -236,13 +234,11 @@ def _train(trial: Trial, start: float, at: list[int]) -> TrialResult:
     if refusal:  # never solved, never counted toward a minimal depth
         status, reason, steps_to_solve = REFUSED, refusal, None
     return TrialResult(
-        key=trial.key, status=status, metric=task.metric, best_metric=best_metric,
-        final_metric=test_metric, baseline=task.baseline, steps=step,
-        steps_to_solve=steps_to_solve,
-        train_loss=float(np.mean(recent_loss)) if recent_loss else math.nan,
-        test_loss=test_loss, params=model.param_count(), flops=flops,
-        wall_s=time.perf_counter() - start, evals=evals, reason=reason,
-        diagnostics=diagnostics, lengths=lengths,
+        key=trial.key, status=status, metric=task.metric, best_metric=course.best_metric,
+        final_metric=course.test_metric, baseline=task.baseline, steps=step,
+        steps_to_solve=steps_to_solve, train_loss=course.train_loss,
+        test_loss=course.test_loss, params=model.param_count(), flops=flops, wall_s=wall_s,
+        evals=course.evals, reason=reason, diagnostics=diagnostics, lengths=lengths,
     )
 
 

@@ -13,6 +13,10 @@ same trial (a faster scan, another FFT size, a new block under an old name) bump
 architecture's ``version`` (CHANGELOG.md), and the trial carries it as ``arch_version``.
 Version 1 stays out of the identity, so every key stored before keeps its value, and a
 result of version 1 is never read as one of version 2.
+
+Packed seeds (``--pack K``, ``toytasks.training.packed``) train K seeds of one cell as one
+model; the numbers differ in the last bits from a seed trained alone, so ``pack`` is part
+of the identity from 2 on (1, unpacked, stays out: no stored key changes).
 """
 
 from __future__ import annotations
@@ -35,7 +39,7 @@ NOT_IDENTITY = ("device",)  # in the identity as ``device_kind``, and only when 
 # In the identity only when set, so that trials without them keep their existing hashes.
 IDENTITY_WHEN_SET = ("arch_knobs", "arch_plugin", "task_plugin", "test_lengths")
 # In the identity only away from this default, for the same reason.
-IDENTITY_UNLESS = {"arch_version": 1}
+IDENTITY_UNLESS = {"arch_version": 1, "pack": 1}
 # Architecture knobs kept in a Trial field of their own instead of ``arch_knobs``: the field
 # came first (it was ``budget.gate_bias``) and every stored identity spells it. The knob path
 # is the same as for any other knob; only where the value is stored differs. Every trial
@@ -96,6 +100,9 @@ class Trial:
     test_lengths: tuple[int, ...] = ()
     # The architecture's numerics version (``SequenceModel.version``) the trial was made for.
     arch_version: int = 1
+    # Seeds packed per model (``toytasks.training.packed``): seed s trains in slot s % pack
+    # of the pack of seeds s // pack. 1: trained alone (``train``).
+    pack: int = 1
 
     def __post_init__(self) -> None:  # records read back from JSON hold a dict / a list
         if isinstance(self.arch_knobs, dict):
