@@ -1,0 +1,85 @@
+"""Every results table pasted into README.md or docs/*.md is re-rendered from the committed
+store it came from and compared with the doc text (issue 23): a figure in the docs cannot
+drift from its store, and a renderer change shows up here. The blocks and their commands:
+`python scripts/doc_tables.py --list`; `python scripts/doc_tables.py` rewrites them."""
+
+from __future__ import annotations
+
+import importlib.util
+import re
+from pathlib import Path
+
+import pytest
+from tests.helpers import without_total_compute
+
+ROOT = Path(__file__).resolve().parents[2]
+# Written by scripts/publish_study.py from a study store, not pasted; the lead's report
+# test covers it. Its tables are checked here too once they carry the markers.
+GENERATED = {"docs/ecg-question.md"}
+# The header every minimal-depth table of `toytasks table` / `run` starts with.
+RENDERED_HEADER = re.compile(r"^\s*\|\s*arch\s*\|\s*min depth\s*\|\s*solved \[95% CI\]")
+
+
+def doc_tables():
+    spec = importlib.util.spec_from_file_location("doc_tables", ROOT / "scripts" / "doc_tables.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+TOOL = doc_tables()
+BLOCKS = [b for path in TOOL.documents(ROOT) for b in TOOL.blocks(path)]
+
+
+def test_the_docs_hold_rendered_blocks() -> None:
+    """The marker parser finds the blocks (a regex that matched nothing would pass every
+    comparison below vacuously)."""
+    assert len(BLOCKS) >= 10
+    assert {b.path.name for b in BLOCKS} >= {"sequence-models.md", "tasks.md", "ecg.md"}
+
+
+@pytest.mark.parametrize("block", BLOCKS, ids=lambda b: f"{b.path.name}:{b.line}")
+def test_a_doc_table_equals_its_store_rendered_now(block) -> None:
+    """Only the caption's total compute may differ: it counts speculative trials too,
+    which depend on the worker count of the run (tests.helpers.without_total_compute)."""
+    fresh = TOOL.render(block.command, ROOT)
+    assert fresh, f"'{block.command}' printed nothing"
+    assert without_total_compute(block.body) == without_total_compute(fresh), (
+        f"{block.path.relative_to(ROOT)}:{block.line} differs from `{block.command}`; "
+        "rerender with `python scripts/doc_tables.py`")
+
+
+def test_every_pasted_minimal_depth_table_sits_in_a_rendered_block() -> None:
+    """A table with the renderer's header outside a block is a figure nobody re-renders."""
+    loose = []
+    for path in TOOL.documents(ROOT):
+        name = str(path.relative_to(ROOT))
+        if name in GENERATED:
+            continue
+        inside = [(b.line, b.end) for b in TOOL.blocks(path)]
+        for number, line in enumerate(path.read_text().splitlines(), start=1):
+            if RENDERED_HEADER.match(line) and not any(a < number < b for a, b in inside):
+                loose.append(f"{name}:{number}")
+    assert not loose, f"rendered tables without a '<!-- rendered: ... -->' block: {loose}"
+
+
+def test_a_block_without_its_end_is_refused(tmp_path) -> None:
+    page = tmp_path / "page.md"
+    page.write_text("text\n<!-- rendered: toytasks table stores/x -->\n| arch |\n")
+    with pytest.raises(SystemExit, match="without '<!-- /rendered -->'"):
+        TOOL.blocks(page)
+
+
+def test_rewriting_restores_a_stale_block(tmp_path) -> None:
+    """The rewrite puts back exactly what the comparison expects, and touches nothing
+    outside the block."""
+    block = next(b for b in BLOCKS if b.command.startswith("toytasks table"))
+    page = tmp_path / "page.md"
+    page.write_text(f"before\n<!-- rendered: {block.command} -->\n\n| stale |\n\n"
+                    f"{TOOL.END}\nafter\n")
+    assert TOOL.rewrite(page) == 1
+    (fresh,) = TOOL.blocks(page)
+    assert fresh.body == TOOL.render(block.command, ROOT)
+    lines = page.read_text().splitlines()
+    assert lines[0] == "before" and lines[-1] == "after"
+    assert TOOL.rewrite(page) == 0
