@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import importlib.util
 import re
+import sys
 from pathlib import Path
 
 import pytest
@@ -23,6 +24,7 @@ RENDERED_HEADER = re.compile(r"^\s*\|\s*arch\s*\|\s*min depth\s*\|\s*solved \[95
 def doc_tables():
     spec = importlib.util.spec_from_file_location("doc_tables", ROOT / "scripts" / "doc_tables.py")
     module = importlib.util.module_from_spec(spec)
+    sys.modules["doc_tables"] = module  # its dataclass looks its module up there
     spec.loader.exec_module(module)
     return module
 
