@@ -32,12 +32,14 @@ def measured(root: Path) -> dict[tuple[float, str], dict[int, tuple[int, int]]]:
     """(rate, arch) -> {depth: (seeds solved, seeds trained)} over every stored trial of
     ecg-ectopy with n_normal = 2 (the default)."""
     out: dict[tuple[float, str], dict[int, list[int]]] = defaultdict(dict)
+    seen: set[str] = set()  # a trial stored in two folders counts once
     for path in sorted(root.glob("ectopy-*hz*/trials.jsonl")):
         for line in path.read_text().splitlines():
             record = json.loads(line)
             trial, result = record["trial"], record["result"]
-            if int(trial["knobs"].get("n_normal", 2)) != 2:
+            if int(trial["knobs"].get("n_normal", 2)) != 2 or record["key"] in seen:
                 continue
+            seen.add(record["key"])
             hz = float(trial["knobs"]["sampling_hz"])
             counts = out[hz, trial["arch"]].setdefault(trial["depth"], [0, 0])
             counts[0] += result["status"] == "solved"
