@@ -8,6 +8,8 @@ GitHub) that name the command rendering it from a committed store:
     ...caption line...
     <!-- /rendered -->
 
+A block may also be a code block (```...```) holding a plain-text table; the fence is kept.
+
 The command is `toytasks ...` or `python scripts/NAME.py ...`, run in-process from the
 repository root. `tests/docs/test_doc_tables.py` re-renders every block and compares; this
 script rewrites the blocks in place after a store or the renderer changed:
@@ -40,7 +42,8 @@ class Block:
     line: int  # 1-based line of the opening comment
     end: int  # 1-based line of the closing comment
     command: str
-    body: str
+    body: str  # without the code fence, where the block is one (```...```)
+    fenced: bool = False
 
 
 def documents(root: Path = ROOT) -> list[Path]:
@@ -61,7 +64,10 @@ def blocks(path: Path) -> list[Block]:
                 raise SystemExit(f"{path}:{i + 1}: '<!-- rendered: ... -->' without "
                                  f"'{END}'") from None
             body = "\n".join(lines[i + 1:end]).strip("\n")
-            out.append(Block(path, i + 1, end + 1, match["command"], body))
+            fenced = body.startswith("```") and body.endswith("```") and "\n" in body
+            if fenced:  # a table in plain-text format shown as a code block
+                body = body.split("\n", 1)[1].rsplit("\n", 1)[0]
+            out.append(Block(path, i + 1, end + 1, match["command"], body, fenced))
             i = end
         i += 1
     return out
@@ -102,7 +108,8 @@ def rewrite(path: Path) -> int:
     for block in reversed(blocks(path)):  # from the bottom: earlier line numbers hold
         fresh = render(block.command)
         if fresh != block.body:
-            lines[block.line:block.end - 1] = ["", *fresh.splitlines(), ""]
+            fence = ["```"] if block.fenced else []
+            lines[block.line:block.end - 1] = ["", *fence, *fresh.splitlines(), *fence, ""]
             changed += 1
     if changed:
         path.write_text("\n".join(lines) + "\n")

@@ -85,3 +85,15 @@ def test_rewriting_restores_a_stale_block(tmp_path) -> None:
     lines = page.read_text().splitlines()
     assert lines[0] == "before" and lines[-1] == "after"
     assert TOOL.rewrite(page) == 0
+
+
+def test_a_code_block_is_compared_without_its_fence_and_rewritten_with_it(tmp_path) -> None:
+    block = next(b for b in BLOCKS if b.command.startswith("toytasks table"))
+    page = tmp_path / "page.md"
+    page.write_text(f"<!-- rendered: {block.command} -->\n\n```\nstale\n```\n\n{TOOL.END}\n")
+    (stale,) = TOOL.blocks(page)
+    assert stale.fenced and stale.body == "stale"
+    TOOL.rewrite(page)
+    (fresh,) = TOOL.blocks(page)
+    assert fresh.fenced and fresh.body == TOOL.render(block.command, ROOT)
+    assert page.read_text().count("```") == 2
