@@ -17,8 +17,17 @@ ROOT = Path(__file__).resolve().parents[2]
 # Written by scripts/publish_study.py from a study store, not pasted; the lead's report
 # test covers it. Its tables are checked here too once they carry the markers.
 GENERATED = {"docs/ecg-question.md"}
-# The header every minimal-depth table of `toytasks table` / `run` starts with.
-RENDERED_HEADER = re.compile(r"^\s*\|\s*arch\s*\|\s*min depth\s*\|\s*solved \[95% CI\]")
+# The header every minimal-depth table of `toytasks table` / `run` starts with, in the
+# pipe formats (github, markdown) and the plain-text ones (simple, plain).
+RENDERED_HEADER = re.compile(r"^\s*(\|\s*)?arch\s*(\|\s*)?min depth\s*(\|\s*)?solved \[95% CI\]")
+# Pasted tables whose results folder was never committed: the debt, named. A file leaves
+# this list when its table is rerun into stores/ and put in a rendered block (the test
+# below fails while a listed file has no such table left, so the list cannot go stale).
+UNBACKED = {
+    "docs/extending.md": "the example plugin's table; rerun: toytasks run --task "
+                         "first-last-sign --arch mini-mixer,cnn,lstm --set seq_len_samples=8 "
+                         "--seeds 1 --max-depth 6 --steps 600 --out stores/...",
+}
 
 
 def doc_tables():
@@ -51,9 +60,9 @@ def test_a_doc_table_equals_its_store_rendered_now(block) -> None:
         "rerender with `python scripts/doc_tables.py`")
 
 
-def test_every_pasted_minimal_depth_table_sits_in_a_rendered_block() -> None:
-    """A table with the renderer's header outside a block is a figure nobody re-renders."""
-    loose = []
+def loose_tables() -> dict[str, list[int]]:
+    """Lines of tables with the renderer's header outside every rendered block, per file."""
+    loose: dict[str, list[int]] = {}
     for path in TOOL.documents(ROOT):
         name = str(path.relative_to(ROOT))
         if name in GENERATED:
@@ -61,8 +70,24 @@ def test_every_pasted_minimal_depth_table_sits_in_a_rendered_block() -> None:
         inside = [(b.line, b.end) for b in TOOL.blocks(path)]
         for number, line in enumerate(path.read_text().splitlines(), start=1):
             if RENDERED_HEADER.match(line) and not any(a < number < b for a, b in inside):
-                loose.append(f"{name}:{number}")
-    assert not loose, f"rendered tables without a '<!-- rendered: ... -->' block: {loose}"
+                loose.setdefault(name, []).append(number)
+    return loose
+
+
+def test_every_pasted_minimal_depth_table_sits_in_a_rendered_block() -> None:
+    """A table with the renderer's header outside a block is a figure nobody re-renders;
+    the only ones allowed are the named debts of UNBACKED, and each of those must still
+    exist (a list of debts that were paid would hide new ones)."""
+    loose = loose_tables()
+    assert set(loose) == set(UNBACKED), (
+        f"tables outside a '<!-- rendered: ... -->' block: {loose}; known unbacked: "
+        f"{sorted(UNBACKED)}")
+
+
+def test_the_header_pattern_sees_both_table_styles() -> None:
+    assert RENDERED_HEADER.match("| arch   |   min depth |   solved [95% CI] |   best")
+    assert RENDERED_HEADER.match("arch           min depth    solved [95% CI]  ...")
+    assert not RENDERED_HEADER.match("| arch | min depth | median steps | best at depth 1 |")
 
 
 def test_a_block_without_its_end_is_refused(tmp_path) -> None:
