@@ -12,7 +12,7 @@ import numpy as np
 
 from toytasks.errors import ToytasksError
 from toytasks.models import ARCHITECTURES
-from toytasks.reading.plotting import RC, arch_colors, pyplot, save
+from toytasks.reading.plotting import RC, arch_colors, arch_styles, pyplot, save
 from toytasks.reading.records import TrialRecord
 from toytasks.tasks import get_generator
 
@@ -118,7 +118,7 @@ def grad_norm_by_layer(records: list[TrialRecord], path: str | Path,
     if not groups:
         raise ToytasksError("no trial in these results has diagnostics (run with --diagnostics)")
     plt = pyplot()
-    colors = arch_colors(arch for _, arch, _ in groups)
+    styles = arch_styles(arch for _, arch, _ in groups)  # a marker per arch, as elsewhere
     with plt.rc_context(RC):
         fig, ax = plt.subplots(figsize=(7.4, 3.6))
         for (_, arch, depth), diags in sorted(groups.items()):
@@ -129,7 +129,8 @@ def grad_norm_by_layer(records: list[TrialRecord], path: str | Path,
                 median = [statistics.median(v for v in col if v is not None) if any(
                     v is not None for v in col) else math.nan for col in zip(*rows, strict=True)]
                 layers = np.arange(1, len(median))  # the last group is the readout
-                ax.plot(layers, median[:-1], style, marker="o", ms=3, color=colors[arch],
+                color, marker = styles[arch]
+                ax.plot(layers, median[:-1], style, marker=marker, ms=4, color=color,
                         label=f"{arch} depth {depth}" if style == "-" else None)
         ax.set_yscale("log")
         ax.set_xlabel("layer (1 = input side; readout not shown)")

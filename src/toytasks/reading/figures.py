@@ -202,10 +202,12 @@ def task_examples(task: Task, path: str | Path, seed: int = 0, title: str = "",
     edge = {n: -(n - 0.5) * scale for n in (span, blind)}
     knobs = ", ".join(f"{k}={v}" for k, v in task.values.items())
     title = title or f"{task.name} ({knobs})"
+    wide = t_len > 200 or max(len(line) for line in title.splitlines()) > 80
+    # wrapped to the figure's width, so that no title runs off either edge
+    title = "\n".join(textwrap.fill(line, 105 if wide else 80) for line in title.splitlines())
     lines = title.count("\n") + 1
     header = 0.2 * lines + 0.45  # inches above the panels: the title, then the legend
     height = 1.5 * len(shown) + 0.6 + header
-    wide = t_len > 200 or max(len(line) for line in title.splitlines()) > 80
     with plt.rc_context(RC):
         fig, axes = plt.subplots(len(shown), 1, figsize=(10 if wide else 7.5, height),
                                  sharex=True, squeeze=False)
