@@ -7,7 +7,7 @@
 # folder resumes). Step 2 trains the two bracketing depths with 10 seeds at paper grade
 # through the study's (f) section (experiments/ecg-question.toml, rates).
 set -euo pipefail
-OUT=${OUT:-stores/ecg-rate/ectopy-250hz-locate}
+OUT=${OUT:-stores/ecg-review/ectopy-250hz-locate}
 T=".venv/bin/toytasks"; [ -x "$T" ] || T=toytasks
 start=$SECONDS
 $T run --task ecg-ectopy --set sampling_hz=250 --arch ecg-resnet --min-depth 9 --max-depth 20 \

@@ -5,7 +5,7 @@
 # 2 seeds each (then lr 3e-4 alone at 6 seeds, after its first 2 seeds split 1/2), the study's paper budget (2,000 steps, early stopping after 5 flat
 # evaluations), width 32. docs/ecg.md.
 set -euo pipefail
-OUT=${OUT:-stores/ecg-rate/ectopy-100hz-resnet8-lr}
+OUT=${OUT:-stores/ecg-review/ectopy-100hz-resnet8-lr}
 T=".venv/bin/toytasks"; [ -x "$T" ] || T=toytasks
 start=$SECONDS
 $T run --task ecg-ectopy --set sampling_hz=100 --arch ecg-resnet --min-depth 8 --max-depth 8 \
