@@ -35,7 +35,7 @@ from torch import nn
 
 from toytasks.models.packing import BlockDiagonalRNN, PackedConv, PackedHead, PackedModel
 from toytasks.models.recurrent import LSTM
-from toytasks.training.train import FOREACH
+from toytasks.training.packed import clip_per_seed_  # noqa: F401 (re-exported for the benchmarks)
 
 
 class BatchedLSTM(PackedModel):
@@ -97,20 +97,3 @@ def packed_loss(objective, out: torch.Tensor, y: torch.Tensor) -> tuple[torch.Te
     return losses.sum(), losses
 
 
-def clip_per_seed_(model: PackedModel, max_norm: float) -> torch.Tensor:
-    """clip_grad_norm_ for each seed on its own (global norm over that seed's gradients).
-
-    Each seed's norm is computed as clip_grad_norm_ computes it, on the single model's
-    tensors in its parameter order: a norm over a row of the packed tensor, or the
-    parameters in another order, sums in another order (measured: last-bit differences)."""
-    views = [model.seed_view(n, p.grad) for n, p in model.named_parameters()
-             if p.grad is not None]
-    total = torch.stack([  # dicts keep the single model's parameter order
-        torch.nn.utils.get_total_norm([g.contiguous() for g in seed.values()],
-                                      foreach=FOREACH)
-        for seed in model.unpack(grads=True)])
-    coef = torch.clamp(max_norm / (total + 1e-6), max=1.0)
-    with torch.no_grad():
-        for v in views:
-            v.mul_(coef.view(-1, *[1] * (v.dim() - 1)))
-    return total

@@ -71,7 +71,9 @@ def check_pack(trials: Sequence[Trial]) -> None:
 
 def clip_per_seed_(model: PackedModel, max_norm: float) -> torch.Tensor:
     """clip_grad_norm_ for each seed on its own; returns the K norms. Each norm is computed
-    as clip_grad_norm_ computes it, on the single model's tensors in its order."""
+    as clip_grad_norm_ computes it, on the single model's tensors in its order: a norm over
+    a row of the packed tensor, or the parameters in another order, sums in another order
+    (measured: last-bit differences)."""
     views = [model.seed_view(n, p.grad) for n, p in model.named_parameters()
              if p.grad is not None]
     total = torch.stack([torch.nn.utils.get_total_norm(
