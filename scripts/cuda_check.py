@@ -17,13 +17,16 @@ import time
 
 import torch
 
-from toytasks.models import ARCHITECTURES
+from toytasks.models import ARCHITECTURES, get_architecture
 from toytasks.training.train import train
 from toytasks.training.trial import Trial, TrialResult
 
 
 def trial(arch: str, device: str, **extra) -> Trial:
+    """A short trial of ``arch`` at its current numerics version (without it, an
+    architecture at version 2 refuses a version-1 trial: the first GPU run erred so)."""
     return Trial(task="cycle-pattern", generator="cycle-pattern",
+                 arch_version=get_architecture(arch).version,
                  knobs=(("period_samples", 6),), arch=arch, depth=2, width=32, seed=0, lr=3e-3,
                  max_steps=300, batch_size=32, eval_every=100, patience=5, test_size=1024,
                  threshold=0.95, device=device, **extra)

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -145,3 +146,20 @@ def test_an_accepted_cuda_device_sets_the_cublas_workspace_before_any_cuda_call(
 
     assert check_device("cuda:1") == "cuda:1"
     assert json.dumps(train_module.os.environ["CUBLAS_WORKSPACE_CONFIG"]) == '":4096:8"'
+
+
+def test_cuda_check_trials_build_every_architecture_at_its_version() -> None:
+    """scripts/cuda_check.py's trials carry each architecture's numerics version: its first
+    GPU run erred for every version-2 architecture (transformer, s4d, mamba, ...)."""
+    import importlib.util
+
+    from toytasks.models import ARCHITECTURES
+    from toytasks.training.train import train
+
+    path = Path(__file__).parents[2] / "scripts" / "cuda_check.py"
+    spec = importlib.util.spec_from_file_location("cuda_check", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    for arch in ARCHITECTURES:
+        result = train(replace(module.trial(arch, "cpu"), max_steps=2, eval_every=1))
+        assert result.status != ERROR, f"{arch}: {result.reason}"
