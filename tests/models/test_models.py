@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 import torch
 
@@ -101,6 +103,41 @@ def test_memory_gate_bias_is_initialised(arch, chunk):
         assert torch.all(bias[chunk * 8 : (chunk + 1) * 8] == 2.5)
         assert not torch.all(bias[:8] == 2.5)
         assert torch.all(getattr(rnn, f"bias_hh_l{suffix}")[chunk * 8 : (chunk + 1) * 8] == 0)
+
+
+@pytest.mark.parametrize("arch", ["lstm", "gru", "res-lstm"])
+def test_torch_init_keeps_pytorchs_default_biases(arch):
+    """torch_init=true: the memory-gate biases stay PyTorch's uniform draws in ±1/sqrt(width)
+    (not a constant, and gate_bias is not used); the rest of the model is built from the same
+    random stream, so only the biases the gate init writes differ from the shipped init."""
+    torch.manual_seed(0)
+    torch_init = build_model(arch, 2, 2, depth=2, width=8,
+                             knobs={"torch_init": True, "gate_bias": 2.5})
+    torch.manual_seed(0)
+    shipped = build_model(arch, 2, 2, depth=2, width=8, knobs={"gate_bias": 2.5})
+    bound = 1 / 8 ** 0.5
+    for layer in range(2):
+        rnn, suffix = (torch_init.layers[layer], 0) if arch == "res-lstm" \
+            else (torch_init.rnn, layer)
+        for kind in ("ih", "hh"):
+            gate = getattr(rnn, f"bias_{kind}_l{suffix}").detach()[8:16]
+            assert gate.abs().max() <= bound and gate.std() > 0
+    changed = [name for (name, a), (_, b) in zip(torch_init.named_parameters(),
+                                                 shipped.named_parameters(), strict=True)
+               if not torch.equal(a, b)]
+    assert changed and all("bias" in name for name in changed)
+
+
+def test_torch_init_is_a_variant_with_its_own_identity():
+    from toytasks.running.trials import trial_factory
+    from toytasks.specs.options import default_options
+    from toytasks.specs.spec import load_spec
+
+    spec = load_spec("cycle-pattern")
+    keys = {arch: trial_factory(spec, arch, replace(default_options(spec), archs=(arch,)))(
+        1, 0, 3e-3).key for arch in ("lstm", "lstm@torch_init=true", "lstm@torch_init=false")}
+    assert keys["lstm@torch_init=true"] != keys["lstm"]
+    assert keys["lstm@torch_init=false"] == keys["lstm"]  # the default: no identity change
 
 
 def test_unknown_architecture_names_the_valid_ones():

@@ -4,7 +4,10 @@ Initialisation is part of the architecture: with PyTorch's default init a 1-laye
 stays at chance on simple memory tasks for thousands of steps, so a "minimal depth" would
 measure an optimisation failure. LSTM forget-gate and GRU update-gate biases are set to
 ``gate_bias`` (default 3: remember by default); the Elman RNN has no gate and keeps
-PyTorch's default init.
+PyTorch's default init. ``torch_init=true`` keeps PyTorch's default for the gated stacks
+too (every weight and bias uniform in ±1/√width: the memory-gate bias is then random around
+0, not a constant), the initialisation most practitioners' LSTMs start from; it is a knob
+value of its own because ``gate_bias`` can only set a constant.
 
 `res-lstm` is `lstm` with residual connections between stacked layers (one property
 changed: same layers, same initialisation, parameters equal to `lstm`'s at the same seed).
@@ -24,6 +27,9 @@ DEFAULT_GATE_BIAS = 3.0
 GATE_BIAS_KNOB = Knob("gate_bias", float, DEFAULT_GATE_BIAS, "initial bias of the memory gate "
                       "(LSTM forget gate, GRU update gate); alias of the spec's "
                       "budget.gate_bias, which sets the default", "", -20.0, 20.0)
+TORCH_INIT_KNOB = Knob("torch_init", bool, False, "keep PyTorch's default initialisation "
+                       "(all biases uniform in ±1/sqrt(width); gate_bias is then not used)",
+                       keyed_when_set=True)
 
 
 def chrono_init(rnn: nn.RNNBase, arch: str, quantiles: torch.Tensor, t_max: float) -> None:
@@ -56,14 +62,16 @@ class RecurrentStack(SequenceModel):
     memory_gate: ClassVar[int | None] = None  # chunk of the bias that means "keep the state"
 
     def __init__(self, n_inputs: int, n_outputs: int, depth: int, width: int,
-                 output_steps: int = 1, gate_bias: float = DEFAULT_GATE_BIAS) -> None:
+                 output_steps: int = 1, gate_bias: float = DEFAULT_GATE_BIAS,
+                 torch_init: bool = False) -> None:
         super().__init__(n_inputs, n_outputs, depth, width, output_steps)
         self.gate_bias = gate_bias
+        self.torch_init = torch_init
         self.rnn = self.cell(n_inputs, width, num_layers=depth, batch_first=True)
         self._init_memory_gate(self.rnn, depth)
 
     def _init_memory_gate(self, rnn: nn.RNNBase, layers: int) -> None:
-        if self.memory_gate is None:
+        if self.memory_gate is None or getattr(self, "torch_init", False):
             return
         gate = slice(self.memory_gate * self.width, (self.memory_gate + 1) * self.width)
         with torch.no_grad():
@@ -101,7 +109,7 @@ class LSTM(RecurrentStack):
     cell = nn.LSTM
     gates = 4
     memory_gate = 1  # PyTorch gate order: input, forget, cell, output
-    knobs = (GATE_BIAS_KNOB,)
+    knobs = (GATE_BIAS_KNOB, TORCH_INIT_KNOB)
 
 
 class GRU(RecurrentStack):
@@ -111,7 +119,7 @@ class GRU(RecurrentStack):
     cell = nn.GRU
     gates = 3
     memory_gate = 1  # PyTorch gate order: reset, update, new; h' = (1-z)*n + z*h
-    knobs = (GATE_BIAS_KNOB,)
+    knobs = (GATE_BIAS_KNOB, TORCH_INIT_KNOB)
 
 
 class ResidualLSTM(LSTM):
@@ -130,9 +138,11 @@ class ResidualLSTM(LSTM):
     isolates = ("lstm", "residual connections")
 
     def __init__(self, n_inputs: int, n_outputs: int, depth: int, width: int,
-                 output_steps: int = 1, gate_bias: float = DEFAULT_GATE_BIAS) -> None:
+                 output_steps: int = 1, gate_bias: float = DEFAULT_GATE_BIAS,
+                 torch_init: bool = False) -> None:
         SequenceModel.__init__(self, n_inputs, n_outputs, depth, width, output_steps)
         self.gate_bias = gate_bias
+        self.torch_init = torch_init
         self.layers = nn.ModuleList(
             self.cell(n_inputs if i == 0 else width, width, batch_first=True)
             for i in range(depth)
