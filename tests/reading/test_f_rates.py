@@ -192,16 +192,18 @@ def test_the_ecg_question_paper_profile_runs_the_rate_its_store_holds():
     assert q.params["rates"] == [{"sampling_hz": 50.0, "shallow": 3, "deep": 12}]
 
 
-def test_the_committed_one_rate_study_still_judges_and_renders():
-    """stores/ecg-question-paper was made with the one-rate form (shallow, deep, set): its
-    manifest has no 'rates' and no 'vary', and still gives its published verdict and text."""
+def test_the_committed_study_judges_its_one_rate_and_renders():
+    """stores/ecg-question-paper's (f) trials were made with the one-rate form (shallow,
+    deep, set: 100 Hz); section (h), run into the same folder later, rewrote its manifest in
+    the rates form with that one rate. The trials are the same (same keys), and the verdict
+    and text name 100 Hz as before."""
     from toytasks.reading.store import ResultStore
     from toytasks.study.experiment import read_manifest
     from toytasks.study.report import judge as report_judge
 
     root = Path(__file__).resolve().parents[2] / "stores" / "ecg-question-paper"
     exp = read_manifest(root)["experiments"]["f"]
-    assert "rates" not in exp and (exp["shallow"], exp["deep"]) == (8, 13)
+    assert exp["rates"] == [{"deep": 13, "sampling_hz": 100.0, "shallow": 8}]
     from toytasks.study.budget import split_reruns
 
     # the store also holds the section's budget reruns: never part of the verdict
@@ -211,8 +213,8 @@ def test_the_committed_one_rate_study_still_judges_and_renders():
     assert verdict.outcome == SUPPORTED and verdict.line.startswith("ecg-resnet at depth 8:")
     f = EXPLANATIONS["f"]
     parts = _parts(exp, f.varies)
-    assert "sampling_hz=100.0" in parts.task
-    assert f.experiment_text(exp, parts).startswith("`ecg-resnet` at depths 8 and 13")
+    assert "at sampling_hz=100.0: `ecg-resnet` at depths 8 and 13" in \
+        f.experiment_text(exp, parts)
     assert len(f.commands(exp, parts)) == 3
 
 
@@ -236,7 +238,8 @@ def test_a_two_rate_study_folder_renders_each_rate_in_the_report(tmp_path):
                                   "result": r.result.to_dict(),
                                   "search": r.run.to_dict()}) + "\n")
     text = write_report(root, tmp_path / "report", figures=False).read_text()
-    assert "**Verdict: inconclusive.** the settings in the store disagree; 2 settings " \
+    # a rate with a cell missing is undecided, not a disagreement
+    assert "**Verdict: inconclusive.** not every setting is decided; 2 settings " \
         "judged; at sampling_hz=100.0: supported" in text
     assert "at sampling_hz=250.0: inconclusive (needs ecg-resnet at depths 12 and 20" in text
     assert "--set sampling_hz=250.0," in text and "at sampling_hz=250.0: `ecg-resnet` at " \

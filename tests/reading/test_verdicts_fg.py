@@ -195,7 +195,8 @@ def test_f_a_rate_with_a_missing_cell_is_named_not_dropped():
     ten, none = "1" * 10, "0" * 10
     partial = records("chrono-lstm", {1: ten}, generator="ecg-ectopy", sampling_hz=250.0)
     verdict = judge_f(summarise(f_rate(100.0, none, ten, ten) + partial))
-    assert verdict.outcome == INCONCLUSIVE
+    assert verdict.outcome == INCONCLUSIVE and "not every setting is decided" in verdict.line
+    assert "disagree" not in verdict.line
     assert "at sampling_hz=250.0: inconclusive (needs" in verdict.line
 
 

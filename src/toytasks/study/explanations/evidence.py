@@ -314,6 +314,10 @@ def over_settings(letter: str, judged: list[tuple[str, str, str]]) -> Verdict:
     outcomes = {outcome for _, outcome, _ in judged}
     agree = len(outcomes) == 1
     outcome = next(iter(outcomes)) if agree else INCONCLUSIVE
-    head = "" if agree else "the settings in the store disagree; "
+    decided = outcomes - {INCONCLUSIVE}
+    # two decided outcomes disagree; one decided beside an undecided one (a rate with no
+    # results yet, too few seeds) is not a disagreement, only an incomplete verdict
+    head = "" if agree else ("the settings in the store disagree; " if len(decided) > 1
+                             else "not every setting is decided; ")
     parts = [f"at {label}: {o} ({line})" for label, o, line in judged]
     return Verdict(letter, outcome, head + f"{len(judged)} settings judged; " + "; ".join(parts))
