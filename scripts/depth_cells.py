@@ -32,7 +32,8 @@ def main(folders: list[str]) -> None:
     for (arch, depth, hz, device), records in sorted(cells.items()):
         solved = [r for r in records if r["result_status"] == "solved"]
         low, high = clopper_pearson(len(solved), len(records))
-        steps = f"{statistics.median(r['result_steps_to_solve'] for r in solved):g}" if solved else "-"
+        steps = (f"{statistics.median(r['result_steps_to_solve'] for r in solved):g}"
+                 if solved else "-")
         best = statistics.median(r["result_best_metric"] for r in records)
         rows.append([arch, depth, hz, f"{len(solved)}/{len(records)} [{low:.2f}-{high:.2f}]",
                      steps, f"{best:.3f}", device])

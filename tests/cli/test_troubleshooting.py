@@ -422,7 +422,7 @@ def test_real_store_and_baseline_messages_read_as_the_page_shows_them(cli_in_pro
 STUDY_PROFILES = '[profile.quick]\nseeds = 4\n[profile.paper]\nseeds = 10\n'
 STUDY_A = '[a]\ntask = "cycle-pattern"\nconv = "cnn"\nrecurrent = "lstm"\nvary = "period_samples"\n'
 STUDY_CASES = {  # a study spec's content -> a fragment of the error it must give
-    "foo = 1\n" + STUDY_PROFILES: "unknown key 'foo' (valid: a, b, c, d, description, e, f, g,",
+    "foo = 1\n" + STUDY_PROFILES: "unknown key 'foo' (valid: a, b, c, d, description, e, f, g, h,",
     'question = "q"\n': "needs at least one [profile.NAME] table",
     "profile = { quick = 1 }\n": "profile.quick must be a table",
     "[profile.quick]\nfoo = 1\n": "profile.quick: unknown key 'foo'",

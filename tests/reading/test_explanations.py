@@ -19,7 +19,7 @@ from toytasks.study.explanations.d_multiplication import Multiplication
 
 
 class Products(Multiplication):
-    letter = "h"
+    letter = "i"
     title = "products again"
     claim = "gated archs need fewer layers on products (a copy of (d) as a new letter)"
     keys = ("pairs",)
@@ -30,55 +30,55 @@ EXPLANATION = Products()
 '''
 
 
-def test_the_registry_holds_a_to_g_in_letter_order_each_complete():
-    assert list(EXPLANATIONS) == ["a", "b", "c", "d", "e", "f", "g"]
+def test_the_registry_holds_a_to_h_in_letter_order_each_complete():
+    assert list(EXPLANATIONS) == ["a", "b", "c", "d", "e", "f", "g", "h"]
     for letter, explanation in EXPLANATIONS.items():
         assert isinstance(explanation, Explanation) and explanation.letter == letter
         assert explanation.title and explanation.claim and explanation.rule and explanation.keys
 
 
 @pytest.fixture
-def explanation_h(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Explanation:
-    """A new explanation (h) as one new file in a folder of the package's search path."""
-    (tmp_path / "h_products.py").write_text(NEW_MODULE)
+def explanation_i(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Explanation:
+    """A new explanation (i) as one new file in a folder of the package's search path."""
+    (tmp_path / "i_products.py").write_text(NEW_MODULE)
     (tmp_path / "notes.py").write_text("raise AssertionError('not an explanation module')\n")
     monkeypatch.setattr(registry, "__path__", [*registry.__path__, str(tmp_path)])
-    monkeypatch.delitem(sys.modules, "toytasks.study.explanations.h_products", raising=False)
+    monkeypatch.delitem(sys.modules, "toytasks.study.explanations.i_products", raising=False)
     found = registry._discover()
-    assert list(found) == ["a", "b", "c", "d", "e", "f", "g", "h"]
-    monkeypatch.setitem(EXPLANATIONS, "h", found["h"])
-    yield found["h"]
-    sys.modules.pop("toytasks.study.explanations.h_products", None)
+    assert list(found) == ["a", "b", "c", "d", "e", "f", "g", "h", "i"]
+    monkeypatch.setitem(EXPLANATIONS, "i", found["i"])
+    yield found["i"]
+    sys.modules.pop("toytasks.study.explanations.i_products", None)
 
 
-def test_a_new_explanation_is_one_file_that_studies_and_reports_pick_up(explanation_h,
+def test_a_new_explanation_is_one_file_that_studies_and_reports_pick_up(explanation_i,
                                                                         tmp_path: Path):
     spec = tmp_path / "study.toml"
-    spec.write_text('[profile.q]\nseeds = 1\n\n[h]\ntask = "xor-products"\n'
+    spec.write_text('[profile.q]\nseeds = 1\n\n[i]\ntask = "xor-products"\n'
                     'pairs = [["gated-cnn", "cnn"]]\n')
     study = load_study(str(spec), "q")
     (exp,) = study.experiments
-    assert exp.letter == "h" and exp.opts.archs == ("gated-cnn", "cnn")
+    assert exp.letter == "i" and exp.opts.archs == ("gated-cnn", "cnn")
     (job,) = exp.jobs()
     assert job.confirm and job.spec.name == "xor-products"
-    assert judge("h", None, [], []).line == "not tested by this study"
+    assert judge("i", None, [], []).line == "not tested by this study"
 
 
 def test_a_section_for_an_unknown_letter_is_refused(tmp_path: Path):
     spec = tmp_path / "study.toml"
-    spec.write_text('[profile.q]\nseeds = 1\n\n[h]\ntask = "xor-products"\n')
-    with pytest.raises(ToytasksError, match="unknown key 'h'"):
+    spec.write_text('[profile.q]\nseeds = 1\n\n[i]\ntask = "xor-products"\n')
+    with pytest.raises(ToytasksError, match="unknown key 'i'"):
         load_study(str(spec), "q")
 
 
 def test_a_module_whose_letter_disagrees_with_its_file_name_is_an_error(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
-    (tmp_path / "i_wrong.py").write_text(NEW_MODULE)  # defines letter "h"
+    (tmp_path / "j_wrong.py").write_text(NEW_MODULE)  # defines letter "i"
     monkeypatch.setattr(registry, "__path__", [*registry.__path__, str(tmp_path)])
-    monkeypatch.delitem(sys.modules, "toytasks.study.explanations.i_wrong", raising=False)
-    with pytest.raises(RuntimeError, match="i_wrong defines letter 'h'"):
+    monkeypatch.delitem(sys.modules, "toytasks.study.explanations.j_wrong", raising=False)
+    with pytest.raises(RuntimeError, match="j_wrong defines letter 'i'"):
         registry._discover()
-    sys.modules.pop("toytasks.study.explanations.i_wrong", None)
+    sys.modules.pop("toytasks.study.explanations.j_wrong", None)
 
 
 def test_jobs_of_each_section_of_the_tiny_study():

@@ -30,7 +30,7 @@ def test_values_per_profile_are_resolved():
 def test_shipped_study_loads_at_both_profiles():
     quick = load_study("ecg-question", "quick")
     paper = load_study(str(ROOT / "experiments" / "ecg-question.toml"), "paper")
-    assert [e.letter for e in quick.experiments] == ["a", "b", "c", "d", "e", "f", "g"]
+    assert [e.letter for e in quick.experiments] == ["a", "b", "c", "d", "e", "f", "g", "h"]
     assert all(e.rule == "cp95" and e.opts.seeds >= 10 for e in paper.experiments)
     assert all(p.opts.max_steps >= q.opts.max_steps and p.opts.max_depth >= q.opts.max_depth
                for p, q in zip(paper.experiments, quick.experiments, strict=True))

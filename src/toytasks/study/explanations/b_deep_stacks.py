@@ -8,10 +8,8 @@ from __future__ import annotations
 import statistics
 from typing import TYPE_CHECKING, Any
 
-from toytasks.errors import ToytasksError
 from toytasks.reading.summary import Row
-from toytasks.specs.options import check_int
-from toytasks.study.explanations.base import Explanation, Parts, check_arch
+from toytasks.study.explanations.base import Explanation, Parts, check_arch, distinct_depths
 from toytasks.study.explanations.evidence import (
     INCONCLUSIVE,
     MARGIN_TEXT,
@@ -55,11 +53,7 @@ class DeepStacks(Explanation):
               where: str) -> tuple[dict[str, Any], tuple[str, ...]]:
         params: dict[str, Any] = {k: check_arch(values[k], k, where)
                                   for k in ("arch", "residual")}
-        depths = values["depths"]
-        if (not isinstance(depths, list) or len(depths) < 2
-                or len(set(map(repr, depths))) != len(depths)):
-            raise ToytasksError(f"{where}: 'depths' must list at least two distinct depths")
-        params["depths"] = sorted(check_int(d, "depths", where, (1, 256)) for d in depths)
+        params["depths"] = distinct_depths(values["depths"], where)
         return params, (params["arch"], params["residual"])
 
     def jobs(self, exp: Experiment) -> list[Job]:

@@ -24,6 +24,7 @@ from toytasks.errors import ToytasksError
 from toytasks.models import ARCHITECTURES, base_arch, variant_knobs
 from toytasks.reading.summary import Row
 from toytasks.running.plan import Job
+from toytasks.specs.options import check_int
 from toytasks.study.explanations.evidence import Verdict
 
 if TYPE_CHECKING:
@@ -123,3 +124,10 @@ def check_arch(value: Any, key: str, where: str) -> str:
 def conv_and_recurrent(values: dict[str, Any], where: str) -> dict[str, Any]:
     """The ``recurrent`` and ``conv`` keys most sections share."""
     return {k: check_arch(values[k], k, where) for k in ("recurrent", "conv")}
+
+
+def distinct_depths(value: Any, where: str) -> list[int]:
+    """A section's ``depths``: at least two distinct depths, sorted ((b), (h))."""
+    if not isinstance(value, list) or len(value) < 2 or len(set(map(repr, value))) != len(value):
+        raise ToytasksError(f"{where}: 'depths' must list at least two distinct depths")
+    return sorted(check_int(d, "depths", where, (1, 256)) for d in value)

@@ -15,8 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from toytasks.errors import ToytasksError
 from toytasks.reading.summary import Row
-from toytasks.specs.options import check_int
-from toytasks.study.explanations.base import Explanation, Parts, check_arch
+from toytasks.study.explanations.base import Explanation, Parts, check_arch, distinct_depths
 from toytasks.study.explanations.evidence import (
     INCONCLUSIVE,
     MARGIN_TEXT,
@@ -67,11 +66,7 @@ class Initialisation(Explanation):
         if len({shipped, *inits}) != len(inits) + 1:
             raise ToytasksError(f"{where}: 'inits' must differ from each other and from "
                                 "'shipped'")
-        depths = values["depths"]
-        if (not isinstance(depths, list) or len(depths) < 2
-                or len(set(map(repr, depths))) != len(depths)):
-            raise ToytasksError(f"{where}: 'depths' must list at least two distinct depths")
-        depths = sorted(check_int(d, "depths", where, (1, 256)) for d in depths)
+        depths = distinct_depths(values["depths"], where)
         if depths[0] != 1:
             raise ToytasksError(f"{where}: 'depths' must start at 1 (one layer is the "
                                 f"comparison), got {depths}")
