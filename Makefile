@@ -22,11 +22,12 @@ demo: $(STAMP)
 	$(BIN)/toytasks run --task cycle-pattern
 
 # pytest exits 5 when it collects no test: that is a failure of the suite, not a pass.
-# -n auto: one test process per core (pytest-xdist); each trial pins its own threads, so
+# -n auto: one test process per core (pytest-xdist), --dist worksteal with the slow tests
+# collected first (tests/conftest.py) to keep the tail short; each trial pins its own threads, so
 # results do not depend on it (docs/results.md).
 test: $(STAMP)
 	$(BIN)/ruff check src tests benchmarks
-	$(BIN)/python -m pytest -q -n auto
+	$(BIN)/python -m pytest -q -n auto --dist worksteal
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests benchmarks
