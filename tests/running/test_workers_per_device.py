@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import json
 import os
+import signal
+from collections.abc import Iterator
 from concurrent.futures import Executor
 from pathlib import Path
 
@@ -29,6 +31,16 @@ from toytasks.running.executor import InlineExecutor, LocalPool, make_executor
 from toytasks.training.trial import Trial
 
 TINY_STUDY = Path(__file__).resolve().parents[1] / "data" / "tiny-study.toml"
+
+
+@pytest.fixture(autouse=True)
+def keep_sigint() -> Iterator[None]:
+    """Some tests call the pool's worker initialiser in this process, and it ignores
+    SIGINT (as a worker must): restore it, or every later test in this process, and every
+    child process it starts, would ignore Ctrl-C."""
+    handler = signal.getsignal(signal.SIGINT)
+    yield
+    signal.signal(signal.SIGINT, handler)
 
 
 @pytest.fixture
