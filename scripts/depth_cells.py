@@ -14,28 +14,31 @@ from __future__ import annotations
 import statistics
 import sys
 from collections import defaultdict
+from pathlib import Path
 
 from tabulate import tabulate
 
-from toytasks.api import load
+from toytasks.reading.store import ResultStore
+from toytasks.reading.summary import arch_label
 from toytasks.training.stats import clopper_pearson
 
 
 def main(folders: list[str]) -> None:
-    cells: dict[tuple, list[dict]] = defaultdict(list)
+    cells: dict[tuple, list] = defaultdict(list)
     for folder in folders:
-        for record in load(folder).records():
-            hz = record["knobs"].get("sampling_hz", "")
-            cells[(record["arch"], record["depth"], hz, record.get("device", "cpu"))].append(
-                record)
+        for record in ResultStore(Path(folder), create=False).records():
+            config = record.config
+            hz = config["knobs"].get("sampling_hz", "")
+            label = arch_label(config)  # the variant: lstm@torch_init=true, lstm@gate_bias=1
+            cells[(label, record.depth, hz, config.get("device", "cpu"))].append(record.result)
     rows = []
-    for (arch, depth, hz, device), records in sorted(cells.items()):
-        solved = [r for r in records if r["result_status"] == "solved"]
-        low, high = clopper_pearson(len(solved), len(records))
-        steps = (f"{statistics.median(r['result_steps_to_solve'] for r in solved):g}"
+    for (arch, depth, hz, device), results in sorted(cells.items()):
+        solved = [r for r in results if r.status == "solved"]
+        low, high = clopper_pearson(len(solved), len(results))
+        steps = (f"{statistics.median(r.steps_to_solve for r in solved):g}"
                  if solved else "-")
-        best = statistics.median(r["result_best_metric"] for r in records)
-        rows.append([arch, depth, hz, f"{len(solved)}/{len(records)} [{low:.2f}-{high:.2f}]",
+        best = statistics.median(r.best_metric for r in results)
+        rows.append([arch, depth, hz, f"{len(solved)}/{len(results)} [{low:.2f}-{high:.2f}]",
                      steps, f"{best:.3f}", device])
     print(tabulate(rows, ["arch", "depth", "sampling_hz", "solved / trained [95% CI]",
                           "median steps to solve", "median best metric", "device"],
