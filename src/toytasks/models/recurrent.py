@@ -60,6 +60,7 @@ class RecurrentStack(SequenceModel):
     cell: ClassVar[type[nn.RNNBase]]
     gates: ClassVar[int]
     memory_gate: ClassVar[int | None] = None  # chunk of the bias that means "keep the state"
+    torch_init = False  # a subclass (or plugin) with its own __init__ keeps the shipped init
 
     def __init__(self, n_inputs: int, n_outputs: int, depth: int, width: int,
                  output_steps: int = 1, gate_bias: float = DEFAULT_GATE_BIAS,
@@ -71,7 +72,7 @@ class RecurrentStack(SequenceModel):
         self._init_memory_gate(self.rnn, depth)
 
     def _init_memory_gate(self, rnn: nn.RNNBase, layers: int) -> None:
-        if self.memory_gate is None or getattr(self, "torch_init", False):
+        if self.memory_gate is None or self.torch_init:
             return
         gate = slice(self.memory_gate * self.width, (self.memory_gate + 1) * self.width)
         with torch.no_grad():
